@@ -1,0 +1,151 @@
+//! Wire types of the HTTP API that are not domain objects themselves: request bodies,
+//! views and the problem+json body. The SPA and the server both use these, so a renamed
+//! field fails to compile on the other side.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{AccessPackage, CatalogRole};
+use crate::directory::User;
+use crate::error::{FieldError, FieldErrors};
+use crate::ids::{CatalogId, PackageId};
+use crate::permission::{Actor, CatalogGrant, GlobalRole};
+use crate::policy::AssignmentPolicy;
+
+/// Body of `POST /session`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInBody {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Checks a sign-in form before it is sent (and again on the server).
+pub fn validate_sign_in(body: &SignInBody) -> Result<(), FieldErrors> {
+    let mut errors = Vec::new();
+    let email = body.email.trim();
+    if email.is_empty() {
+        errors.push(FieldError::new("email", "Enter your e-mail address."));
+    } else if !looks_like_email(email) {
+        errors.push(FieldError::new("email", "Enter an e-mail address such as name@example.com."));
+    }
+    if body.password.is_empty() {
+        errors.push(FieldError::new("password", "Enter your password."));
+    }
+    FieldErrors::into_result(errors, || ())
+}
+
+/// A light check that text is shaped like an e-mail address: one `@`, something before it,
+/// a dotted domain after it, no spaces.
+pub fn looks_like_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
+/// Body of `GET /me`: the signed-in person and what they may do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    /// The person.
+    pub user: User,
+    /// Organisation-wide roles.
+    pub global_roles: Vec<GlobalRole>,
+    /// Roles in catalogs, with the catalog's name.
+    pub catalog_roles: Vec<CatalogRoleView>,
+}
+
+impl Me {
+    /// The permission check's view of this person.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.id.clone(),
+            kind: self.user.kind,
+            global_roles: self.global_roles.clone(),
+            catalog_roles: self
+                .catalog_roles
+                .iter()
+                .map(|grant| CatalogGrant { catalog_id: grant.catalog_id.clone(), role: grant.role })
+                .collect(),
+        }
+    }
+}
+
+/// A catalog role with the catalog's name, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogRoleView {
+    /// The catalog.
+    pub catalog_id: CatalogId,
+    /// Its name.
+    pub catalog_name: String,
+    /// The role.
+    pub role: CatalogRole,
+}
+
+/// A package offered in My Access, with what it grants and how it is requested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageOffer {
+    /// The package.
+    pub package: AccessPackage,
+    /// Name of its catalog.
+    pub catalog_name: String,
+    /// The policies through which the caller may request it now (may be empty when the
+    /// package was opened by its link and the caller is not in scope of any policy).
+    pub policies: Vec<AssignmentPolicy>,
+}
+
+impl PackageOffer {
+    /// Whether the caller may request this package now.
+    pub fn requestable(&self) -> bool {
+        !self.policies.is_empty()
+    }
+
+    /// The package's id.
+    pub fn id(&self) -> &PackageId {
+        &self.package.id
+    }
+}
+
+/// Whether a package matches a My Access search: every word of the query appears in its
+/// name, description, catalog name or the names of what it grants, ignoring case.
+pub fn offer_matches(offer: &PackageOffer, query: &str) -> bool {
+    let haystack = {
+        let mut text = format!("{} {} {}", offer.package.name, offer.package.description, offer.catalog_name);
+        for role in &offer.package.resource_roles {
+            text.push(' ');
+            text.push_str(&role.resource_name);
+        }
+        text.to_lowercase()
+    };
+    query.split_whitespace().all(|word| haystack.contains(&word.to_lowercase()))
+}
+
+/// RFC 9457 problem details, as every API error is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// A URI naming the problem type; `about:blank` when the status says it all.
+    #[serde(rename = "type", default = "about_blank")]
+    pub problem_type: String,
+    /// Short summary.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, for people.
+    #[serde(default)]
+    pub detail: String,
+    /// Field-level validation errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+fn about_blank() -> String {
+    "about:blank".to_owned()
+}

@@ -1,0 +1,21 @@
+//! `entrada-domain` owns Entrada's model: the directory, catalogs, access packages and
+//! their assignment policies, requests and assignments with their state machines, the
+//! audit event and the permission check. Its serde types are the HTTP API's wire types.
+//!
+//! Architecture invariant: this crate does no IO, starts no async runtime and reads no
+//! clock. Time is always an argument. The browser and the server call the same functions,
+//! so what the browser validates instantly the server validates again with the same code.
+
+pub mod api;
+pub mod assignment;
+pub mod audit;
+pub mod catalog;
+pub mod directory;
+pub mod error;
+pub mod ids;
+pub mod organization;
+pub mod permission;
+pub mod policy;
+pub mod request;
+
+pub use error::{FieldError, FieldErrors};
