@@ -1,1 +1,172 @@
+//! `entrada-server` is the imperative shell around `entrada-domain`: the HTTP API under
+//! `/api/v1`, persistence in SQLite or PostgreSQL through one sqlx code path, the background
+//! jobs, and the host of the built SPA.
+//!
+//! Architecture invariant: handlers parse, authorize with the domain's permission check,
+//! let the domain decide, then store the change and its audit event in one transaction.
+//! Decisions live in `entrada-domain`, never here. Time comes from a [`Clock`], so tests
+//! never sleep.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+use tokio::net::TcpListener;
+
+pub mod accounts;
+pub mod clock;
+pub mod db;
+pub mod demo;
+mod http;
+pub mod jobs;
+pub mod password;
+mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::Backend;
+pub use store::sessions::SessionPolicy;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// `sqlite://PATH` or `postgres://USER@HOST:PORT/DB`.
+    pub database_url: String,
+    /// Folder with the built SPA (`index.html`); none serves a page saying how to build it.
+    pub static_dir: Option<PathBuf>,
+    /// How long sessions last.
+    pub sessions: SessionPolicy,
+    /// Whether the session cookie is marked `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Whether the background jobs run in this process.
+    pub run_jobs: bool,
+}
+
+impl Config {
+    /// Defaults for `database_url`, listening on `bind`.
+    pub fn new(bind: SocketAddr, database_url: impl Into<String>) -> Self {
+        Self {
+            bind,
+            database_url: database_url.into(),
+            static_dir: None,
+            sessions: SessionPolicy::default(),
+            secure_cookies: false,
+            run_jobs: true,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Database(#[from] db::DbError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A built server: database open and migrated, socket bound, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: http::AppState,
+    backend: Backend,
+}
+
+impl App {
+    /// Opens and migrates the database and binds the socket.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartError> {
+        let (db, backend) = db::connect(&config.database_url).await?;
+        db::migrate(&db).await?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| StartError::Bind {
+                address: config.bind,
+                source,
+            })?;
+        let state = http::AppState {
+            db,
+            config: Arc::new(config),
+            clock,
+        };
+        Ok(App {
+            listener,
+            state,
+            backend,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or(self.state.config.bind)
+    }
+
+    /// The database pool.
+    pub fn db(&self) -> &AnyPool {
+        &self.state.db
+    }
+
+    /// Which database backend is in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Serves until `shutdown` completes, running the background jobs when configured.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let jobs = match self.state.config.run_jobs {
+            true => Some(tokio::spawn(jobs::run_forever(
+                self.state.db.clone(),
+                self.state.clock.clone(),
+            ))),
+            false => None,
+        };
+        let router = http::router(self.state);
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        if let Some(jobs) = jobs {
+            jobs.abort();
+        }
+        served
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,154 @@
+//! The one error type of the HTTP API, rendered as RFC 9457 `application/problem+json`.
+//! Each variant exists for one status of api.md; causes of 5xx are logged, never shown.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use entrada_domain::api::Problem;
+use entrada_domain::{FieldError, FieldErrors};
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON or has the wrong shape (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No session cookie (401).
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The session cookie names a session that ended (401).
+    #[error("session expired")]
+    SessionExpired,
+    /// Wrong e-mail or password (401).
+    #[error("wrong e-mail or password")]
+    BadCredentials,
+    /// Signed in but not allowed (403).
+    #[expect(dead_code, reason = "the admin API refuses with it")]
+    #[error("forbidden")]
+    Forbidden,
+    /// Unknown id, or one the caller may not see (404).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// No such API path (404).
+    #[error("no such API endpoint")]
+    NoRoute,
+    /// The path exists but not with this method (405).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The account may not sign in (403).
+    #[error("account blocked")]
+    AccountBlocked,
+    /// State conflict: already decided, already holds it, duplicate name (409).
+    #[expect(
+        dead_code,
+        reason = "the admin and request APIs report conflicts with it"
+    )]
+    #[error("{0}")]
+    Conflict(String),
+    /// Body too large (413).
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// Domain validation failed (422).
+    #[error(transparent)]
+    Validation(#[from] FieldErrors),
+    /// The database failed (500).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotSignedIn | ApiError::SessionExpired | ApiError::BadCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden | ApiError::AccountBlocked => StatusCode::FORBIDDEN,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "Malformed request",
+            ApiError::NotSignedIn => "Not signed in",
+            ApiError::SessionExpired => "Session expired",
+            ApiError::BadCredentials => "Sign-in failed",
+            ApiError::Forbidden => "Not allowed",
+            ApiError::AccountBlocked => "Account blocked",
+            ApiError::MethodNotAllowed => "Method not allowed",
+            ApiError::NotFound(_) | ApiError::NoRoute => "Not found",
+            ApiError::Conflict(_) => "Conflict",
+            ApiError::PayloadTooLarge => "Request too large",
+            ApiError::Validation(_) => "Some fields need attention",
+            ApiError::Database(_) => "Something went wrong on our side",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::BadRequest(reason) => format!("The request body could not be read: {reason}"),
+            ApiError::NotSignedIn => "Sign in to continue.".to_owned(),
+            ApiError::SessionExpired => "Your session has expired. Sign in again.".to_owned(),
+            ApiError::BadCredentials => {
+                "That e-mail and password don't match an account.".to_owned()
+            }
+            ApiError::Forbidden => "You don't have permission to do this.".to_owned(),
+            ApiError::AccountBlocked => {
+                "This account is blocked. Ask an administrator to unblock it.".to_owned()
+            }
+            ApiError::MethodNotAllowed => {
+                "This API path does not accept this HTTP method.".to_owned()
+            }
+            ApiError::NotFound(what) => format!("This {what} doesn't exist or you can't see it."),
+            ApiError::NoRoute => "There is no API endpoint at this path.".to_owned(),
+            ApiError::Conflict(reason) => reason.clone(),
+            ApiError::PayloadTooLarge => {
+                "The request body is larger than the server accepts.".to_owned()
+            }
+            ApiError::Validation(errors) => match errors.0.as_slice() {
+                [only] => only.message.clone(),
+                many => format!("{} fields need attention.", many.len()),
+            },
+            ApiError::Database(_) => {
+                "The server could not complete the request. It has been logged; try again."
+                    .to_owned()
+            }
+        }
+    }
+
+    fn field_errors(&self) -> Vec<FieldError> {
+        match self {
+            ApiError::Validation(errors) => errors.0.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let problem = Problem {
+            problem_type: "about:blank".to_owned(),
+            title: self.title().to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: self.field_errors(),
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,110 @@
+//! My Access: the packages a person may request, and one package by its stable link.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use entrada_domain::api::{offer_matches, PackageOffer};
+use entrada_domain::catalog::{AccessPackage, Catalog};
+use entrada_domain::directory::UserKind;
+use entrada_domain::ids::PackageId;
+use entrada_domain::organization::ConnectedOrganization;
+use entrada_domain::policy::{requestable_policies, AssignmentPolicy, Requestor};
+
+use crate::http::extract::SignedIn;
+use crate::http::{ApiError, AppState};
+use crate::store;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/my/access-packages", get(my_access_packages))
+        .route("/access-packages/{id}", get(access_package))
+}
+
+/// `GET /my/access-packages?search=`: every listed (not hidden) package the caller may
+/// request now, filtered by the search words, by name.
+async fn my_access_packages(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<PackageOffer>>, ApiError> {
+    let search = query.get("search").map(|text| text.trim()).unwrap_or("");
+    let mut conn = app.db.acquire().await?;
+    let catalogs = store::catalogs::all_catalogs(&mut conn).await?;
+    let packages = store::catalogs::all_packages(&mut conn).await?;
+    let policies = store::catalogs::policies(&mut conn, None).await?;
+    let organizations = store::directory::all_organizations(&mut conn).await?;
+    let groups = store::users::groups_of(&mut conn, &signed_in.user.id).await?;
+    let requestor = Requestor {
+        user: &signed_in.user,
+        groups: &groups,
+    };
+
+    let offers = packages
+        .into_iter()
+        .filter(|package| !package.hidden)
+        .filter_map(|package| {
+            let catalog = catalogs
+                .iter()
+                .find(|catalog| catalog.id == package.catalog_id)?;
+            let offer = offer_for(catalog, package, &policies, &requestor, &organizations);
+            offer.requestable().then_some(offer)
+        })
+        .filter(|offer| offer_matches(offer, search))
+        .collect();
+    Ok(Json(offers))
+}
+
+/// `GET /access-packages/{id}`: one package, hidden ones too, with the policies the caller
+/// may request it through (none when out of scope). Guests see only packages of catalogs
+/// open to external users; anything else is a 404, as for an unknown id.
+async fn access_package(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<PackageOffer>, ApiError> {
+    const WHAT: &str = "access package";
+    let mut conn = app.db.acquire().await?;
+    let package = store::catalogs::get_package(&mut conn, &PackageId(id))
+        .await?
+        .ok_or(ApiError::NotFound(WHAT))?;
+    let catalog = store::catalogs::get_catalog(&mut conn, &package.catalog_id)
+        .await?
+        .ok_or(ApiError::NotFound(WHAT))?;
+    if signed_in.user.kind == UserKind::Guest && !catalog.external_users_allowed {
+        return Err(ApiError::NotFound(WHAT));
+    }
+    let policies = store::catalogs::policies(&mut conn, Some(&package.id)).await?;
+    let organizations = store::directory::all_organizations(&mut conn).await?;
+    let groups = store::users::groups_of(&mut conn, &signed_in.user.id).await?;
+    let requestor = Requestor {
+        user: &signed_in.user,
+        groups: &groups,
+    };
+    Ok(Json(offer_for(
+        &catalog,
+        package,
+        &policies,
+        &requestor,
+        &organizations,
+    )))
+}
+
+fn offer_for(
+    catalog: &Catalog,
+    package: AccessPackage,
+    policies: &[AssignmentPolicy],
+    requestor: &Requestor<'_>,
+    organizations: &[ConnectedOrganization],
+) -> PackageOffer {
+    let policies = requestable_policies(catalog, &package, policies, requestor, organizations)
+        .into_iter()
+        .cloned()
+        .collect();
+    PackageOffer {
+        package,
+        catalog_name: catalog.name.clone(),
+        policies,
+    }
+}

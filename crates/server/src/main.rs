@@ -1,0 +1,219 @@
+//! The `entrada` command: serve, migrate, load the demo, add users.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use entrada_server::accounts::{add_member, NewMember};
+use entrada_server::demo::{self, DemoOutcome};
+use entrada_server::{db, App, Clock, Config, SystemClock};
+
+#[derive(Parser)]
+#[command(
+    name = "entrada",
+    version,
+    about = "Self-hosted entitlement management"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run migrations, serve the API and the web app, and run the background jobs.
+    Serve(ServeArgs),
+    /// Run the database migrations only.
+    Migrate(DatabaseArgs),
+    /// Load the demo organisation into an empty database.
+    Demo(DatabaseArgs),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Args)]
+struct DatabaseArgs {
+    /// sqlite://PATH or postgres://USER@HOST:PORT/DB.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://./data/entrada.db"
+    )]
+    database_url: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ENTRADA_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Load the demo organisation when the database is empty.
+    #[arg(long)]
+    demo: bool,
+    /// Folder holding the built web app (index.html).
+    #[arg(long, env = "ENTRADA_STATIC_DIR", default_value = "dist")]
+    static_dir: PathBuf,
+    /// Mark the session cookie Secure (when served over HTTPS, e.g. behind a proxy).
+    #[arg(long, env = "ENTRADA_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Hours a session may stay unused before it ends.
+    #[arg(long, env = "ENTRADA_SESSION_IDLE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
+    session_idle_hours: u32,
+    /// Do not run the background jobs in this instance.
+    #[arg(long)]
+    no_jobs: bool,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a member who can sign in; the password is read from standard input.
+    Add {
+        /// Sign-in e-mail.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Make the person an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "entrada_server=info,tower_http=warn,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve(args) => serve(args, clock).await,
+        Command::Migrate(args) => {
+            let (pool, _) = db::connect(&args.database_url).await?;
+            db::migrate(&pool).await?;
+            println!(
+                "Migrations are up to date on {}.",
+                redact(&args.database_url)
+            );
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let (pool, _) = db::connect(&args.database_url).await?;
+            db::migrate(&pool).await?;
+            report_demo(demo::load(&pool, clock.now()).await?);
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    admin,
+                    password_stdin: _,
+                    database,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let (pool, _) = db::connect(&database.database_url).await?;
+            db::migrate(&pool).await?;
+            let member = NewMember {
+                email: email.clone(),
+                display_name: name,
+                administrator: admin,
+                password,
+            };
+            let id = add_member(&pool, member, clock.now()).await?;
+            println!(
+                "Created {} ({email}){}.",
+                id,
+                if admin { " as an administrator" } else { "" }
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let static_dir = args
+        .static_dir
+        .join("index.html")
+        .is_file()
+        .then(|| args.static_dir.clone());
+    if static_dir.is_none() {
+        eprintln!(
+            "warning: {} has no index.html; the web app is not served (build it with `cargo xtask serve`).",
+            args.static_dir.display()
+        );
+    }
+    let mut config = Config::new(args.bind, args.database.database_url.clone());
+    config.static_dir = static_dir;
+    config.secure_cookies = args.secure_cookies;
+    config.sessions.idle = time::Duration::hours(i64::from(args.session_idle_hours));
+    config.run_jobs = !args.no_jobs;
+    let app = App::build(config, clock.clone())
+        .await
+        .with_context(|| format!("starting on {}", redact(&args.database.database_url)))?;
+    if args.demo {
+        report_demo(demo::load(app.db(), clock.now()).await?);
+    }
+    let address = app.local_addr();
+    println!(
+        "Entrada is serving on http://{address} (database: {})",
+        redact(&args.database.database_url)
+    );
+    if args.demo {
+        println!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
+        for account in demo::accounts() {
+            println!("  {:<36} {}", account.email, account.role);
+        }
+    }
+    println!("Press Ctrl-C to stop.");
+    app.run().await.context("serving")?;
+    Ok(())
+}
+
+fn report_demo(outcome: DemoOutcome) {
+    match outcome {
+        DemoOutcome::Loaded { people, packages } => {
+            println!("Loaded the demo organisation Lakeshore Labs: {people} people, {packages} access packages.")
+        }
+        DemoOutcome::AlreadyPopulated => {
+            println!("The database already has people in it; the demo organisation was not loaded.")
+        }
+    }
+}
+
+/// A database URL without its password, for printing.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

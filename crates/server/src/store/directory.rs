@@ -1,0 +1,160 @@
+//! The directory beyond people: groups and their members, applications, sites, and the
+//! role grants on them, and connected organisations.
+
+use entrada_domain::directory::{Application, Group, Site};
+use entrada_domain::ids::{ApplicationId, ConnectedOrgId, GroupId, SiteId, UserId};
+use entrada_domain::organization::{ConnectedOrgState, ConnectedOrganization};
+use sqlx::{AnyConnection, Row};
+use time::OffsetDateTime;
+
+use crate::clock::to_millis;
+use crate::store::{bad_value, from_json, to_json};
+
+/// Inserts a group.
+pub(crate) async fn insert_group(
+    conn: &mut AnyConnection,
+    group: &Group,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO directory_groups (id, name, description) VALUES ($1, $2, $3)")
+        .bind(group.id.as_str())
+        .bind(&group.name)
+        .bind(&group.description)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds a person to a group (idempotent).
+pub(crate) async fn add_group_member(
+    conn: &mut AnyConnection,
+    group: &GroupId,
+    user: &UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(group.as_str())
+    .bind(user.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts an application with its roles.
+pub(crate) async fn insert_application(
+    conn: &mut AnyConnection,
+    application: &Application,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO applications (id, name, description, roles_json) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(application.id.as_str())
+    .bind(&application.name)
+    .bind(&application.description)
+    .bind(to_json(&application.roles)?)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Gives a person an application role (idempotent).
+pub(crate) async fn add_application_role_member(
+    conn: &mut AnyConnection,
+    application: &ApplicationId,
+    role: &str,
+    user: &UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO application_role_members (application_id, role_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(application.as_str())
+    .bind(role)
+    .bind(user.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts a site with its roles.
+pub(crate) async fn insert_site(conn: &mut AnyConnection, site: &Site) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sites (id, name, url, roles_json) VALUES ($1, $2, $3, $4)")
+        .bind(site.id.as_str())
+        .bind(&site.name)
+        .bind(&site.url)
+        .bind(to_json(&site.roles)?)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives a person a site role (idempotent).
+pub(crate) async fn add_site_role_member(
+    conn: &mut AnyConnection,
+    site: &SiteId,
+    role: &str,
+    user: &UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO site_role_members (site_id, role_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(site.as_str())
+        .bind(role)
+        .bind(user.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a connected organisation.
+pub(crate) async fn insert_organization(
+    conn: &mut AnyConnection,
+    organization: &ConnectedOrganization,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO connected_organizations (id, name, description, domains_json, state, internal_sponsors_json, \
+         external_sponsors_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(organization.id.as_str())
+    .bind(&organization.name)
+    .bind(&organization.description)
+    .bind(to_json(&organization.domains)?)
+    .bind(match organization.state {
+        ConnectedOrgState::Configured => "configured",
+        ConnectedOrgState::Proposed => "proposed",
+    })
+    .bind(to_json(&organization.internal_sponsors)?)
+    .bind(to_json(&organization.external_sponsors)?)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every connected organisation, by name.
+pub(crate) async fn all_organizations(
+    conn: &mut AnyConnection,
+) -> Result<Vec<ConnectedOrganization>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, description, domains_json, state, internal_sponsors_json, external_sponsors_json \
+         FROM connected_organizations ORDER BY name",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let state: String = row.try_get("state")?;
+            Ok(ConnectedOrganization {
+                id: ConnectedOrgId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                description: row.try_get("description")?,
+                domains: from_json(&row.try_get::<String, _>("domains_json")?)?,
+                state: match state.as_str() {
+                    "configured" => ConnectedOrgState::Configured,
+                    "proposed" => ConnectedOrgState::Proposed,
+                    _ => return Err(bad_value("connected_organizations.state", &state)),
+                },
+                internal_sponsors: from_json(&row.try_get::<String, _>("internal_sponsors_json")?)?,
+                external_sponsors: from_json(&row.try_get::<String, _>("external_sponsors_json")?)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,29 @@
+//! Persistence: one module per aggregate, each taking a connection (a pooled one or a
+//! transaction's) and returning domain types. Row shapes stay private to their module; the
+//! SQL is portable between SQLite and PostgreSQL (see architecture.md).
+
+pub(crate) mod audit;
+pub(crate) mod catalogs;
+pub(crate) mod directory;
+pub(crate) mod sessions;
+pub(crate) mod users;
+
+/// A fresh random identifier.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Serialises a value kept as a JSON TEXT column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, sqlx::Error> {
+    serde_json::to_string(value).map_err(|error| sqlx::Error::Encode(Box::new(error)))
+}
+
+/// Reads a value kept as a JSON TEXT column.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+/// A stored text value that does not name a known variant.
+pub(crate) fn bad_value(column: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unexpected value {value:?} in column {column}").into())
+}

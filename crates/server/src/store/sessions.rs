@@ -1,0 +1,118 @@
+//! Server-side sessions. The cookie holds a random token; the database holds only its
+//! SHA-256, so a leaked database does not leak usable sessions.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+use time::{Duration, OffsetDateTime};
+
+use entrada_domain::ids::UserId;
+
+use crate::clock::{from_millis, to_millis};
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// A session unused for this long ends.
+    pub idle: Duration,
+    /// A session ends this long after sign-in, however much it is used.
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self {
+            idle: Duration::hours(12),
+            absolute: Duration::days(7),
+        }
+    }
+}
+
+/// Starts a session for `user` and returns the token for the cookie.
+pub(crate) async fn create(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: OffsetDateTime,
+    policy: &SessionPolicy,
+) -> Result<String, sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let expires_at = now + policy.idle.min(policy.absolute);
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)",
+    )
+    .bind(hash_token(&token))
+    .bind(user.as_str())
+    .bind(to_millis(now))
+    .bind(to_millis(expires_at))
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+/// The person a live session belongs to, extending its idle deadline; `None` when the
+/// token is unknown or its session has ended (an ended session is deleted).
+pub(crate) async fn touch(
+    conn: &mut AnyConnection,
+    token: &str,
+    now: OffsetDateTime,
+    policy: &SessionPolicy,
+) -> Result<Option<UserId>, sqlx::Error> {
+    let token_hash = hash_token(token);
+    let row = sqlx::query(
+        "SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
+    )
+    .bind(&token_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let expires_at = from_millis(row.try_get("expires_at")?);
+    if expires_at <= now {
+        delete(conn, &token_hash).await?;
+        return Ok(None);
+    }
+    let last_seen_at = from_millis(row.try_get("last_seen_at")?);
+    // Extend at most once a minute, so reads do not all become writes.
+    if now - last_seen_at >= Duration::minutes(1) {
+        let created_at = from_millis(row.try_get("created_at")?);
+        let new_expiry = (now + policy.idle).min(created_at + policy.absolute);
+        sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+            .bind(to_millis(now))
+            .bind(to_millis(new_expiry))
+            .bind(&token_hash)
+            .execute(conn)
+            .await?;
+    }
+    Ok(Some(UserId(row.try_get("user_id")?)))
+}
+
+/// Ends a session.
+pub(crate) async fn delete(conn: &mut AnyConnection, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes every session that has ended; returns how many.
+pub(crate) async fn delete_ended(
+    conn: &mut AnyConnection,
+    now: OffsetDateTime,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(to_millis(now))
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// The stored form of a token.
+pub(crate) fn hash_token(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
