@@ -550,7 +550,15 @@ async fn insert_directory(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-const APPLICATIONS: &[(&str, &str, &str, &[(&str, &str)])] = &[
+/// (id, name, description, roles as (id, name))
+type ApplicationSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const APPLICATIONS: &[ApplicationSpec] = &[
     (
         "app-crm",
         "Pipeline CRM",

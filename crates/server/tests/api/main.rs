@@ -1,0 +1,7 @@
+//! HTTP tests against the real server on port 0, each on a fresh SQLite file and on a
+//! fresh database in the throwaway PostgreSQL cluster that `cargo xtask test` starts.
+
+mod helpers;
+mod packages;
+mod platform;
+mod session;
