@@ -1,1 +1,115 @@
-fn main() {}
+//! `cargo xtask`: installs the pinned tools, builds the SPA, serves the demo, runs every
+//! test layer. Run `cargo xtask help` for the commands.
+
+mod postgres;
+mod tests;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_else(|| "help".to_owned());
+    let rest: Vec<String> = args.collect();
+    let root = project_root();
+    match command.as_str() {
+        "serve" => serve(&root, &rest),
+        "build" => {
+            tools::ensure_spa_tools()?;
+            build_spa(&root)
+        }
+        "test" => tests::run_all(&root, &rest),
+        "tools" => {
+            tools::ensure_spa_tools()?;
+            tools::ensure_browser()?;
+            Ok(())
+        }
+        "help" | "--help" | "-h" => {
+            print_help();
+            Ok(())
+        }
+        other => {
+            print_help();
+            bail!("unknown command {other:?}")
+        }
+    }
+}
+
+fn print_help() {
+    println!(
+        "cargo xtask <command>
+
+  serve [ARGS…]  install the pinned tools, build the web app and the server (release),
+                 then run `entrada serve --demo` on http://127.0.0.1:8080 with
+                 ./data/entrada.db; extra ARGS go to `entrada serve`
+  test           run every test layer (lint, domain, API on SQLite and PostgreSQL,
+                 browser) and print one `N passed, N failed, N skipped` line
+  build          install the pinned tools and build the web app into dist/
+  tools          install the pinned tools, Chromium and chromedriver only"
+    );
+}
+
+fn serve(root: &Path, extra: &[String]) -> Result<()> {
+    tools::ensure_spa_tools()?;
+    build_spa(root)?;
+    step("Building the server (release; the first build takes a few minutes)");
+    run(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "--release",
+        "--package",
+        "entrada-server",
+    ]))?;
+    step("Starting Entrada (loads the demo organisation into an empty database)");
+    let binary = root.join("target/release/entrada");
+    let mut command = Command::new(binary);
+    command
+        .current_dir(root)
+        .args(["serve", "--demo", "--static-dir", "dist"])
+        .args(extra);
+    run(&mut command)
+}
+
+/// Builds the SPA into `dist/` with Trunk, offline, with the pinned wasm-bindgen and wasm-opt.
+pub(crate) fn build_spa(root: &Path) -> Result<()> {
+    step("Building the web app with Trunk (release, offline)");
+    let mut command = Command::new(tools::trunk_path());
+    command
+        .current_dir(root)
+        .args(["build", "--release", "--offline"])
+        .env("PATH", tools::path_with_tools());
+    run(&mut command).context("building the web app")?;
+    if !root.join("dist/index.html").is_file() {
+        bail!("trunk finished but dist/index.html is missing");
+    }
+    Ok(())
+}
+
+/// Prints a step so a person watching knows what is happening.
+pub(crate) fn step(text: &str) {
+    println!("\n==> {text}");
+}
+
+/// Runs a command, failing with its name when it fails.
+pub(crate) fn run(command: &mut Command) -> Result<()> {
+    let description = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("starting {description}"))?;
+    if !status.success() {
+        bail!("{description} failed with {status}");
+    }
+    Ok(())
+}
+
+/// The cargo that runs this xtask.
+pub(crate) fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn project_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}

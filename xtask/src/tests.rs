@@ -1,0 +1,247 @@
+//! `cargo xtask test`: every test layer, with a throwaway PostgreSQL cluster, ending in one
+//! `N passed, N failed, N skipped` line that sums them all.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::postgres::Cluster;
+use crate::{build_spa, cargo, step, tools};
+
+/// The layers, in the order they run. `cargo xtask test api browser` runs only those.
+const LAYERS: &[&str] = &["lint", "domain", "xtask", "api", "browser"];
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Counts {
+    passed: u64,
+    failed: u64,
+    skipped: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+    }
+}
+
+pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
+    let chosen: Vec<&str> = match args.is_empty() {
+        true => LAYERS.to_vec(),
+        false => args.iter().map(String::as_str).collect(),
+    };
+    if let Some(unknown) = chosen.iter().find(|layer| !LAYERS.contains(layer)) {
+        bail!(
+            "unknown test layer {unknown:?}; the layers are {}",
+            LAYERS.join(", ")
+        );
+    }
+    tools::ensure_spa_tools()?;
+    if chosen.contains(&"browser") {
+        tools::ensure_browser()?;
+        build_spa(root)?;
+    }
+    let cluster = match chosen.contains(&"api") {
+        true => {
+            step("Starting a throwaway PostgreSQL cluster");
+            let cluster =
+                Cluster::start().context("the PostgreSQL tests need their own cluster")?;
+            println!("PostgreSQL is listening at {}", cluster.url);
+            Some(cluster)
+        }
+        false => None,
+    };
+
+    let mut results: Vec<(&str, Counts)> = Vec::new();
+    for layer in chosen {
+        step(&format!("Test layer: {layer}"));
+        let counts = match layer {
+            "lint" => lint(root),
+            "domain" => cargo_test(root, &["--package", "entrada-domain"], &[]),
+            "xtask" => cargo_test(root, &["--package", "xtask"], &[]),
+            "api" => {
+                let url = cluster
+                    .as_ref()
+                    .map(|cluster| cluster.url.clone())
+                    .unwrap_or_default();
+                cargo_test(
+                    root,
+                    &["--package", "entrada-server"],
+                    &[("ENTRADA_TEST_POSTGRES_URL", url)],
+                )
+            }
+            "browser" => cargo_test(root, &["--package", "entrada-e2e"], &[]),
+            _ => unreachable!("layers were checked above"),
+        };
+        results.push((layer, counts));
+    }
+    drop(cluster);
+
+    let mut total = Counts::default();
+    println!("\nLayer      passed  failed  skipped");
+    for (layer, counts) in &results {
+        println!(
+            "{layer:<10} {:>6}  {:>6}  {:>7}",
+            counts.passed, counts.failed, counts.skipped
+        );
+        total += *counts;
+    }
+    println!(
+        "{} passed, {} failed, {} skipped",
+        total.passed, total.failed, total.skipped
+    );
+    if total.failed > 0 {
+        bail!("{} test(s) failed", total.failed);
+    }
+    Ok(())
+}
+
+/// Formatting and clippy, each counted as one check.
+fn lint(root: &Path) -> Counts {
+    let checks: [(&str, Vec<&str>); 3] = [
+        ("cargo fmt --check", vec!["fmt", "--all", "--check"]),
+        (
+            "clippy (native crates)",
+            vec![
+                "clippy",
+                "--package",
+                "entrada-domain",
+                "--package",
+                "entrada-server",
+                "--package",
+                "entrada-e2e",
+                "--package",
+                "xtask",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+        (
+            "clippy (web app, wasm32)",
+            vec![
+                "clippy",
+                "--package",
+                "entrada",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    ];
+    let mut counts = Counts::default();
+    for (name, args) in checks {
+        let ok = Command::new(cargo())
+            .current_dir(root)
+            .args(&args)
+            .status()
+            .is_ok_and(|status| status.success());
+        println!("{name}: {}", if ok { "ok" } else { "FAILED" });
+        match ok {
+            true => counts.passed += 1,
+            false => counts.failed += 1,
+        }
+    }
+    counts
+}
+
+/// Runs `cargo test` with `args`, echoing its output and adding up its result lines. A run
+/// that fails without a failing test (it did not build, or crashed) counts as one failure.
+fn cargo_test(root: &Path, args: &[&str], env: &[(&str, String)]) -> Counts {
+    let mut command = Command::new(cargo());
+    command
+        .current_dir(root)
+        .arg("test")
+        .args(args)
+        .stdout(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) => {
+            println!("could not start cargo test: {error}");
+            return Counts {
+                failed: 1,
+                ..Counts::default()
+            };
+        }
+    };
+    let mut counts = Counts::default();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(result) = parse_result_line(&line) {
+                counts += result;
+            }
+        }
+    }
+    let success = child.wait().is_ok_and(|status| status.success());
+    if !success && counts.failed == 0 {
+        println!(
+            "cargo test {} failed before reporting a failing test (build error or crash)",
+            args.join(" ")
+        );
+        counts.failed += 1;
+    }
+    counts
+}
+
+/// Reads `test result: ok. 5 passed; 1 failed; 2 ignored; …`.
+fn parse_result_line(line: &str) -> Option<Counts> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let (_, numbers) = rest.split_once(". ")?;
+    let mut counts = Counts::default();
+    for part in numbers.split(';') {
+        let mut words = part.split_whitespace();
+        let (Some(number), Some(label)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(number) = number.parse::<u64>() else {
+            continue;
+        };
+        match label {
+            "passed" => counts.passed = number,
+            "failed" => counts.failed = number,
+            "ignored" => counts.skipped = number,
+            _ => {}
+        }
+    }
+    Some(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines_of_cargo_test_are_counted() {
+        let ok = parse_result_line("test result: ok. 54 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out; finished in 1.65s");
+        assert_eq!(
+            ok,
+            Some(Counts {
+                passed: 54,
+                failed: 0,
+                skipped: 2
+            })
+        );
+        let failed = parse_result_line(
+            "test result: FAILED. 53 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out",
+        );
+        assert_eq!(
+            failed,
+            Some(Counts {
+                passed: 53,
+                failed: 1,
+                skipped: 0
+            })
+        );
+        assert_eq!(parse_result_line("running 5 tests"), None);
+    }
+}
