@@ -28,7 +28,10 @@ pub fn validate_sign_in(body: &SignInBody) -> Result<(), FieldErrors> {
     if email.is_empty() {
         errors.push(FieldError::new("email", "Enter your e-mail address."));
     } else if !looks_like_email(email) {
-        errors.push(FieldError::new("email", "Enter an e-mail address such as name@example.com."));
+        errors.push(FieldError::new(
+            "email",
+            "Enter an e-mail address such as name@example.com.",
+        ));
     }
     if body.password.is_empty() {
         errors.push(FieldError::new("password", "Enter your password."));
@@ -39,7 +42,9 @@ pub fn validate_sign_in(body: &SignInBody) -> Result<(), FieldErrors> {
 /// A light check that text is shaped like an e-mail address: one `@`, something before it,
 /// a dotted domain after it, no spaces.
 pub fn looks_like_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else { return false };
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.contains('@')
         && domain.contains('.')
@@ -70,7 +75,10 @@ impl Me {
             catalog_roles: self
                 .catalog_roles
                 .iter()
-                .map(|grant| CatalogGrant { catalog_id: grant.catalog_id.clone(), role: grant.role })
+                .map(|grant| CatalogGrant {
+                    catalog_id: grant.catalog_id.clone(),
+                    role: grant.role,
+                })
                 .collect(),
         }
     }
@@ -117,14 +125,19 @@ impl PackageOffer {
 /// name, description, catalog name or the names of what it grants, ignoring case.
 pub fn offer_matches(offer: &PackageOffer, query: &str) -> bool {
     let haystack = {
-        let mut text = format!("{} {} {}", offer.package.name, offer.package.description, offer.catalog_name);
+        let mut text = format!(
+            "{} {} {}",
+            offer.package.name, offer.package.description, offer.catalog_name
+        );
         for role in &offer.package.resource_roles {
             text.push(' ');
             text.push_str(&role.resource_name);
         }
         text.to_lowercase()
     };
-    query.split_whitespace().all(|word| haystack.contains(&word.to_lowercase()))
+    query
+        .split_whitespace()
+        .all(|word| haystack.contains(&word.to_lowercase()))
 }
 
 /// RFC 9457 problem details, as every API error is sent.

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::ids::{CatalogId, PackageId, PackageResourceRoleId, ResourceId, RoleAssignmentId, UserId};
+use crate::ids::{
+    CatalogId, PackageId, PackageResourceRoleId, ResourceId, RoleAssignmentId, UserId,
+};
 
 /// A container of resources and access packages, managed by its owners.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +73,9 @@ impl CatalogRole {
 
     /// Parses the stored name.
     pub fn parse(text: &str) -> Option<CatalogRole> {
-        CatalogRole::ALL.into_iter().find(|role| role.as_str() == text)
+        CatalogRole::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
     }
 }
 
@@ -90,7 +94,7 @@ pub struct CatalogRoleAssignment {
 }
 
 /// The kind of directory object a resource is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ResourceKind {
     /// A group: roles are "Member" and "Owner".

@@ -58,7 +58,10 @@ impl User {
 
 /// The domain of an e-mail address (after the last `@`), or "" when there is none.
 pub fn email_domain(email: &str) -> &str {
-    email.rsplit_once('@').map(|(_, domain)| domain).unwrap_or("")
+    email
+        .rsplit_once('@')
+        .map(|(_, domain)| domain)
+        .unwrap_or("")
 }
 
 /// A directory group.

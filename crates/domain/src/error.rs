@@ -16,7 +16,10 @@ pub struct FieldError {
 impl FieldError {
     /// A new field error.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -28,11 +31,17 @@ pub struct FieldErrors(pub Vec<FieldError>);
 impl FieldErrors {
     /// The message for one field, if it has one.
     pub fn for_field(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|error| error.field == field).map(|error| error.message.as_str())
+        self.0
+            .iter()
+            .find(|error| error.field == field)
+            .map(|error| error.message.as_str())
     }
 
     /// `Ok(value)` when no errors were collected.
-    pub fn into_result<T>(errors: Vec<FieldError>, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+    pub fn into_result<T>(
+        errors: Vec<FieldError>,
+        value: impl FnOnce() -> T,
+    ) -> Result<T, FieldErrors> {
         match errors.is_empty() {
             true => Ok(value()),
             false => Err(FieldErrors(errors)),

@@ -18,4 +18,7 @@ pub mod permission;
 pub mod policy;
 pub mod request;
 
+#[cfg(test)]
+mod testkit;
+
 pub use error::{FieldError, FieldErrors};

@@ -37,6 +37,8 @@ pub struct ConnectedOrganization {
 impl ConnectedOrganization {
     /// Whether an e-mail domain belongs to this organisation.
     pub fn owns_domain(&self, domain: &str) -> bool {
-        self.domains.iter().any(|own| own.eq_ignore_ascii_case(domain))
+        self.domains
+            .iter()
+            .any(|own| own.eq_ignore_ascii_case(domain))
     }
 }

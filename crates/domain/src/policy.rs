@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use crate::catalog::{AccessPackage, Catalog};
 use crate::directory::{DirectoryView, User, UserKind, UserState};
+use crate::error::{FieldError, FieldErrors};
 use crate::ids::{ConnectedOrgId, GroupId, PackageId, PolicyId, QuestionId, UserId};
 use crate::organization::{ConnectedOrgState, ConnectedOrganization};
 
@@ -134,13 +135,21 @@ pub enum Expiration {
     },
 }
 
+/// The latest end an expiration rule computes: ends that would overflow the calendar
+/// saturate here.
+pub const LATEST_END: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59 UTC);
+
 impl Expiration {
-    /// When an assignment that starts at `start` ends under this rule, if ever.
+    /// When an assignment that starts at `start` ends under this rule, if ever. An end past
+    /// the last representable instant saturates to [`LATEST_END`] (never a panic).
     pub fn end_for(&self, start: OffsetDateTime) -> Option<OffsetDateTime> {
+        let after = |duration: time::Duration| {
+            Some(start.checked_add(duration).unwrap_or(LATEST_END.max(start)))
+        };
         match self {
             Expiration::Never => None,
-            Expiration::AfterDays { days } => Some(start + time::Duration::days(i64::from(*days))),
-            Expiration::AfterHours { hours } => Some(start + time::Duration::hours(i64::from(*hours))),
+            Expiration::AfterDays { days } => after(time::Duration::days(i64::from(*days))),
+            Expiration::AfterHours { hours } => after(time::Duration::hours(i64::from(*hours))),
             Expiration::OnDate { date } => Some(*date),
         }
     }
@@ -154,7 +163,12 @@ impl Expiration {
             Expiration::AfterHours { hours: 1 } => "Expires after 1 hour".to_owned(),
             Expiration::AfterHours { hours } => format!("Expires after {hours} hours"),
             Expiration::OnDate { date } => {
-                format!("Expires on {}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+                format!(
+                    "Expires on {}-{:02}-{:02}",
+                    date.year(),
+                    u8::from(date.month()),
+                    date.day()
+                )
             }
         }
     }
@@ -249,7 +263,11 @@ pub struct Requestor<'a> {
 
 /// Whether the person falls within a policy's requestor scope. `organizations` are the
 /// connected organisations known to the directory (to match e-mail domains and state).
-pub fn in_scope(scope: &RequestorScope, person: &Requestor<'_>, organizations: &[ConnectedOrganization]) -> bool {
+pub fn in_scope(
+    scope: &RequestorScope,
+    person: &Requestor<'_>,
+    organizations: &[ConnectedOrganization],
+) -> bool {
     let user = person.user;
     let organization = partner_of(user, organizations);
     match scope {
@@ -259,11 +277,14 @@ pub fn in_scope(scope: &RequestorScope, person: &Requestor<'_>, organizations: &
         }
         RequestorScope::AllMembers => user.kind == UserKind::Member,
         RequestorScope::AllDirectoryUsers => true,
-        RequestorScope::SpecificConnectedOrganizations { organizations: chosen } => {
+        RequestorScope::SpecificConnectedOrganizations {
+            organizations: chosen,
+        } => {
             user.kind == UserKind::Guest && organization.is_some_and(|org| chosen.contains(&org.id))
         }
         RequestorScope::AllConfiguredConnectedOrganizations => {
-            user.kind == UserKind::Guest && organization.is_some_and(|org| org.state == ConnectedOrgState::Configured)
+            user.kind == UserKind::Guest
+                && organization.is_some_and(|org| org.state == ConnectedOrgState::Configured)
         }
         RequestorScope::AllExternalUsers => user.kind == UserKind::Guest,
     }
@@ -271,7 +292,10 @@ pub fn in_scope(scope: &RequestorScope, person: &Requestor<'_>, organizations: &
 
 /// The connected organisation a guest belongs to: the one recorded on the account, else the
 /// one owning the e-mail domain.
-pub fn partner_of<'o>(user: &User, organizations: &'o [ConnectedOrganization]) -> Option<&'o ConnectedOrganization> {
+pub fn partner_of<'o>(
+    user: &User,
+    organizations: &'o [ConnectedOrganization],
+) -> Option<&'o ConnectedOrganization> {
     if user.kind != UserKind::Guest {
         return None;
     }
@@ -280,7 +304,9 @@ pub fn partner_of<'o>(user: &User, organizations: &'o [ConnectedOrganization]) -
             return Some(found);
         }
     }
-    organizations.iter().find(|org| org.owns_domain(user.email_domain()))
+    organizations
+        .iter()
+        .find(|org| org.owns_domain(user.email_domain()))
 }
 
 /// The policies of `package` through which `person` may request it now, in the given order.
@@ -366,11 +392,1310 @@ pub fn stage_approvers(
     }
     let primary = resolve_approvers(&definition.approvers, requestor, directory);
     if !primary.is_empty() {
-        return Some(ResolvedApprovers { people: primary, fallback_used: false, escalated: false });
+        return Some(ResolvedApprovers {
+            people: primary,
+            fallback_used: false,
+            escalated: false,
+        });
     }
     Some(ResolvedApprovers {
         people: resolve_approvers(&definition.fallback_approvers, requestor, directory),
         fallback_used: true,
         escalated: false,
     })
+}
+
+/// The most approval stages a policy may have.
+pub const MAX_STAGES: usize = 3;
+/// The longest policy name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// The longest policy description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 1000;
+/// The longest question text, in characters.
+pub const MAX_QUESTION_CHARS: usize = 500;
+/// The allowed decision timeouts of a stage, in days.
+pub const DECISION_TIMEOUT_DAYS: std::ops::RangeInclusive<u32> = 1..=14;
+/// The allowed "expires after N days" values (ten years at most).
+pub const EXPIRATION_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+/// The allowed "expires after N hours" values (one year at most).
+pub const EXPIRATION_HOURS: std::ops::RangeInclusive<u32> = 1..=8760;
+
+/// Checks every clock-free rule of a policy draft and returns every field error at once,
+/// with paths as the API names the fields (`stages[1].approvers`, `questions[0].kind.options`).
+/// On success it returns the draft with its name and description trimmed.
+///
+/// Whether an `OnDate` expiration lies in the future needs the current time: use
+/// [`validate_policy_at`] for that.
+pub fn validate_policy(draft: &PolicyDraft) -> Result<PolicyDraft, FieldErrors> {
+    let errors = policy_errors(draft);
+    FieldErrors::into_result(errors, || trimmed_policy(draft))
+}
+
+/// [`validate_policy`], and also that an `OnDate` expiration lies after `now`.
+pub fn validate_policy_at(
+    draft: &PolicyDraft,
+    now: OffsetDateTime,
+) -> Result<PolicyDraft, FieldErrors> {
+    let mut errors = policy_errors(draft);
+    if let Expiration::OnDate { date } = &draft.expiration {
+        if *date <= now {
+            errors.push(FieldError::new(
+                "expiration.date",
+                "Choose an end date in the future.",
+            ));
+        }
+    }
+    FieldErrors::into_result(errors, || trimmed_policy(draft))
+}
+
+fn trimmed_policy(draft: &PolicyDraft) -> PolicyDraft {
+    PolicyDraft {
+        name: draft.name.trim().to_owned(),
+        description: draft.description.trim().to_owned(),
+        ..draft.clone()
+    }
+}
+
+fn policy_errors(draft: &PolicyDraft) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+
+    let name = draft.name.trim();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "Enter a name for the policy."));
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        errors.push(FieldError::new(
+            "name",
+            format!("Use at most {MAX_NAME_CHARS} characters for the name."),
+        ));
+    }
+    if draft.description.trim().chars().count() > MAX_DESCRIPTION_CHARS {
+        errors.push(FieldError::new(
+            "description",
+            format!("Use at most {MAX_DESCRIPTION_CHARS} characters for the description."),
+        ));
+    }
+
+    scope_errors(&draft.requestor_scope, &mut errors);
+    stages_errors(draft, &mut errors);
+    question_errors(&draft.questions, &mut errors);
+    expiration_errors(draft, &mut errors);
+    errors
+}
+
+fn scope_errors(scope: &RequestorScope, errors: &mut Vec<FieldError>) {
+    match scope {
+        RequestorScope::SpecificDirectoryUsers { users, groups }
+            if users.is_empty() && groups.is_empty() =>
+        {
+            errors.push(FieldError::new(
+                "requestorScope.users",
+                "Choose at least one user or group who may request access.",
+            ));
+        }
+        RequestorScope::SpecificConnectedOrganizations { organizations }
+            if organizations.is_empty() =>
+        {
+            errors.push(FieldError::new(
+                "requestorScope.organizations",
+                "Choose at least one connected organization.",
+            ));
+        }
+        _ => {}
+    }
+}
+
+fn stages_errors(draft: &PolicyDraft, errors: &mut Vec<FieldError>) {
+    let scope = &draft.requestor_scope;
+    if *scope == RequestorScope::NoneAdminOnly && !draft.stages.is_empty() {
+        errors.push(FieldError::new(
+            "stages",
+            "Policies for direct assignment only have no approval stages.",
+        ));
+    } else if draft.stages.len() > MAX_STAGES {
+        errors.push(FieldError::new(
+            "stages",
+            "Use at most three approval stages.",
+        ));
+    }
+
+    for (index, stage) in draft.stages.iter().enumerate() {
+        let path = format!("stages[{index}]");
+        if stage.approvers.is_empty() {
+            errors.push(FieldError::new(
+                format!("{path}.approvers"),
+                "Choose at least one approver.",
+            ));
+        }
+        approver_kind_errors(
+            &stage.approvers,
+            scope,
+            &format!("{path}.approvers"),
+            errors,
+        );
+        approver_kind_errors(
+            &stage.fallback_approvers,
+            scope,
+            &format!("{path}.fallbackApprovers"),
+            errors,
+        );
+        let timeout = stage.decision_timeout_days;
+        if !DECISION_TIMEOUT_DAYS.contains(&timeout) {
+            errors.push(FieldError::new(
+                format!("{path}.decisionTimeoutDays"),
+                "Choose a decision timeout from 1 to 14 days.",
+            ));
+        }
+        if let Some(escalation) = &stage.escalation {
+            if escalation.after_days < 1 || escalation.after_days >= timeout {
+                errors.push(FieldError::new(
+                    format!("{path}.escalation.afterDays"),
+                    format!(
+                        "Escalate after at least 1 day and before the decision timeout \
+                         ({timeout} days)."
+                    ),
+                ));
+            }
+            let escalation_path = format!("{path}.escalation.approvers");
+            if escalation.approvers.is_empty() {
+                errors.push(FieldError::new(
+                    escalation_path.as_str(),
+                    "Choose at least one alternate approver.",
+                ));
+            }
+            approver_kind_errors(&escalation.approvers, scope, &escalation_path, errors);
+        }
+    }
+}
+
+/// Manager and sponsor approvers only make sense for some requestor scopes.
+fn approver_kind_errors(
+    approvers: &[Approver],
+    scope: &RequestorScope,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    if scope.is_external() && approvers.contains(&Approver::Manager) {
+        errors.push(FieldError::new(
+            path,
+            "People from connected organizations have no manager in the directory; \
+             choose their sponsors or named approvers instead.",
+        ));
+    }
+    if !scope.is_external() && approvers.contains(&Approver::Sponsors) {
+        errors.push(FieldError::new(
+            path,
+            "Sponsors approve only for people from connected organizations; \
+             choose the manager or named approvers instead.",
+        ));
+    }
+}
+
+fn question_errors(questions: &[Question], errors: &mut Vec<FieldError>) {
+    let mut seen_ids = std::collections::BTreeSet::new();
+    for (index, question) in questions.iter().enumerate() {
+        let path = format!("questions[{index}]");
+        if question.id.as_str().trim().is_empty() {
+            errors.push(FieldError::new(
+                format!("{path}.id"),
+                "Give the question an id.",
+            ));
+        } else if !seen_ids.insert(question.id.as_str()) {
+            errors.push(FieldError::new(
+                format!("{path}.id"),
+                "Another question already uses this id.",
+            ));
+        }
+        let text = question.text.trim();
+        if text.is_empty() {
+            errors.push(FieldError::new(
+                format!("{path}.text"),
+                "Enter the question.",
+            ));
+        } else if text.chars().count() > MAX_QUESTION_CHARS {
+            errors.push(FieldError::new(
+                format!("{path}.text"),
+                format!("Use at most {MAX_QUESTION_CHARS} characters for the question."),
+            ));
+        }
+        if let QuestionKind::Choice { options } = &question.kind {
+            if let Some(message) = choice_options_problem(options) {
+                errors.push(FieldError::new(format!("{path}.kind.options"), message));
+            }
+        }
+    }
+}
+
+fn choice_options_problem(options: &[String]) -> Option<&'static str> {
+    let mut distinct = std::collections::BTreeSet::new();
+    let mut blank = false;
+    let mut repeated = false;
+    for option in options {
+        let option = option.trim();
+        if option.is_empty() {
+            blank = true;
+        } else if !distinct.insert(option) {
+            repeated = true;
+        }
+    }
+    if distinct.len() < 2 {
+        Some("Give at least two different choices.")
+    } else if blank {
+        Some("Fill in every choice or remove the empty ones.")
+    } else if repeated {
+        Some("Each choice must be different.")
+    } else {
+        None
+    }
+}
+
+fn expiration_errors(draft: &PolicyDraft, errors: &mut Vec<FieldError>) {
+    match &draft.expiration {
+        Expiration::AfterDays { days } if !EXPIRATION_DAYS.contains(days) => {
+            errors.push(FieldError::new(
+                "expiration.days",
+                "Choose from 1 to 3650 days.",
+            ));
+        }
+        Expiration::AfterHours { hours } if !EXPIRATION_HOURS.contains(hours) => {
+            errors.push(FieldError::new(
+                "expiration.hours",
+                "Choose from 1 to 8760 hours.",
+            ));
+        }
+        _ => {}
+    }
+    if draft.extension_allowed && draft.expiration == Expiration::Never {
+        errors.push(FieldError::new(
+            "extensionAllowed",
+            "Access that never expires can't be extended; choose an expiration first.",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::organization::ConnectedOrgState;
+    use crate::testkit::{
+        catalog, guest, member, named, organization, policy_with, stage, t0, valid_draft, Directory,
+    };
+
+    // ---- validate_policy -------------------------------------------------------------
+
+    /// Edits a valid draft and checks which fields `validate_policy_at` (at `t0`) reports.
+    fn check(edit: impl FnOnce(&mut PolicyDraft), expected_fields: &[&str]) {
+        let mut draft = valid_draft();
+        edit(&mut draft);
+        let fields: Vec<String> = match validate_policy_at(&draft, t0()) {
+            Ok(_) => Vec::new(),
+            Err(FieldErrors(errors)) => {
+                assert!(errors.iter().all(|error| !error.message.is_empty()));
+                errors.into_iter().map(|error| error.field).collect()
+            }
+        };
+        assert_eq!(fields, expected_fields, "draft: {draft:#?}");
+    }
+
+    fn long(chars: usize) -> String {
+        "x".repeat(chars)
+    }
+
+    fn external() -> RequestorScope {
+        RequestorScope::AllExternalUsers
+    }
+
+    fn escalation(after_days: u32, approvers: Vec<Approver>) -> Option<Escalation> {
+        Some(Escalation {
+            after_days,
+            approvers,
+        })
+    }
+
+    fn question(id: &str, text: &str, kind: QuestionKind) -> Question {
+        Question {
+            id: QuestionId::new(id),
+            text: text.to_owned(),
+            required: true,
+            kind,
+        }
+    }
+
+    fn choice(options: &[&str]) -> QuestionKind {
+        QuestionKind::Choice {
+            options: options.iter().map(|option| (*option).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn valid_draft_passes_with_name_and_description_trimmed() {
+        let mut draft = valid_draft();
+        draft.name = "  All employees \n".to_owned();
+        draft.description = "\tAny member may ask. ".to_owned();
+        let valid = validate_policy(&draft).expect("valid");
+        assert_eq!(valid.name, "All employees");
+        assert_eq!(valid.description, "Any member may ask.");
+        assert_eq!(valid.stages, draft.stages);
+    }
+
+    #[test]
+    fn name_must_not_be_blank() {
+        check(|d| d.name = "   ".to_owned(), &["name"]);
+    }
+
+    #[test]
+    fn name_may_have_100_characters_after_trimming() {
+        check(|d| d.name = format!("  {}  ", long(100)), &[]);
+        check(|d| d.name = "é".repeat(100), &[]);
+    }
+
+    #[test]
+    fn name_longer_than_100_characters_is_refused() {
+        check(|d| d.name = long(101), &["name"]);
+    }
+
+    #[test]
+    fn description_longer_than_1000_characters_is_refused() {
+        check(|d| d.description = long(1000), &[]);
+        check(|d| d.description = long(1001), &["description"]);
+    }
+
+    #[test]
+    fn specific_directory_users_need_a_user_or_a_group() {
+        let scope = |users: Vec<&str>, groups: Vec<&str>| RequestorScope::SpecificDirectoryUsers {
+            users: users.into_iter().map(UserId::new).collect(),
+            groups: groups.into_iter().map(GroupId::new).collect(),
+        };
+        check(
+            |d| d.requestor_scope = scope(vec![], vec![]),
+            &["requestorScope.users"],
+        );
+        check(|d| d.requestor_scope = scope(vec!["carol"], vec![]), &[]);
+        check(
+            |d| d.requestor_scope = scope(vec![], vec!["grp-sales"]),
+            &[],
+        );
+    }
+
+    #[test]
+    fn specific_connected_organizations_need_an_organization() {
+        let scope = |ids: Vec<&str>| RequestorScope::SpecificConnectedOrganizations {
+            organizations: ids.into_iter().map(ConnectedOrgId::new).collect(),
+        };
+        check(
+            |d| {
+                d.requestor_scope = scope(vec![]);
+                d.stages = vec![stage(vec![Approver::Sponsors])];
+            },
+            &["requestorScope.organizations"],
+        );
+        check(
+            |d| {
+                d.requestor_scope = scope(vec!["org-fabrikam"]);
+                d.stages = vec![stage(vec![Approver::Sponsors])];
+            },
+            &[],
+        );
+    }
+
+    #[test]
+    fn at_most_three_stages() {
+        check(|d| d.stages = vec![stage(vec![named("bob")]); 3], &[]);
+        check(
+            |d| d.stages = vec![stage(vec![named("bob")]); 4],
+            &["stages"],
+        );
+    }
+
+    #[test]
+    fn no_stages_is_valid() {
+        check(|d| d.stages.clear(), &[]);
+    }
+
+    #[test]
+    fn direct_assignment_only_policies_have_no_stages() {
+        check(
+            |d| {
+                d.requestor_scope = RequestorScope::NoneAdminOnly;
+                d.stages.clear();
+            },
+            &[],
+        );
+        let mut draft = valid_draft();
+        draft.requestor_scope = RequestorScope::NoneAdminOnly;
+        let errors = validate_policy(&draft).expect_err("stages with admin-only");
+        assert_eq!(
+            errors.for_field("stages"),
+            Some("Policies for direct assignment only have no approval stages.")
+        );
+    }
+
+    #[test]
+    fn every_stage_needs_an_approver() {
+        check(
+            |d| d.stages = vec![stage(vec![named("bob")]), stage(vec![])],
+            &["stages[1].approvers"],
+        );
+    }
+
+    #[test]
+    fn decision_timeout_is_1_to_14_days() {
+        for (days, expected) in [
+            (0, &["stages[0].decisionTimeoutDays"][..]),
+            (1, &[]),
+            (14, &[]),
+            (15, &["stages[0].decisionTimeoutDays"]),
+        ] {
+            check(|d| d.stages[0].decision_timeout_days = days, expected);
+        }
+    }
+
+    #[test]
+    fn escalation_comes_after_at_least_a_day_and_before_the_timeout() {
+        for (after_days, expected) in [
+            (0, &["stages[0].escalation.afterDays"][..]),
+            (1, &[]),
+            (6, &[]),
+            (7, &["stages[0].escalation.afterDays"]),
+            (8, &["stages[0].escalation.afterDays"]),
+        ] {
+            check(
+                |d| d.stages[0].escalation = escalation(after_days, vec![named("dave")]),
+                expected,
+            );
+        }
+    }
+
+    #[test]
+    fn escalation_needs_alternate_approvers() {
+        check(
+            |d| d.stages[0].escalation = escalation(3, vec![]),
+            &["stages[0].escalation.approvers"],
+        );
+    }
+
+    #[test]
+    fn manager_does_not_approve_for_external_scopes() {
+        check(
+            |d| {
+                d.requestor_scope = external();
+                d.stages[0].approvers = vec![Approver::Manager];
+            },
+            &["stages[0].approvers"],
+        );
+        let mut draft = valid_draft();
+        draft.requestor_scope = external();
+        draft.stages[0].approvers = vec![Approver::Manager];
+        let errors = validate_policy(&draft).expect_err("manager for guests");
+        let message = errors.for_field("stages[0].approvers").unwrap_or_default();
+        assert!(message.contains("sponsors"), "{message}");
+    }
+
+    #[test]
+    fn manager_is_refused_in_fallback_and_escalation_of_external_scopes() {
+        check(
+            |d| {
+                d.requestor_scope = external();
+                d.stages[0].fallback_approvers = vec![Approver::Manager];
+            },
+            &["stages[0].fallbackApprovers"],
+        );
+        check(
+            |d| {
+                d.requestor_scope = external();
+                d.stages[0].escalation = escalation(2, vec![Approver::Manager]);
+            },
+            &["stages[0].escalation.approvers"],
+        );
+    }
+
+    #[test]
+    fn manager_approves_for_directory_scopes() {
+        check(|d| d.stages[0].approvers = vec![Approver::Manager], &[]);
+    }
+
+    #[test]
+    fn sponsors_approve_only_for_external_scopes() {
+        check(
+            |d| d.stages[0].approvers = vec![Approver::Sponsors],
+            &["stages[0].approvers"],
+        );
+        check(
+            |d| {
+                d.requestor_scope = external();
+                d.stages[0].approvers = vec![Approver::Sponsors];
+            },
+            &[],
+        );
+    }
+
+    #[test]
+    fn question_text_must_not_be_blank() {
+        check(
+            |d| {
+                d.questions = vec![
+                    question("q1", "Why?", QuestionKind::ShortText),
+                    question("q2", "Team?", QuestionKind::LongText),
+                    question("q3", "  ", QuestionKind::ShortText),
+                ]
+            },
+            &["questions[2].text"],
+        );
+    }
+
+    #[test]
+    fn question_text_has_at_most_500_characters() {
+        check(
+            |d| d.questions = vec![question("q1", &long(500), QuestionKind::ShortText)],
+            &[],
+        );
+        check(
+            |d| d.questions = vec![question("q1", &long(501), QuestionKind::ShortText)],
+            &["questions[0].text"],
+        );
+    }
+
+    #[test]
+    fn question_ids_are_unique_and_not_blank() {
+        check(
+            |d| {
+                d.questions = vec![
+                    question("q1", "Why?", QuestionKind::ShortText),
+                    question("q1", "Team?", QuestionKind::ShortText),
+                ]
+            },
+            &["questions[1].id"],
+        );
+        check(
+            |d| d.questions = vec![question(" ", "Why?", QuestionKind::ShortText)],
+            &["questions[0].id"],
+        );
+    }
+
+    #[test]
+    fn choice_questions_need_two_distinct_filled_in_options() {
+        for (options, expected) in [
+            (&["Hardware", "Firmware"][..], &[][..]),
+            (&[], &["questions[0].kind.options"]),
+            (&["Hardware"], &["questions[0].kind.options"]),
+            (&["Hardware", " Hardware "], &["questions[0].kind.options"]),
+            (
+                &["Hardware", "Firmware", "  "],
+                &["questions[0].kind.options"],
+            ),
+            (
+                &["Hardware", "Firmware", "Firmware"],
+                &["questions[0].kind.options"],
+            ),
+        ] {
+            check(
+                |d| d.questions = vec![question("q1", "Which?", choice(options))],
+                expected,
+            );
+        }
+    }
+
+    #[test]
+    fn expiration_after_days_is_1_to_3650() {
+        for (days, expected) in [
+            (0, &["expiration.days"][..]),
+            (1, &[]),
+            (3650, &[]),
+            (3651, &["expiration.days"]),
+        ] {
+            check(|d| d.expiration = Expiration::AfterDays { days }, expected);
+        }
+    }
+
+    #[test]
+    fn expiration_after_hours_is_1_to_8760() {
+        for (hours, expected) in [
+            (0, &["expiration.hours"][..]),
+            (1, &[]),
+            (8760, &[]),
+            (8761, &["expiration.hours"]),
+        ] {
+            check(
+                |d| d.expiration = Expiration::AfterHours { hours },
+                expected,
+            );
+        }
+    }
+
+    #[test]
+    fn expiration_date_must_lie_after_now() {
+        let on = |date| Expiration::OnDate { date };
+        check(|d| d.expiration = on(t0()), &["expiration.date"]);
+        check(
+            |d| d.expiration = on(datetime!(2020-01-01 0:00 UTC)),
+            &["expiration.date"],
+        );
+        check(|d| d.expiration = on(datetime!(2026-12-31 0:00 UTC)), &[]);
+    }
+
+    #[test]
+    fn clock_free_validation_does_not_judge_the_expiration_date() {
+        let mut draft = valid_draft();
+        draft.expiration = Expiration::OnDate {
+            date: datetime!(2020-01-01 0:00 UTC),
+        };
+        assert!(validate_policy(&draft).is_ok());
+    }
+
+    #[test]
+    fn extension_needs_an_expiration() {
+        check(
+            |d| {
+                d.expiration = Expiration::Never;
+                d.extension_allowed = true;
+            },
+            &["extensionAllowed"],
+        );
+        check(
+            |d| {
+                d.expiration = Expiration::Never;
+                d.extension_allowed = false;
+            },
+            &[],
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        check(
+            |d| {
+                d.name = String::new();
+                d.stages = vec![stage(vec![]), stage(vec![named("bob")])];
+                d.stages[1].decision_timeout_days = 20;
+                d.questions = vec![question("q1", "", choice(&["only"]))];
+                d.expiration = Expiration::AfterHours { hours: 0 };
+            },
+            &[
+                "name",
+                "stages[0].approvers",
+                "stages[1].decisionTimeoutDays",
+                "questions[0].text",
+                "questions[0].kind.options",
+                "expiration.hours",
+            ],
+        );
+    }
+
+    #[test]
+    fn expiration_end_saturates_instead_of_overflowing() {
+        let late = datetime!(9999-12-01 0:00 UTC);
+        let rule = Expiration::AfterDays { days: u32::MAX };
+        assert_eq!(rule.end_for(late), Some(LATEST_END));
+        assert_eq!(
+            Expiration::AfterHours { hours: 2 }.end_for(t0()),
+            Some(datetime!(2026-03-02 11:00 UTC))
+        );
+        assert_eq!(Expiration::Never.end_for(t0()), None);
+    }
+
+    // ---- in_scope and requestable_policies ------------------------------------------
+
+    /// The people the scope table is about.
+    #[derive(Debug, Clone, Copy)]
+    enum Person {
+        /// A member outside any group named by the policies.
+        Member,
+        /// A member of `grp-sales`.
+        MemberInGroup,
+        /// A member named one by one.
+        NamedMember,
+        /// A guest from the configured organisation `org-fabrikam` (by e-mail domain).
+        GuestConfigured,
+        /// A guest from the proposed organisation `org-tailspin` (recorded on the account).
+        GuestProposed,
+        /// A guest from no known organisation.
+        GuestUnknown,
+    }
+
+    const PEOPLE: [Person; 6] = [
+        Person::Member,
+        Person::MemberInGroup,
+        Person::NamedMember,
+        Person::GuestConfigured,
+        Person::GuestProposed,
+        Person::GuestUnknown,
+    ];
+
+    fn organizations() -> Vec<ConnectedOrganization> {
+        vec![
+            organization(
+                "org-fabrikam",
+                "fabrikam.example",
+                ConnectedOrgState::Configured,
+            ),
+            organization(
+                "org-tailspin",
+                "tailspin.example",
+                ConnectedOrgState::Proposed,
+            ),
+        ]
+    }
+
+    fn person_user(person: Person) -> User {
+        match person {
+            Person::Member | Person::MemberInGroup => member("mia"),
+            Person::NamedMember => member("nina"),
+            Person::GuestConfigured => guest("gus", "fabrikam.example"),
+            Person::GuestProposed => User {
+                connected_organization: Some(ConnectedOrgId::new("org-tailspin")),
+                ..guest("gia", "gmail.example")
+            },
+            Person::GuestUnknown => guest("gil", "gmail.example"),
+        }
+    }
+
+    fn person_groups(person: Person) -> Vec<GroupId> {
+        match person {
+            Person::MemberInGroup => vec![GroupId::new("grp-sales")],
+            _ => vec![GroupId::new("grp-other")],
+        }
+    }
+
+    /// The seven scopes, with whom each admits, in [`PEOPLE`] order.
+    fn scope_table() -> Vec<(RequestorScope, [bool; 6])> {
+        vec![
+            (
+                RequestorScope::NoneAdminOnly,
+                [false, false, false, false, false, false],
+            ),
+            (
+                RequestorScope::SpecificDirectoryUsers {
+                    users: vec![UserId::new("nina")],
+                    groups: vec![GroupId::new("grp-sales")],
+                },
+                [false, true, true, false, false, false],
+            ),
+            (
+                RequestorScope::AllMembers,
+                [true, true, true, false, false, false],
+            ),
+            (
+                RequestorScope::AllDirectoryUsers,
+                [true, true, true, true, true, true],
+            ),
+            (
+                RequestorScope::SpecificConnectedOrganizations {
+                    organizations: vec![ConnectedOrgId::new("org-tailspin")],
+                },
+                [false, false, false, false, true, false],
+            ),
+            (
+                RequestorScope::AllConfiguredConnectedOrganizations,
+                [false, false, false, true, false, false],
+            ),
+            (
+                RequestorScope::AllExternalUsers,
+                [false, false, false, true, true, true],
+            ),
+        ]
+    }
+
+    fn check_in_scope(scope: &RequestorScope, person: Person, expected: bool) {
+        let user = person_user(person);
+        let groups = person_groups(person);
+        let requestor = Requestor {
+            user: &user,
+            groups: &groups,
+        };
+        assert_eq!(
+            in_scope(scope, &requestor, &organizations()),
+            expected,
+            "{scope:?} for {person:?}"
+        );
+    }
+
+    #[test]
+    fn each_scope_admits_exactly_its_people() {
+        for (scope, admitted) in scope_table() {
+            for (person, expected) in PEOPLE.into_iter().zip(admitted) {
+                check_in_scope(&scope, person, expected);
+            }
+        }
+    }
+
+    /// Whether `person` may request package `ap-1` through a policy with `scope`, after
+    /// `adjust` changed the catalog, the person or the policy.
+    fn requestable(
+        scope: &RequestorScope,
+        person: Person,
+        adjust: impl FnOnce(&mut Catalog, &mut User, &mut AssignmentPolicy),
+    ) -> bool {
+        let mut catalog = catalog();
+        let mut user = person_user(person);
+        let mut rules = valid_draft();
+        rules.requestor_scope = scope.clone();
+        let mut policy = policy_with(rules);
+        adjust(&mut catalog, &mut user, &mut policy);
+        let package = crate::catalog::AccessPackage {
+            id: PackageId::new("ap-1"),
+            catalog_id: catalog.id.clone(),
+            name: "Package".to_owned(),
+            description: String::new(),
+            hidden: false,
+            resource_roles: Vec::new(),
+            created_at: t0(),
+        };
+        let groups = person_groups(person);
+        let requestor = Requestor {
+            user: &user,
+            groups: &groups,
+        };
+        let policies = [policy];
+        let found =
+            requestable_policies(&catalog, &package, &policies, &requestor, &organizations());
+        !found.is_empty()
+    }
+
+    #[test]
+    fn requestable_through_a_policy_exactly_when_in_scope() {
+        for (scope, admitted) in scope_table() {
+            for (person, expected) in PEOPLE.into_iter().zip(admitted) {
+                assert_eq!(
+                    requestable(&scope, person, |_, _, _| {}),
+                    expected,
+                    "{scope:?} {person:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn blocked_people_request_nothing_under_any_scope() {
+        for (scope, _) in scope_table() {
+            for person in PEOPLE {
+                let blocked = |_: &mut Catalog, user: &mut User, _: &mut AssignmentPolicy| {
+                    user.state = UserState::Blocked
+                };
+                assert!(
+                    !requestable(&scope, person, blocked),
+                    "{scope:?} {person:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn disabled_catalogs_offer_nothing_under_any_scope() {
+        for (scope, _) in scope_table() {
+            for person in PEOPLE {
+                let disabled = |catalog: &mut Catalog, _: &mut User, _: &mut AssignmentPolicy| {
+                    catalog.enabled = false
+                };
+                assert!(
+                    !requestable(&scope, person, disabled),
+                    "{scope:?} {person:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn guests_request_nothing_from_catalogs_closed_to_external_users() {
+        for (scope, admitted) in scope_table() {
+            for (person, in_scope) in PEOPLE.into_iter().zip(admitted) {
+                let closed = |catalog: &mut Catalog, _: &mut User, _: &mut AssignmentPolicy| {
+                    catalog.external_users_allowed = false
+                };
+                let is_guest = person_user(person).kind == UserKind::Guest;
+                let expected = in_scope && !is_guest;
+                assert_eq!(
+                    requestable(&scope, person, closed),
+                    expected,
+                    "{scope:?} {person:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn policies_not_accepting_requests_offer_nothing_under_any_scope() {
+        for (scope, _) in scope_table() {
+            for person in PEOPLE {
+                let stopped = |_: &mut Catalog, _: &mut User, policy: &mut AssignmentPolicy| {
+                    policy.rules.accepting_requests = false
+                };
+                assert!(
+                    !requestable(&scope, person, stopped),
+                    "{scope:?} {person:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn policies_of_other_packages_are_not_offered() {
+        let other_package = |_: &mut Catalog, _: &mut User, policy: &mut AssignmentPolicy| {
+            policy.access_package_id = PackageId::new("ap-2")
+        };
+        assert!(!requestable(
+            &RequestorScope::AllMembers,
+            Person::Member,
+            other_package
+        ));
+    }
+
+    // ---- stage_approvers ----------------------------------------------------------------
+
+    fn directory() -> Directory {
+        let mut directory = Directory::default();
+        directory
+            .managers
+            .insert(UserId::new("alice"), UserId::new("mgr"));
+        directory.groups.insert(
+            GroupId::new("grp-approvers"),
+            vec![UserId::new("zoe"), UserId::new("alice"), UserId::new("yan")],
+        );
+        directory.sponsors.insert(
+            ConnectedOrgId::new("org-fabrikam"),
+            vec![UserId::new("sam"), UserId::new("sue")],
+        );
+        directory.blocked.insert(UserId::new("blocked"));
+        directory
+    }
+
+    /// Resolves stage 0 of a policy whose stage is `stage_def`, for `requestor`.
+    fn check_approvers(
+        stage_def: ApprovalStage,
+        requestor: &User,
+        escalated: bool,
+        expected_people: &[&str],
+        expected_fallback: bool,
+    ) {
+        let mut rules = valid_draft();
+        rules.stages = vec![stage_def];
+        let policy = policy_with(rules);
+        let resolved = stage_approvers(&policy, 0, escalated, requestor, &directory())
+            .expect("stage 0 exists");
+        let people: Vec<&str> = resolved.people.iter().map(UserId::as_str).collect();
+        assert_eq!(people, expected_people);
+        assert_eq!(resolved.fallback_used, expected_fallback);
+    }
+
+    #[test]
+    fn manager_is_resolved_from_the_directory() {
+        check_approvers(
+            stage(vec![Approver::Manager]),
+            &member("alice"),
+            false,
+            &["mgr"],
+            false,
+        );
+    }
+
+    #[test]
+    fn groups_are_expanded_sorted_and_without_the_requestor() {
+        let approvers = vec![Approver::GroupMembers {
+            id: GroupId::new("grp-approvers"),
+        }];
+        check_approvers(
+            stage(approvers),
+            &member("alice"),
+            false,
+            &["yan", "zoe"],
+            false,
+        );
+    }
+
+    #[test]
+    fn requestor_is_removed_even_when_named() {
+        let approvers = vec![named("alice"), named("bob")];
+        check_approvers(stage(approvers), &member("alice"), false, &["bob"], false);
+    }
+
+    #[test]
+    fn fallback_approvers_act_when_the_manager_is_missing() {
+        let mut definition = stage(vec![Approver::Manager]);
+        definition.fallback_approvers = vec![named("fallback")];
+        check_approvers(definition, &member("nomanager"), false, &["fallback"], true);
+    }
+
+    #[test]
+    fn fallback_approvers_act_when_only_the_requestor_is_named() {
+        let mut definition = stage(vec![named("alice")]);
+        definition.fallback_approvers = vec![named("fallback")];
+        check_approvers(definition, &member("alice"), false, &["fallback"], true);
+    }
+
+    #[test]
+    fn escalated_stages_use_the_alternate_approvers() {
+        let mut definition = stage(vec![named("bob")]);
+        definition.escalation = escalation(2, vec![named("dave"), named("carl")]);
+        check_approvers(
+            definition.clone(),
+            &member("alice"),
+            true,
+            &["carl", "dave"],
+            false,
+        );
+        check_approvers(definition, &member("alice"), false, &["bob"], false);
+    }
+
+    #[test]
+    fn blocked_approvers_are_skipped() {
+        let approvers = vec![named("blocked"), named("bob")];
+        check_approvers(stage(approvers), &member("alice"), false, &["bob"], false);
+    }
+
+    #[test]
+    fn sponsors_of_the_guests_organization_approve() {
+        let requestor = User {
+            connected_organization: Some(ConnectedOrgId::new("org-fabrikam")),
+            ..guest("gus", "fabrikam.example")
+        };
+        check_approvers(
+            stage(vec![Approver::Sponsors]),
+            &requestor,
+            false,
+            &["sam", "sue"],
+            false,
+        );
+    }
+
+    #[test]
+    fn missing_stage_resolves_to_none() {
+        let policy = policy_with(valid_draft());
+        assert_eq!(
+            stage_approvers(&policy, 1, false, &member("alice"), &directory()),
+            None
+        );
+    }
+
+    // ---- serde -------------------------------------------------------------------------
+
+    fn full_policy() -> AssignmentPolicy {
+        let mut rules = valid_draft();
+        rules.questions = vec![question("q1", "Which?", choice(&["A", "B"]))];
+        rules.stages = vec![
+            ApprovalStage {
+                approvers: vec![Approver::Manager],
+                fallback_approvers: vec![named("bob")],
+                approver_justification_required: true,
+                decision_timeout_days: 7,
+                escalation: escalation(
+                    3,
+                    vec![Approver::GroupMembers {
+                        id: GroupId::new("grp-a"),
+                    }],
+                ),
+            },
+            stage(vec![named("carol")]),
+        ];
+        rules.expiration = Expiration::OnDate {
+            date: datetime!(2026-12-31 17:00 UTC),
+        };
+        policy_with(rules)
+    }
+
+    #[test]
+    fn policy_round_trips_through_json() {
+        let policy = full_policy();
+        let json = serde_json::to_string(&policy).expect("serialize");
+        let back: AssignmentPolicy = serde_json::from_str(&json).expect("deserialize");
+        assert_eq!(back, policy);
+    }
+
+    #[test]
+    fn policy_json_is_flat_camel_case_with_tagged_kinds() {
+        let json = serde_json::to_string(&full_policy()).expect("serialize");
+        for expected in [
+            r#""id":"pol-1""#,
+            r#""accessPackageId":"ap-1""#,
+            r#""name":"All employees""#,
+            r#""requestorScope":{"kind":"allMembers"}"#,
+            r#""acceptingRequests":true"#,
+            r#""requestorJustificationRequired":false"#,
+            r#""questions":[{"id":"q1","text":"Which?","required":true,"kind":{"kind":"choice","options":["A","B"]}}]"#,
+            r#""approvers":[{"kind":"manager"}]"#,
+            r#""fallbackApprovers":[{"kind":"user","id":"bob"}]"#,
+            r#""approverJustificationRequired":true"#,
+            r#""decisionTimeoutDays":7"#,
+            r#""escalation":{"afterDays":3,"approvers":[{"kind":"groupMembers","id":"grp-a"}]}"#,
+            r#""escalation":null"#,
+            r#""expiration":{"kind":"onDate","date":"2026-12-31T17:00:00Z"}"#,
+            r#""extensionAllowed":true"#,
+            r#""requestorMayChooseSchedule":false"#,
+        ] {
+            assert!(json.contains(expected), "{expected} missing from {json}");
+        }
+    }
+
+    #[test]
+    fn scope_with_fields_serializes_its_lists() {
+        let scope = RequestorScope::SpecificDirectoryUsers {
+            users: vec![UserId::new("nina")],
+            groups: vec![GroupId::new("grp-sales")],
+        };
+        assert_eq!(
+            serde_json::to_string(&scope).expect("serialize"),
+            r#"{"kind":"specificDirectoryUsers","users":["nina"],"groups":["grp-sales"]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Expiration::AfterDays { days: 90 }).expect("serialize"),
+            r#"{"kind":"afterDays","days":90}"#
+        );
+    }
+
+    // ---- properties --------------------------------------------------------------------
+
+    fn any_approver() -> impl Strategy<Value = Approver> {
+        prop_oneof![
+            3 => "[a-c]".prop_map(|id| Approver::User { id: UserId::new(id) }),
+            3 => "grp-[a-b]".prop_map(|id| Approver::GroupMembers { id: GroupId::new(id) }),
+            1 => Just(Approver::Manager),
+            1 => Just(Approver::Sponsors),
+        ]
+    }
+
+    fn any_stage() -> impl Strategy<Value = ApprovalStage> {
+        (
+            prop::collection::vec(any_approver(), 0..3),
+            prop::collection::vec(any_approver(), 0..2),
+            any::<bool>(),
+            prop_oneof![4 => 1u32..=14, 1 => 0u32..20],
+            prop::option::weighted(0.3, (0u32..20, prop::collection::vec(any_approver(), 0..2))),
+        )
+            .prop_map(
+                |(approvers, fallback, justification, timeout, escalation)| ApprovalStage {
+                    approvers,
+                    fallback_approvers: fallback,
+                    approver_justification_required: justification,
+                    decision_timeout_days: timeout,
+                    escalation: escalation.map(|(after_days, approvers)| Escalation {
+                        after_days,
+                        approvers,
+                    }),
+                },
+            )
+    }
+
+    fn any_scope() -> impl Strategy<Value = RequestorScope> {
+        prop_oneof![
+            Just(RequestorScope::NoneAdminOnly),
+            (
+                prop::collection::vec("[a-c]", 0..2),
+                prop::collection::vec("grp-[a-b]", 0..2)
+            )
+                .prop_map(|(users, groups)| RequestorScope::SpecificDirectoryUsers {
+                    users: users.into_iter().map(UserId::new).collect(),
+                    groups: groups.into_iter().map(GroupId::new).collect(),
+                }),
+            Just(RequestorScope::AllMembers),
+            Just(RequestorScope::AllDirectoryUsers),
+            prop::collection::vec("org-[a-b]", 0..2).prop_map(|ids| {
+                RequestorScope::SpecificConnectedOrganizations {
+                    organizations: ids.into_iter().map(ConnectedOrgId::new).collect(),
+                }
+            }),
+            Just(RequestorScope::AllConfiguredConnectedOrganizations),
+            Just(RequestorScope::AllExternalUsers),
+        ]
+    }
+
+    fn any_question() -> impl Strategy<Value = Question> {
+        let kind = prop_oneof![
+            Just(QuestionKind::ShortText),
+            Just(QuestionKind::LongText),
+            prop::collection::vec("[ ab]{0,2}|[a-z]{3,8}", 0..4)
+                .prop_map(|options| QuestionKind::Choice { options }),
+        ];
+        let id = prop_oneof![6 => "q[1-6]", 1 => " "];
+        let text = prop_oneof![6 => "[A-Z][a-z]{0,10}\\?", 1 => "\\PC{0,3}|x{499,502}"];
+        (id, text, any::<bool>(), kind).prop_map(|(id, text, required, kind)| Question {
+            id: QuestionId::new(id),
+            text,
+            required,
+            kind,
+        })
+    }
+
+    fn any_expiration() -> impl Strategy<Value = Expiration> {
+        prop_oneof![
+            Just(Expiration::Never),
+            (0u32..5000).prop_map(|days| Expiration::AfterDays { days }),
+            any::<u32>().prop_map(|days| Expiration::AfterDays { days }),
+            (0u32..10000).prop_map(|hours| Expiration::AfterHours { hours }),
+            (-1000i64..1000).prop_map(|days| Expiration::OnDate {
+                date: t0() + time::Duration::days(days),
+            }),
+        ]
+    }
+
+    prop_compose! {
+        fn any_draft()(
+            name in prop_oneof![4 => "[A-Z][a-z ]{0,20}", 1 => "\\PC{0,4}| *x{98,102} *"],
+            description in prop_oneof![4 => "[a-z ]{0,20}", 1 => "\\PC{0,4}|x{999,1001}"],
+            requestor_scope in any_scope(),
+            accepting_requests in any::<bool>(),
+            requestor_justification_required in any::<bool>(),
+            questions in prop::collection::vec(any_question(), 0..3),
+            stages in prop_oneof![
+                4 => prop::collection::vec(any_stage(), 0..=3),
+                1 => prop::collection::vec(any_stage(), 0..6),
+            ],
+            expiration in any_expiration(),
+            extension_allowed in any::<bool>(),
+            requestor_may_choose_schedule in any::<bool>(),
+        ) -> PolicyDraft {
+            PolicyDraft {
+                name,
+                description,
+                requestor_scope,
+                accepting_requests,
+                requestor_justification_required,
+                questions,
+                stages,
+                expiration,
+                extension_allowed,
+                requestor_may_choose_schedule,
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        #[test]
+        fn valid_policies_keep_every_invariant(draft in any_draft()) {
+            let Ok(valid) = validate_policy_at(&draft, t0()) else {
+                return Ok(());
+            };
+            prop_assert!(!valid.name.is_empty() && valid.name.chars().count() <= MAX_NAME_CHARS);
+            prop_assert_eq!(valid.name.trim(), valid.name.as_str());
+            prop_assert!(valid.stages.len() <= MAX_STAGES);
+            if valid.requestor_scope == RequestorScope::NoneAdminOnly {
+                prop_assert!(valid.stages.is_empty());
+            }
+            for stage in &valid.stages {
+                prop_assert!(!stage.approvers.is_empty());
+                prop_assert!(DECISION_TIMEOUT_DAYS.contains(&stage.decision_timeout_days));
+                if let Some(escalation) = &stage.escalation {
+                    prop_assert!(escalation.after_days >= 1);
+                    prop_assert!(escalation.after_days < stage.decision_timeout_days);
+                    prop_assert!(!escalation.approvers.is_empty());
+                }
+            }
+            let ids: std::collections::BTreeSet<_> = valid.questions.iter().map(|q| &q.id).collect();
+            prop_assert_eq!(ids.len(), valid.questions.len());
+            if valid.extension_allowed {
+                prop_assert!(valid.expiration != Expiration::Never);
+            }
+            // Validating what validation returned changes nothing.
+            prop_assert_eq!(validate_policy_at(&valid, t0()), Ok(valid.clone()));
+        }
+
+        #[test]
+        fn refused_policies_name_at_least_one_field(draft in any_draft()) {
+            if let Err(FieldErrors(errors)) = validate_policy(&draft) {
+                prop_assert!(!errors.is_empty());
+                prop_assert!(errors.iter().all(|e| !e.field.is_empty() && !e.message.is_empty()));
+            }
+        }
+    }
 }
