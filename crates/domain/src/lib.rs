@@ -6,6 +6,7 @@
 //! clock. Time is always an argument. The browser and the server call the same functions,
 //! so what the browser validates instantly the server validates again with the same code.
 
+pub mod admin;
 pub mod api;
 pub mod assignment;
 pub mod audit;
@@ -16,6 +17,7 @@ pub mod ids;
 pub mod organization;
 pub mod permission;
 pub mod policy;
+pub mod preview;
 pub mod request;
 
 #[cfg(test)]
