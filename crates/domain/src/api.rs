@@ -162,3 +162,105 @@ pub struct Problem {
 fn about_blank() -> String {
     "about:blank".to_owned()
 }
+
+/// A catalog in the administrators' list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogSummary {
+    /// The catalog.
+    pub catalog: crate::catalog::Catalog,
+    /// How many access packages it holds.
+    pub package_count: u32,
+    /// How many resources it holds.
+    pub resource_count: u32,
+    /// The caller's roles in it (empty for administrators who hold none).
+    pub my_roles: Vec<CatalogRole>,
+}
+
+/// One person holding one role in a catalog, with the person's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogRoleMember {
+    /// The grant's id (for removal).
+    pub id: crate::ids::RoleAssignmentId,
+    /// The role.
+    pub role: CatalogRole,
+    /// The person.
+    pub person: crate::preview::PersonSummary,
+}
+
+/// A catalog with everything in it, as its detail page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogDetail {
+    /// The catalog.
+    pub catalog: crate::catalog::Catalog,
+    /// Who manages it.
+    pub roles: Vec<CatalogRoleMember>,
+    /// Its resources with their roles.
+    pub resources: Vec<crate::catalog::Resource>,
+    /// Its access packages.
+    pub packages: Vec<AccessPackage>,
+    /// What the caller may do here.
+    pub permissions: CatalogPermissions,
+}
+
+/// What the caller may do in one catalog, from the permission check, so the SPA shows
+/// only what the person may do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogPermissions {
+    /// Edit, enable, disable or delete the catalog.
+    pub edit_catalog: bool,
+    /// Add or remove owners, readers and managers.
+    pub manage_roles: bool,
+    /// Add or remove resources.
+    pub manage_resources: bool,
+    /// Create and edit packages and policies.
+    pub manage_packages: bool,
+    /// Assign people directly and remove assignments.
+    pub manage_assignments: bool,
+}
+
+impl CatalogPermissions {
+    /// The permissions of `actor` in `catalog`.
+    pub fn of(actor: &Actor, catalog: &CatalogId) -> Self {
+        use crate::permission::{may, Action, Target};
+        let target = Target::Catalog(catalog);
+        Self {
+            edit_catalog: may(actor, Action::EditCatalog, &target),
+            manage_roles: may(actor, Action::ManageCatalogRoles, &target),
+            manage_resources: may(actor, Action::ManageCatalogResources, &target),
+            manage_packages: may(actor, Action::ManagePackages, &target),
+            manage_assignments: may(actor, Action::ManageAssignments, &target),
+        }
+    }
+}
+
+/// An assignment with the names a list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentView {
+    /// The assignment.
+    pub assignment: crate::assignment::Assignment,
+    /// The holder.
+    pub person: crate::preview::PersonSummary,
+    /// The package's name.
+    pub package_name: String,
+}
+
+/// Body of `POST /policy-preview`: the catalog the package lives in (none for a catalog
+/// that a wizard has not created yet) and the preview request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyPreviewBody {
+    /// The catalog, when it exists already.
+    #[serde(default)]
+    pub catalog_id: Option<CatalogId>,
+    /// The package, when it exists already.
+    #[serde(default)]
+    pub access_package_id: Option<PackageId>,
+    /// The policy and the person to trace.
+    #[serde(flatten)]
+    pub preview: crate::preview::PreviewRequest,
+}

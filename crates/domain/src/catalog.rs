@@ -192,3 +192,9 @@ pub struct AccessPackage {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
+
+/// The roles a group offers through access packages: membership. (Group ownership is
+/// managed in the directory, not granted by packages.)
+pub fn group_roles() -> Vec<ResourceRole> {
+    vec![ResourceRole { id: "member".to_owned(), name: "Member".to_owned() }]
+}

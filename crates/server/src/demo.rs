@@ -625,15 +625,6 @@ fn site_roles() -> Vec<ResourceRole> {
     .collect()
 }
 
-fn group_roles() -> Vec<ResourceRole> {
-    [("member", "Member"), ("owner", "Owner")]
-        .into_iter()
-        .map(|(id, name)| ResourceRole {
-            id: id.to_owned(),
-            name: name.to_owned(),
-        })
-        .collect()
-}
 
 async fn insert_partner(conn: &mut AnyConnection, now: OffsetDateTime) -> Result<(), sqlx::Error> {
     let fabrikam = ConnectedOrganization {
@@ -721,7 +712,7 @@ async fn insert_catalogs(
             ResourceKind::Group,
             origin,
             name,
-            group_roles(),
+            entrada_domain::catalog::group_roles(),
         ));
     }
     for (catalog, origin) in [

@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 pub mod accounts;
 pub mod clock;
 pub mod db;
+mod delivery;
 pub mod demo;
 mod http;
 pub mod jobs;

@@ -22,7 +22,6 @@ pub enum ApiError {
     #[error("wrong e-mail or password")]
     BadCredentials,
     /// Signed in but not allowed (403).
-    #[expect(dead_code, reason = "the admin API refuses with it")]
     #[error("forbidden")]
     Forbidden,
     /// Unknown id, or one the caller may not see (404).
@@ -38,10 +37,6 @@ pub enum ApiError {
     #[error("account blocked")]
     AccountBlocked,
     /// State conflict: already decided, already holds it, duplicate name (409).
-    #[expect(
-        dead_code,
-        reason = "the admin and request APIs report conflicts with it"
-    )]
     #[error("{0}")]
     Conflict(String),
     /// Body too large (413).
@@ -150,5 +145,19 @@ impl IntoResponse for ApiError {
             body,
         )
             .into_response()
+    }
+}
+
+/// Maps a unique violation to a 409 with `message`; other errors pass through.
+pub(crate) trait OnConflict<T> {
+    fn on_conflict(self, message: &str) -> Result<T, ApiError>;
+}
+
+impl<T> OnConflict<T> for Result<T, sqlx::Error> {
+    fn on_conflict(self, message: &str) -> Result<T, ApiError> {
+        self.map_err(|error| match error.as_database_error().is_some_and(|db| db.is_unique_violation()) {
+            true => ApiError::Conflict(message.to_owned()),
+            false => ApiError::Database(error),
+        })
     }
 }

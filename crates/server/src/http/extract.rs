@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use entrada_domain::directory::User;
+use entrada_domain::permission::Actor;
 use serde::de::DeserializeOwned;
 
 use crate::http::error::ApiError;
@@ -54,6 +55,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 /// The signed-in person, from the session cookie.
 pub(crate) struct SignedIn {
     pub user: User,
+    pub actor: Actor,
     pub token_hash: String,
 }
 
@@ -75,8 +77,10 @@ impl FromRequestParts<AppState> for SignedIn {
         if user.state != entrada_domain::directory::UserState::Active {
             return Err(ApiError::SessionExpired);
         }
+        let actor = store::users::actor(&mut conn, &user).await?;
         Ok(SignedIn {
             user,
+            actor,
             token_hash: store::sessions::hash_token(&token),
         })
     }
@@ -92,4 +96,55 @@ fn session_token(parts: &Parts) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
         .map(|(_, value)| value.to_owned())
+}
+
+/// Applies a JSON merge patch (RFC 7396) to `target`: objects merge key by key, `null`
+/// removes a key, anything else replaces.
+pub(crate) fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(changes) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(fields) = target {
+        for (key, value) in changes {
+            match value {
+                Value::Null => {
+                    fields.remove(key);
+                }
+                _ => merge_patch(fields.entry(key.clone()).or_insert(Value::Null), value),
+            }
+        }
+    }
+}
+
+/// `current` with the merge patch `patch` applied, read back as `T`; a patch that is not
+/// a JSON object, or that leaves the value in the wrong shape, is a 400.
+pub(crate) fn patched<T>(current: &T, patch: &serde_json::Value) -> Result<T, ApiError>
+where
+    T: serde::Serialize + DeserializeOwned,
+{
+    if !patch.is_object() {
+        return Err(ApiError::BadRequest("a PATCH body is a JSON object of the fields to change".to_owned()));
+    }
+    let mut value = serde_json::to_value(current).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    merge_patch(&mut value, patch);
+    serde_json::from_value(value).map_err(|error| ApiError::BadRequest(format!("it has the wrong shape ({error})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::merge_patch;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut target = json!({ "a": "b", "c": { "d": "e", "f": "g" } });
+        merge_patch(&mut target, &json!({ "a": "z", "c": { "f": null } }));
+        assert_eq!(target, json!({ "a": "z", "c": { "d": "e" } }));
+    }
 }

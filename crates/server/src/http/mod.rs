@@ -19,6 +19,11 @@ use tower_http::trace::TraceLayer;
 use crate::clock::Clock;
 use crate::Config;
 
+mod admin_packages;
+mod assignments;
+mod authorize;
+mod catalogs;
+mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
 mod packages;
@@ -42,6 +47,10 @@ pub(crate) fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(session::router())
         .merge(packages::router())
+        .merge(admin_packages::router())
+        .merge(catalogs::router())
+        .merge(assignments::router())
+        .merge(directory::router())
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

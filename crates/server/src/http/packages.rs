@@ -19,7 +19,6 @@ use crate::store;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/my/access-packages", get(my_access_packages))
-        .route("/access-packages/{id}", get(access_package))
 }
 
 /// `GET /my/access-packages?search=`: every listed (not hidden) package the caller may
@@ -59,7 +58,7 @@ async fn my_access_packages(
 /// `GET /access-packages/{id}`: one package, hidden ones too, with the policies the caller
 /// may request it through (none when out of scope). Guests see only packages of catalogs
 /// open to external users; anything else is a 404, as for an unknown id.
-async fn access_package(
+pub(crate) async fn access_package(
     State(app): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,

@@ -158,3 +158,49 @@ pub(crate) async fn all_organizations(
         })
         .collect()
 }
+
+/// Every group, by name.
+pub(crate) async fn all_groups(conn: &mut AnyConnection) -> Result<Vec<Group>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name, description FROM directory_groups ORDER BY name").fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Group { id: GroupId(row.try_get("id")?), name: row.try_get("name")?, description: row.try_get("description")? })
+        })
+        .collect()
+}
+
+/// Every application, by name.
+pub(crate) async fn all_applications(conn: &mut AnyConnection) -> Result<Vec<Application>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name, description, roles_json FROM applications ORDER BY name").fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Application {
+                id: ApplicationId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                description: row.try_get("description")?,
+                roles: from_json(&row.try_get::<String, _>("roles_json")?)?,
+            })
+        })
+        .collect()
+}
+
+/// Every site, by name.
+pub(crate) async fn all_sites(conn: &mut AnyConnection) -> Result<Vec<Site>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, name, url, roles_json FROM sites ORDER BY name").fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Site {
+                id: SiteId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                url: row.try_get("url")?,
+                roles: from_json(&row.try_get::<String, _>("roles_json")?)?,
+            })
+        })
+        .collect()
+}
+
+/// Every group membership as (group, person).
+pub(crate) async fn all_memberships(conn: &mut AnyConnection) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT group_id, user_id FROM group_members").fetch_all(conn).await?;
+    rows.iter().map(|row| Ok((GroupId(row.try_get("group_id")?), UserId(row.try_get("user_id")?)))).collect()
+}

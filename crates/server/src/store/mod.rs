@@ -2,6 +2,7 @@
 //! transaction's) and returning domain types. Row shapes stay private to their module; the
 //! SQL is portable between SQLite and PostgreSQL (see architecture.md).
 
+pub(crate) mod assignments;
 pub(crate) mod audit;
 pub(crate) mod catalogs;
 pub(crate) mod directory;
@@ -26,4 +27,26 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T,
 /// A stored text value that does not name a known variant.
 pub(crate) fn bad_value(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unexpected value {value:?} in column {column}").into())
+}
+
+/// The directory as data: everyone with their groups, and the connected organisations.
+pub(crate) async fn snapshot(
+    conn: &mut sqlx::AnyConnection,
+) -> Result<entrada_domain::preview::DirectorySnapshot, sqlx::Error> {
+    use entrada_domain::preview::{DirectoryPerson, DirectorySnapshot};
+    let memberships = directory::all_memberships(conn).await?;
+    let people = users::all(conn)
+        .await?
+        .into_iter()
+        .map(|user| {
+            let groups = memberships
+                .iter()
+                .filter(|(_, member)| member == &user.id)
+                .map(|(group, _)| group.clone())
+                .collect();
+            DirectoryPerson { user, groups }
+        })
+        .collect();
+    let organizations = directory::all_organizations(conn).await?;
+    Ok(DirectorySnapshot { people, organizations })
 }

@@ -71,6 +71,14 @@ pub(crate) async fn by_email_with_password(
     }
 }
 
+/// Every person, by display name.
+pub(crate) async fn all(conn: &mut AnyConnection) -> Result<Vec<User>, sqlx::Error> {
+    let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY display_name, id"))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(user_from_row).collect()
+}
+
 /// How many people there are.
 pub(crate) async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM users")
@@ -107,7 +115,6 @@ pub(crate) async fn groups_of(
 }
 
 /// The permission check's view of a person: their global and catalog roles.
-#[expect(dead_code, reason = "the admin API authorizes with it")]
 pub(crate) async fn actor(conn: &mut AnyConnection, user: &User) -> Result<Actor, sqlx::Error> {
     let global_roles = global_roles(conn, &user.id).await?;
     let catalog_roles = catalog_roles(conn, &user.id)

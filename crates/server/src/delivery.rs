@@ -1,0 +1,80 @@
+//! Delivery: making an assignment's grants real in the directory and taking them back.
+//! The domain says what to revoke ([`grants_to_revoke`]); this module reads and writes.
+
+use entrada_domain::assignment::{grants_to_revoke, Assignment, Grant};
+use entrada_domain::catalog::PackageResourceRole;
+use entrada_domain::ids::{AssignmentId, PackageId, UserId};
+use sqlx::AnyConnection;
+
+use crate::store;
+
+/// Grants every resource role of the assignment's package to its holder.
+pub(crate) async fn grant_all(conn: &mut AnyConnection, assignment: &Assignment) -> Result<usize, sqlx::Error> {
+    let grants = store::assignments::grants_of_package(conn, &assignment.access_package_id).await?;
+    for grant in &grants {
+        store::assignments::apply_grant(conn, &assignment.user_id, grant).await?;
+    }
+    Ok(grants.len())
+}
+
+/// Takes back each grant of an ending assignment that no other live assignment of the
+/// same person still gives. Call it after the assignment left its live state.
+pub(crate) async fn revoke_all(conn: &mut AnyConnection, assignment: &Assignment) -> Result<usize, sqlx::Error> {
+    let ending = store::assignments::grants_of_package(conn, &assignment.access_package_id).await?;
+    let still_given = store::assignments::live_grants_of(conn, &assignment.user_id, &assignment.id).await?;
+    let revoke = grants_to_revoke(&ending, &still_given);
+    for grant in &revoke {
+        store::assignments::revoke_grant(conn, &assignment.user_id, grant).await?;
+    }
+    Ok(revoke.len())
+}
+
+/// The live assignments of a package as (assignment, holder).
+pub(crate) async fn live_holders(
+    conn: &mut AnyConnection,
+    package: &PackageId,
+) -> Result<Vec<(AssignmentId, UserId)>, sqlx::Error> {
+    let assignments = store::assignments::list(conn, Some(package)).await?;
+    Ok(assignments
+        .into_iter()
+        .filter(|assignment| assignment.state.is_live())
+        .map(|assignment| (assignment.id, assignment.user_id))
+        .collect())
+}
+
+/// Gives every live holder of the package all of its grants (after a role was added).
+/// Returns how many holders there are.
+pub(crate) async fn regrant_package(conn: &mut AnyConnection, package: &PackageId) -> Result<usize, sqlx::Error> {
+    let holders = live_holders(conn, package).await?;
+    let grants = store::assignments::grants_of_package(conn, package).await?;
+    for (_, user) in &holders {
+        for grant in &grants {
+            store::assignments::apply_grant(conn, user, grant).await?;
+        }
+    }
+    Ok(holders.len())
+}
+
+/// Takes a removed role of `package` back from the holders, except where the package's
+/// remaining roles or another of their live assignments still give it. Call it after the
+/// role was deleted. Returns how many holders lost it.
+pub(crate) async fn revoke_role_from_holders(
+    conn: &mut AnyConnection,
+    package: &PackageId,
+    holders: &[(AssignmentId, UserId)],
+    role: &PackageResourceRole,
+) -> Result<usize, sqlx::Error> {
+    let Some(resource) = store::catalogs::get_resource(conn, &role.resource_id).await? else { return Ok(0) };
+    let removed = Grant { resource_kind: resource.kind, origin_id: resource.origin_id, role_id: role.role_id.clone() };
+    let remaining = store::assignments::grants_of_package(conn, package).await?;
+    let mut revoked = 0;
+    for (assignment, user) in holders {
+        let mut still_given = store::assignments::live_grants_of(conn, user, assignment).await?;
+        still_given.extend(remaining.iter().cloned());
+        for grant in grants_to_revoke(std::slice::from_ref(&removed), &still_given) {
+            store::assignments::revoke_grant(conn, user, &grant).await?;
+            revoked += 1;
+        }
+    }
+    Ok(revoked)
+}

@@ -1,0 +1,425 @@
+//! Access packages, their resource roles and assignment policies, and the policy preview.
+
+use std::collections::HashSet;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use entrada_domain::admin::{validate_package, validate_package_resource_role, PackageDraft, PackageResourceRoleDraft};
+use entrada_domain::api::PolicyPreviewBody;
+use entrada_domain::catalog::{AccessPackage, Catalog, PackageResourceRole};
+use entrada_domain::ids::{CatalogId, PackageId, PackageResourceRoleId, PolicyId};
+use entrada_domain::permission::{may, Action, Target};
+use entrada_domain::policy::{validate_policy_at, Approver, AssignmentPolicy, PolicyDraft, RequestorScope};
+use entrada_domain::preview::{preview_policy, unsaved_package_id, PolicyPreview};
+use entrada_domain::{FieldError, FieldErrors};
+use sqlx::AnyConnection;
+
+use crate::http::authorize::{event, in_catalog, in_organization};
+use crate::http::error::OnConflict;
+use crate::http::extract::{patched, ApiJson, SignedIn};
+use crate::http::{ApiError, AppState};
+use crate::{delivery, store};
+
+const PACKAGE: &str = "access package";
+const POLICY: &str = "policy";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/access-packages", get(list).post(create))
+        .route("/access-packages/{id}", get(super::packages::access_package).patch(edit).delete(remove))
+        .route("/access-packages/{id}/resource-roles", get(resource_roles).post(add_resource_role))
+        .route("/access-packages/{id}/resource-roles/{role_id}", delete(remove_resource_role))
+        .route("/access-packages/{id}/policies", get(policies).post(create_policy))
+        .route("/policies/{id}", get(policy).patch(edit_policy).delete(remove_policy))
+        .route("/policy-preview", post(preview))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    catalog_id: Option<String>,
+}
+
+/// `GET /access-packages?catalogId=`: packages of the catalogs the caller may read.
+async fn list(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<AccessPackage>>, ApiError> {
+    if !signed_in.actor.sees_admin() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = app.db.acquire().await?;
+    let packages = store::catalogs::all_packages(&mut conn).await?;
+    let visible = packages
+        .into_iter()
+        .filter(|package| query.catalog_id.as_deref().is_none_or(|id| package.catalog_id.as_str() == id))
+        .filter(|package| may(&signed_in.actor, Action::ReadCatalog, &Target::Catalog(&package.catalog_id)))
+        .collect();
+    Ok(Json(visible))
+}
+
+/// `POST /access-packages`: owners and package managers of the catalog.
+async fn create(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<PackageDraft>,
+) -> Result<(StatusCode, Json<AccessPackage>), ApiError> {
+    let draft = validate_package(&body)?;
+    let no_catalog = || FieldErrors(vec![FieldError::new("catalogId", "No such catalog.")]);
+    if !may(&signed_in.actor, Action::ReadCatalog, &Target::Catalog(&draft.catalog_id)) {
+        return Err(no_catalog().into());
+    }
+    in_catalog(&signed_in, Action::ManagePackages, &draft.catalog_id, "catalog")?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    store::catalogs::get_catalog(&mut tx, &draft.catalog_id).await?.ok_or_else(no_catalog)?;
+    let package = AccessPackage {
+        id: PackageId(store::new_id()),
+        catalog_id: draft.catalog_id.clone(),
+        name: draft.name,
+        description: draft.description,
+        hidden: draft.hidden,
+        resource_roles: Vec::new(),
+        created_at: now,
+    };
+    store::catalogs::insert_package(&mut tx, &package)
+        .await
+        .on_conflict("An access package with this name already exists in the catalog.")?;
+    let audit = event(&signed_in, now, "accessPackage.created", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("name", &package.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(package)))
+}
+
+/// `PATCH /access-packages/{id}`: a merge patch of name, description, hidden.
+async fn edit(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> Result<Json<AccessPackage>, ApiError> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let current = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
+    let draft = PackageDraft {
+        catalog_id: current.catalog_id.clone(),
+        name: current.name.clone(),
+        description: current.description.clone(),
+        hidden: current.hidden,
+    };
+    let draft = validate_package(&patched(&draft, &patch)?)?;
+    if draft.catalog_id != current.catalog_id {
+        return Err(FieldErrors(vec![FieldError::new("catalogId", "A package stays in the catalog it was created in.")]).into());
+    }
+    let package = AccessPackage { name: draft.name, description: draft.description, hidden: draft.hidden, ..current };
+    store::catalogs::update_package(&mut tx, &package)
+        .await
+        .on_conflict("An access package with this name already exists in the catalog.")?;
+    let audit = event(&signed_in, now, "accessPackage.updated", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("hidden", package.hidden.to_string());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(Json(package))
+}
+
+/// `DELETE /access-packages/{id}`: only when nobody holds it.
+async fn remove(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
+    let live = store::assignments::live_count(&mut tx, &package.id).await?;
+    if live > 0 {
+        return Err(ApiError::Conflict(format!("{live} person(s) still hold this access package; remove their assignments first.")));
+    }
+    store::catalogs::delete_package(&mut tx, &package.id).await?;
+    let audit = event(&signed_in, now, "accessPackage.deleted", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("name", package.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /access-packages/{id}/resource-roles`.
+async fn resource_roles(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PackageResourceRole>>, ApiError> {
+    let mut conn = app.db.acquire().await?;
+    let package = package_for(&mut conn, &signed_in, &PackageId(id), Action::ReadCatalog).await?;
+    Ok(Json(package.resource_roles))
+}
+
+/// `POST /access-packages/{id}/resource-roles`: a role of a resource of the same catalog;
+/// everyone who holds the package gets it at once.
+async fn add_resource_role(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PackageResourceRoleDraft>,
+) -> Result<(StatusCode, Json<PackageResourceRole>), ApiError> {
+    let draft = validate_package_resource_role(&body)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
+    let resource = store::catalogs::get_resource(&mut tx, &draft.resource_id)
+        .await?
+        .filter(|resource| resource.catalog_id == package.catalog_id)
+        .ok_or_else(|| FieldErrors(vec![FieldError::new("resourceId", "Choose a resource of this package's catalog.")]))?;
+    let role = resource
+        .roles
+        .iter()
+        .find(|role| role.id == draft.role_id)
+        .ok_or_else(|| FieldErrors(vec![FieldError::new("roleId", format!("{} has no such role.", resource.name))]))?;
+    let package_role = PackageResourceRole {
+        id: PackageResourceRoleId(store::new_id()),
+        resource_id: resource.id.clone(),
+        resource_kind: resource.kind,
+        resource_name: resource.name.clone(),
+        role_id: role.id.clone(),
+        role_name: role.name.clone(),
+    };
+    store::catalogs::insert_package_role(&mut tx, &package.id, &package_role)
+        .await
+        .on_conflict(&format!("The package already grants {} of {}.", role.name, resource.name))?;
+    let granted = delivery::regrant_package(&mut tx, &package.id).await?;
+    let audit = event(&signed_in, now, "packageResourceRole.added", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("resource", &resource.name)
+        .with_detail("role", &role.name)
+        .with_detail("holdersGranted", granted.to_string());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(package_role)))
+}
+
+/// `DELETE /access-packages/{id}/resource-roles/{rrid}`: holders lose the grant unless
+/// another of their assignments still gives it.
+async fn remove_resource_role(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path((id, role_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
+    let role = package
+        .resource_roles
+        .iter()
+        .find(|role| role.id.as_str() == role_id)
+        .ok_or(ApiError::NotFound("resource role"))?;
+    let holders = delivery::live_holders(&mut tx, &package.id).await?;
+    store::catalogs::delete_package_role(&mut tx, &role.id).await?;
+    let revoked = delivery::revoke_role_from_holders(&mut tx, &package.id, &holders, role).await?;
+    let audit = event(&signed_in, now, "packageResourceRole.removed", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("resource", &role.resource_name)
+        .with_detail("role", &role.role_name)
+        .with_detail("holdersRevoked", revoked.to_string());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /access-packages/{id}/policies`.
+async fn policies(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<AssignmentPolicy>>, ApiError> {
+    let mut conn = app.db.acquire().await?;
+    let package = package_for(&mut conn, &signed_in, &PackageId(id), Action::ReadCatalog).await?;
+    Ok(Json(store::catalogs::policies(&mut conn, Some(&package.id)).await?))
+}
+
+/// `POST /access-packages/{id}/policies`.
+async fn create_policy(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PolicyDraft>,
+) -> Result<(StatusCode, Json<AssignmentPolicy>), ApiError> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
+    let rules = validate_policy_at(&body, now)?;
+    check_references(&mut tx, &rules).await?;
+    let policy = AssignmentPolicy { id: PolicyId(store::new_id()), access_package_id: package.id.clone(), rules };
+    store::catalogs::insert_policy(&mut tx, &policy, now).await?;
+    let audit = event(&signed_in, now, "policy.created", "policy", policy.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("name", &policy.rules.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(policy)))
+}
+
+/// `GET /policies/{id}`.
+async fn policy(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<AssignmentPolicy>, ApiError> {
+    let mut conn = app.db.acquire().await?;
+    let (policy, _) = policy_for(&mut conn, &signed_in, &PolicyId(id), Action::ReadCatalog).await?;
+    Ok(Json(policy))
+}
+
+/// `PATCH /policies/{id}`: a merge patch of any policy field, e.g. `{"acceptingRequests": false}`.
+async fn edit_policy(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> Result<Json<AssignmentPolicy>, ApiError> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (current, package) = policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
+    let rules = validate_policy_at(&patched(&current.rules, &patch)?, now)?;
+    check_references(&mut tx, &rules).await?;
+    let policy = AssignmentPolicy { rules, ..current };
+    store::catalogs::update_policy(&mut tx, &policy).await?;
+    let audit = event(&signed_in, now, "policy.updated", "policy", policy.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("acceptingRequests", policy.rules.accepting_requests.to_string());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(Json(policy))
+}
+
+/// `DELETE /policies/{id}`: assignments granted under it keep their dates.
+async fn remove_policy(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (policy, package) = policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
+    store::catalogs::delete_policy(&mut tx, &policy.id).await?;
+    let audit = event(&signed_in, now, "policy.deleted", "policy", policy.id.as_str(), Some(&package.catalog_id), Some(&package.id))
+        .with_detail("name", policy.rules.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /policy-preview`: who could request through the policy as edited, and who would
+/// approve each stage for a chosen person, computed by the functions that decide real
+/// requests over the current directory.
+async fn preview(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<PolicyPreviewBody>,
+) -> Result<Json<PolicyPreview>, ApiError> {
+    in_organization(&signed_in, Action::ReadDirectory)?;
+    let now = app.clock.now();
+    let mut conn = app.db.acquire().await?;
+    let rules = &body.preview.policy;
+    let catalog = match &body.catalog_id {
+        Some(id) => {
+            in_catalog(&signed_in, Action::ReadCatalog, id, "catalog")?;
+            store::catalogs::get_catalog(&mut conn, id).await?.ok_or(ApiError::NotFound("catalog"))?
+        }
+        None => Catalog {
+            id: CatalogId::new("unsaved"),
+            name: String::new(),
+            description: String::new(),
+            enabled: true,
+            external_users_allowed: rules.requestor_scope.is_external(),
+            created_by: None,
+            created_at: now,
+        },
+    };
+    let package = match &body.access_package_id {
+        Some(id) => {
+            let package = package_for(&mut conn, &signed_in, id, Action::ReadCatalog).await?;
+            if package.catalog_id != catalog.id && body.catalog_id.is_some() {
+                return Err(FieldErrors(vec![FieldError::new("accessPackageId", "The package is not in this catalog.")]).into());
+            }
+            package
+        }
+        None => AccessPackage {
+            id: unsaved_package_id(),
+            catalog_id: catalog.id.clone(),
+            name: String::new(),
+            description: String::new(),
+            hidden: false,
+            resource_roles: Vec::new(),
+            created_at: now,
+        },
+    };
+    let directory = store::snapshot(&mut conn).await?;
+    Ok(Json(preview_policy(&catalog, &package, rules, body.preview.requestor_id.as_ref(), &directory)))
+}
+
+/// The package `id` if the caller may do `action` in its catalog (404 when they may not
+/// even read it).
+async fn package_for(
+    conn: &mut AnyConnection,
+    signed_in: &SignedIn,
+    id: &PackageId,
+    action: Action,
+) -> Result<AccessPackage, ApiError> {
+    let package = store::catalogs::get_package(conn, id).await?.ok_or(ApiError::NotFound(PACKAGE))?;
+    in_catalog(signed_in, action, &package.catalog_id, PACKAGE)?;
+    Ok(package)
+}
+
+async fn policy_for(
+    conn: &mut AnyConnection,
+    signed_in: &SignedIn,
+    id: &PolicyId,
+    action: Action,
+) -> Result<(AssignmentPolicy, AccessPackage), ApiError> {
+    let policy = store::catalogs::get_policy(conn, id).await?.ok_or(ApiError::NotFound(POLICY))?;
+    let package = store::catalogs::get_package(conn, &policy.access_package_id).await?.ok_or(ApiError::NotFound(POLICY))?;
+    in_catalog(signed_in, action, &package.catalog_id, POLICY)?;
+    Ok((policy, package))
+}
+
+/// Every person, group and organisation a policy names must exist.
+async fn check_references(conn: &mut AnyConnection, rules: &PolicyDraft) -> Result<(), ApiError> {
+    let directory = store::snapshot(conn).await?;
+    let groups: HashSet<String> =
+        store::directory::all_groups(conn).await?.into_iter().map(|group| group.id.0).collect();
+    let person_exists = |id: &str| directory.people.iter().any(|person| person.user.id.as_str() == id);
+    let mut errors = Vec::new();
+    match &rules.requestor_scope {
+        RequestorScope::SpecificDirectoryUsers { users, groups: chosen } => {
+            if users.iter().any(|user| !person_exists(user.as_str())) {
+                errors.push(FieldError::new("requestorScope.users", "One of the chosen people is not in the directory."));
+            }
+            if chosen.iter().any(|group| !groups.contains(group.as_str())) {
+                errors.push(FieldError::new("requestorScope.groups", "One of the chosen groups is not in the directory."));
+            }
+        }
+        RequestorScope::SpecificConnectedOrganizations { organizations } => {
+            let known = |id: &str| directory.organizations.iter().any(|org| org.id.as_str() == id);
+            if organizations.iter().any(|org| !known(org.as_str())) {
+                errors.push(FieldError::new("requestorScope.organizations", "One of the chosen organisations is not connected."));
+            }
+        }
+        _ => {}
+    }
+    for (index, stage) in rules.stages.iter().enumerate() {
+        let lists = [
+            ("approvers", &stage.approvers),
+            ("fallbackApprovers", &stage.fallback_approvers),
+        ];
+        for (field, approvers) in lists {
+            if approvers.iter().any(|approver| !approver_exists(approver, &person_exists, &groups)) {
+                errors.push(FieldError::new(format!("stages[{index}].{field}"), "One of the approvers is not in the directory."));
+            }
+        }
+        if let Some(escalation) = &stage.escalation {
+            if escalation.approvers.iter().any(|approver| !approver_exists(approver, &person_exists, &groups)) {
+                errors.push(FieldError::new(format!("stages[{index}].escalation.approvers"), "One of the approvers is not in the directory."));
+            }
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(FieldErrors(errors).into()),
+    }
+}
+
+fn approver_exists(approver: &Approver, person_exists: &dyn Fn(&str) -> bool, groups: &HashSet<String>) -> bool {
+    match approver {
+        Approver::User { id } => person_exists(id.as_str()),
+        Approver::GroupMembers { id } => groups.contains(id.as_str()),
+        Approver::Manager | Approver::Sponsors => true,
+    }
+}

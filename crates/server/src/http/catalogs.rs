@@ -1,0 +1,323 @@
+//! Catalogs, who manages them, and their resources.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use entrada_domain::admin::{validate_catalog, validate_catalog_role, validate_resource, CatalogDraft, CatalogRoleDraft, ResourceDraft};
+use entrada_domain::api::{CatalogDetail, CatalogPermissions, CatalogRoleMember, CatalogSummary};
+use entrada_domain::catalog::{Catalog, CatalogRole, CatalogRoleAssignment, Resource, ResourceKind, ResourceRole};
+use entrada_domain::ids::{CatalogId, ResourceId, RoleAssignmentId};
+use entrada_domain::permission::{may, Action, Target};
+use entrada_domain::preview::PersonSummary;
+use entrada_domain::{FieldError, FieldErrors};
+use sqlx::AnyConnection;
+
+use crate::http::authorize::{event, in_catalog, in_organization};
+use crate::http::error::OnConflict;
+use crate::http::extract::{patched, ApiJson, SignedIn};
+use crate::http::{ApiError, AppState};
+use crate::store;
+
+const CATALOG: &str = "catalog";
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/catalogs", get(list).post(create))
+        .route("/catalogs/{id}", get(detail).patch(edit).delete(remove))
+        .route("/catalogs/{id}/roles", get(roles).post(add_role))
+        .route("/catalogs/{id}/roles/{assignment_id}", delete(remove_role))
+        .route("/catalogs/{id}/resources", get(resources).post(add_resource))
+        .route("/catalogs/{id}/resources/{resource_id}", delete(remove_resource))
+}
+
+/// `GET /catalogs`: the catalogs the caller may read.
+async fn list(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<CatalogSummary>>, ApiError> {
+    let actor = &signed_in.actor;
+    if !actor.sees_admin() {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conn = app.db.acquire().await?;
+    let mut summaries = Vec::new();
+    for catalog in store::catalogs::all_catalogs(&mut conn).await? {
+        if !may(actor, Action::ReadCatalog, &Target::Catalog(&catalog.id)) {
+            continue;
+        }
+        let (packages, resources) = store::catalogs::catalog_contents(&mut conn, &catalog.id).await?;
+        let my_roles = CatalogRole::ALL.into_iter().filter(|role| actor.holds(*role, &catalog.id)).collect();
+        summaries.push(CatalogSummary {
+            catalog,
+            package_count: u32::try_from(packages).unwrap_or(u32::MAX),
+            resource_count: u32::try_from(resources).unwrap_or(u32::MAX),
+            my_roles,
+        });
+    }
+    Ok(Json(summaries))
+}
+
+/// `POST /catalogs`: administrators and catalog creators; the creator becomes its owner.
+async fn create(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<CatalogDraft>,
+) -> Result<(StatusCode, Json<Catalog>), ApiError> {
+    in_organization(&signed_in, Action::CreateCatalog)?;
+    let draft = validate_catalog(&body)?;
+    let now = app.clock.now();
+    let catalog = Catalog {
+        id: CatalogId(store::new_id()),
+        name: draft.name,
+        description: draft.description,
+        enabled: draft.enabled,
+        external_users_allowed: draft.external_users_allowed,
+        created_by: Some(signed_in.user.id.clone()),
+        created_at: now,
+    };
+    let mut tx = app.db.begin().await?;
+    store::catalogs::insert_catalog(&mut tx, &catalog).await.on_conflict("A catalog with this name already exists.")?;
+    let owner = CatalogRoleAssignment {
+        id: RoleAssignmentId(store::new_id()),
+        catalog_id: catalog.id.clone(),
+        user_id: signed_in.user.id.clone(),
+        role: CatalogRole::Owner,
+    };
+    store::catalogs::insert_role(&mut tx, &owner).await?;
+    let audit = event(&signed_in, now, "catalog.created", "catalog", catalog.id.as_str(), Some(&catalog.id), None)
+        .with_detail("name", &catalog.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(catalog)))
+}
+
+/// `GET /catalogs/{id}`: the catalog with its roles, resources and packages.
+async fn detail(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<CatalogDetail>, ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::ReadCatalog, &id, CATALOG)?;
+    let mut conn = app.db.acquire().await?;
+    let catalog = store::catalogs::get_catalog(&mut conn, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let roles = role_members(&mut conn, &id).await?;
+    let resources = store::catalogs::resources_of(&mut conn, &id).await?;
+    let packages = store::catalogs::packages_of(&mut conn, &id).await?;
+    let permissions = CatalogPermissions::of(&signed_in.actor, &id);
+    Ok(Json(CatalogDetail { catalog, roles, resources, packages, permissions }))
+}
+
+/// `PATCH /catalogs/{id}`: a merge patch of name, description, enabled, externalUsersAllowed.
+async fn edit(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> Result<Json<Catalog>, ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::EditCatalog, &id, CATALOG)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let current = store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let draft = CatalogDraft {
+        name: current.name.clone(),
+        description: current.description.clone(),
+        enabled: current.enabled,
+        external_users_allowed: current.external_users_allowed,
+    };
+    let draft = validate_catalog(&patched(&draft, &patch)?)?;
+    let catalog = Catalog {
+        name: draft.name,
+        description: draft.description,
+        enabled: draft.enabled,
+        external_users_allowed: draft.external_users_allowed,
+        ..current
+    };
+    store::catalogs::update_catalog(&mut tx, &catalog).await.on_conflict("A catalog with this name already exists.")?;
+    let audit = event(&signed_in, now, "catalog.updated", "catalog", id.as_str(), Some(&id), None)
+        .with_detail("enabled", catalog.enabled.to_string());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(Json(catalog))
+}
+
+/// `DELETE /catalogs/{id}`: only an empty catalog.
+async fn remove(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::EditCatalog, &id, CATALOG)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let catalog = store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let (packages, resources) = store::catalogs::catalog_contents(&mut tx, &id).await?;
+    if packages > 0 || resources > 0 {
+        return Err(ApiError::Conflict(format!(
+            "The catalog still holds {packages} access package(s) and {resources} resource(s); remove them first."
+        )));
+    }
+    store::catalogs::delete_catalog(&mut tx, &id).await?;
+    let audit = event(&signed_in, now, "catalog.deleted", "catalog", id.as_str(), Some(&id), None).with_detail("name", catalog.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /catalogs/{id}/roles`.
+async fn roles(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<Vec<CatalogRoleMember>>, ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::ReadCatalog, &id, CATALOG)?;
+    let mut conn = app.db.acquire().await?;
+    Ok(Json(role_members(&mut conn, &id).await?))
+}
+
+/// `POST /catalogs/{id}/roles`: owners add owners, readers and managers.
+async fn add_role(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CatalogRoleDraft>,
+) -> Result<(StatusCode, Json<CatalogRoleMember>), ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::ManageCatalogRoles, &id, CATALOG)?;
+    let draft = validate_catalog_role(&body)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let person = store::users::get(&mut tx, &draft.user_id)
+        .await?
+        .ok_or_else(|| FieldErrors(vec![FieldError::new("userId", "No such person in the directory.")]))?;
+    let grant = CatalogRoleAssignment { id: RoleAssignmentId(store::new_id()), catalog_id: id.clone(), user_id: person.id.clone(), role: draft.role };
+    store::catalogs::insert_role(&mut tx, &grant)
+        .await
+        .on_conflict(&format!("{} is already {} of this catalog.", person.display_name, article(draft.role)))?;
+    let audit = event(&signed_in, now, "catalogRole.added", "user", person.id.as_str(), Some(&id), None)
+        .with_detail("role", draft.role.as_str());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(CatalogRoleMember { id: grant.id, role: grant.role, person: PersonSummary::of(&person) })))
+}
+
+/// `DELETE /catalogs/{id}/roles/{assignmentId}`: a catalog keeps at least one owner.
+async fn remove_role(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path((id, assignment_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::ManageCatalogRoles, &id, CATALOG)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let roles = store::catalogs::roles_of(&mut tx, &id).await?;
+    let grant = roles.iter().find(|grant| grant.id.as_str() == assignment_id).ok_or(ApiError::NotFound("catalog role"))?;
+    let owners = roles.iter().filter(|other| other.role == CatalogRole::Owner).count();
+    if grant.role == CatalogRole::Owner && owners <= 1 {
+        return Err(ApiError::Conflict("A catalog keeps at least one owner; add another owner first.".to_owned()));
+    }
+    store::catalogs::delete_role(&mut tx, &grant.id).await?;
+    let audit = event(&signed_in, now, "catalogRole.removed", "user", grant.user_id.as_str(), Some(&id), None)
+        .with_detail("role", grant.role.as_str());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /catalogs/{id}/resources`.
+async fn resources(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<Vec<Resource>>, ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::ReadCatalog, &id, CATALOG)?;
+    let mut conn = app.db.acquire().await?;
+    Ok(Json(store::catalogs::resources_of(&mut conn, &id).await?))
+}
+
+/// `POST /catalogs/{id}/resources`: adds a group, application or site of the directory.
+async fn add_resource(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ResourceDraft>,
+) -> Result<(StatusCode, Json<Resource>), ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::ManageCatalogResources, &id, CATALOG)?;
+    let draft = validate_resource(&body)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let (name, roles) = directory_object(&mut tx, draft.kind, &draft.origin_id)
+        .await?
+        .ok_or_else(|| FieldErrors(vec![FieldError::new("originId", "No such object in the directory.")]))?;
+    let resource = Resource { id: ResourceId(store::new_id()), catalog_id: id.clone(), kind: draft.kind, origin_id: draft.origin_id, name, roles };
+    store::catalogs::insert_resource(&mut tx, &resource).await.on_conflict("This resource is already in the catalog.")?;
+    let audit = event(&signed_in, now, "resource.added", "resource", resource.id.as_str(), Some(&id), None)
+        .with_detail("name", &resource.name)
+        .with_detail("kind", resource.kind.as_str());
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(resource)))
+}
+
+/// `DELETE /catalogs/{id}/resources/{rid}`: only when no package uses it.
+async fn remove_resource(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path((id, resource_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id = CatalogId(id);
+    in_catalog(&signed_in, Action::ManageCatalogResources, &id, CATALOG)?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let resource = store::catalogs::get_resource(&mut tx, &ResourceId(resource_id))
+        .await?
+        .filter(|resource| resource.catalog_id == id)
+        .ok_or(ApiError::NotFound("resource"))?;
+    let usage = store::catalogs::resource_usage(&mut tx, &resource.id).await?;
+    if usage > 0 {
+        return Err(ApiError::Conflict(format!(
+            "{} is used by {usage} resource role(s) of access packages; remove them from the packages first.",
+            resource.name
+        )));
+    }
+    store::catalogs::delete_resource(&mut tx, &resource.id).await?;
+    let audit = event(&signed_in, now, "resource.removed", "resource", resource.id.as_str(), Some(&id), None)
+        .with_detail("name", resource.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn role_members(conn: &mut AnyConnection, catalog: &CatalogId) -> Result<Vec<CatalogRoleMember>, sqlx::Error> {
+    let mut members = Vec::new();
+    for grant in store::catalogs::roles_of(conn, catalog).await? {
+        if let Some(person) = store::users::get(conn, &grant.user_id).await? {
+            members.push(CatalogRoleMember { id: grant.id, role: grant.role, person: PersonSummary::of(&person) });
+        }
+    }
+    Ok(members)
+}
+
+/// The name and roles of a directory object, if it exists.
+async fn directory_object(
+    conn: &mut AnyConnection,
+    kind: ResourceKind,
+    origin: &str,
+) -> Result<Option<(String, Vec<ResourceRole>)>, sqlx::Error> {
+    let role = |id: &str, name: &str| ResourceRole { id: id.to_owned(), name: name.to_owned() };
+    Ok(match kind {
+        ResourceKind::Group => store::directory::all_groups(conn)
+            .await?
+            .into_iter()
+            .find(|group| group.id.as_str() == origin)
+            .map(|group| (group.name, entrada_domain::catalog::group_roles())),
+        ResourceKind::Application => store::directory::all_applications(conn)
+            .await?
+            .into_iter()
+            .find(|application| application.id.as_str() == origin)
+            .map(|application| (application.name, application.roles.iter().map(|r| role(&r.id, &r.name)).collect())),
+        ResourceKind::Site => store::directory::all_sites(conn)
+            .await?
+            .into_iter()
+            .find(|site| site.id.as_str() == origin)
+            .map(|site| (site.name, site.roles.iter().map(|r| role(&r.id, &r.name)).collect())),
+    })
+}
+
+fn article(role: CatalogRole) -> String {
+    let label = role.label().to_lowercase();
+    match label.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => format!("an {label}"),
+        false => format!("a {label}"),
+    }
+}

@@ -1,0 +1,175 @@
+//! Assignments and the grants they make in the directory (group membership, application
+//! roles, site roles).
+
+use entrada_domain::assignment::{Assignment, AssignmentState, Grant};
+use entrada_domain::catalog::ResourceKind;
+use entrada_domain::ids::{AssignmentId, PackageId, PolicyId, RequestId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use time::OffsetDateTime;
+
+use crate::clock::{from_millis, to_millis};
+use crate::store::bad_value;
+
+const COLUMNS: &str = "id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at";
+
+/// Inserts an assignment.
+pub(crate) async fn insert(conn: &mut AnyConnection, assignment: &Assignment) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO assignments (id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(assignment.id.as_str())
+    .bind(assignment.user_id.as_str())
+    .bind(assignment.access_package_id.as_str())
+    .bind(assignment.policy_id.as_str())
+    .bind(assignment.request_id.as_ref().map(RequestId::as_str))
+    .bind(assignment.state.as_str())
+    .bind(to_millis(assignment.start))
+    .bind(assignment.end.map(to_millis))
+    .bind(to_millis(assignment.created_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves an assignment to `next` only if it is still in `from` (a guarded update, so a
+/// second caller racing the first changes nothing). Returns whether it changed.
+pub(crate) async fn transition(
+    conn: &mut AnyConnection,
+    next: &Assignment,
+    from: AssignmentState,
+    now: OffsetDateTime,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE assignments SET state = $1, end_at = $2, updated_at = $3 WHERE id = $4 AND state = $5")
+        .bind(next.state.as_str())
+        .bind(next.end.map(to_millis))
+        .bind(to_millis(now))
+        .bind(next.id.as_str())
+        .bind(from.as_str())
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// One assignment by id.
+pub(crate) async fn get(conn: &mut AnyConnection, id: &AssignmentId) -> Result<Option<Assignment>, sqlx::Error> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM assignments WHERE id = $1"))
+        .bind(id.as_str())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Assignments, newest first, optionally of one package.
+pub(crate) async fn list(conn: &mut AnyConnection, package: Option<&PackageId>) -> Result<Vec<Assignment>, sqlx::Error> {
+    let rows = match package {
+        Some(id) => {
+            sqlx::query(&format!("SELECT {COLUMNS} FROM assignments WHERE package_id = $1 ORDER BY created_at DESC, id"))
+                .bind(id.as_str())
+                .fetch_all(conn)
+                .await?
+        }
+        None => sqlx::query(&format!("SELECT {COLUMNS} FROM assignments ORDER BY created_at DESC, id")).fetch_all(conn).await?,
+    };
+    rows.iter().map(from_row).collect()
+}
+
+/// How many live assignments a package has.
+pub(crate) async fn live_count(conn: &mut AnyConnection, package: &PackageId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE package_id = $1 AND state IN ('delivering', 'delivered')")
+        .bind(package.as_str())
+        .fetch_one(conn)
+        .await
+}
+
+/// Every grant that the person's live assignments give, other than those of `except`.
+pub(crate) async fn live_grants_of(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    except: &AssignmentId,
+) -> Result<Vec<Grant>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.kind, r.origin_id, p.role_id FROM assignments a \
+         JOIN package_resource_roles p ON p.package_id = a.package_id \
+         JOIN catalog_resources r ON r.id = p.resource_id \
+         WHERE a.user_id = $1 AND a.id <> $2 AND a.state IN ('delivering', 'delivered')",
+    )
+    .bind(user.as_str())
+    .bind(except.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(grant_from_row).collect()
+}
+
+/// The grants a package gives.
+pub(crate) async fn grants_of_package(conn: &mut AnyConnection, package: &PackageId) -> Result<Vec<Grant>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT r.kind, r.origin_id, p.role_id FROM package_resource_roles p \
+         JOIN catalog_resources r ON r.id = p.resource_id WHERE p.package_id = $1",
+    )
+    .bind(package.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(grant_from_row).collect()
+}
+
+/// Makes a grant in the directory (idempotent).
+pub(crate) async fn apply_grant(conn: &mut AnyConnection, user: &UserId, grant: &Grant) -> Result<(), sqlx::Error> {
+    let (sql, role): (&str, Option<&str>) = match grant.resource_kind {
+        ResourceKind::Group => ("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", None),
+        ResourceKind::Application => (
+            "INSERT INTO application_role_members (application_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            Some(&grant.role_id),
+        ),
+        ResourceKind::Site => (
+            "INSERT INTO site_role_members (site_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            Some(&grant.role_id),
+        ),
+    };
+    let query = sqlx::query(sql).bind(&grant.origin_id).bind(user.as_str());
+    match role {
+        Some(role) => query.bind(role).execute(conn).await?,
+        None => query.execute(conn).await?,
+    };
+    Ok(())
+}
+
+/// Takes a grant back in the directory (idempotent).
+pub(crate) async fn revoke_grant(conn: &mut AnyConnection, user: &UserId, grant: &Grant) -> Result<(), sqlx::Error> {
+    let query = match grant.resource_kind {
+        ResourceKind::Group => sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2"),
+        ResourceKind::Application => {
+            sqlx::query("DELETE FROM application_role_members WHERE application_id = $1 AND user_id = $2 AND role_id = $3")
+        }
+        ResourceKind::Site => sqlx::query("DELETE FROM site_role_members WHERE site_id = $1 AND user_id = $2 AND role_id = $3"),
+    };
+    let query = query.bind(&grant.origin_id).bind(user.as_str());
+    match grant.resource_kind {
+        ResourceKind::Group => query.execute(conn).await?,
+        _ => query.bind(&grant.role_id).execute(conn).await?,
+    };
+    Ok(())
+}
+
+fn grant_from_row(row: &AnyRow) -> Result<Grant, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    let resource_kind = ResourceKind::parse(&kind).ok_or_else(|| bad_value("catalog_resources.kind", &kind))?;
+    let role_id: String = row.try_get("role_id")?;
+    Ok(Grant { resource_kind, origin_id: row.try_get("origin_id")?, role_id })
+}
+
+fn from_row(row: &AnyRow) -> Result<Assignment, sqlx::Error> {
+    let state: String = row.try_get("state")?;
+    Ok(Assignment {
+        id: AssignmentId(row.try_get("id")?),
+        user_id: UserId(row.try_get("user_id")?),
+        access_package_id: PackageId(row.try_get("package_id")?),
+        policy_id: PolicyId(row.try_get("policy_id")?),
+        request_id: row.try_get::<Option<String>, _>("request_id")?.map(RequestId),
+        state: AssignmentState::parse(&state).ok_or_else(|| bad_value("assignments.state", &state))?,
+        start: from_millis(row.try_get("start_at")?),
+        end: row.try_get::<Option<i64>, _>("end_at")?.map(from_millis),
+        created_at: from_millis(row.try_get("created_at")?),
+    })
+}
