@@ -1,1 +1,19 @@
-fn main() {}
+//! The Entrada SPA: the My Access portal, approvals and the admin area, rendered in the
+//! browser by Leptos and built by Trunk into `dist/`.
+//!
+//! Architecture invariant: `api.rs` is the only module that talks to the network, and the
+//! SPA decides nothing on its own. It validates forms with the same `entrada-domain`
+//! functions the server runs again, and it only hides what the server would refuse.
+
+mod api;
+mod app;
+mod components;
+mod pages;
+mod url;
+
+use leptos::prelude::*;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    mount_to_body(app::App);
+}

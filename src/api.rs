@@ -1,0 +1,258 @@
+//! The typed client of Entrada's HTTP API: the only code in the SPA that calls the network.
+//!
+//! Every endpoint is an `async fn` over the domain crate's wire types, built on one private
+//! [`request`]. A problem+json answer becomes an [`ApiError`]; a 401 from anything but the
+//! sign-in call sends the person to `/sign-in?next=…` and comes back there afterwards.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use entrada_domain::api::{Me, PackageOffer, Problem, SignInBody};
+use entrada_domain::FieldError;
+use gloo_net::http::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::url;
+
+/// Signs in. A wrong password or an unknown e-mail address is a 401 problem, which this
+/// call returns to the form instead of redirecting.
+pub(crate) async fn sign_in(body: SignInBody) -> Result<Me, ApiError> {
+    let call = Call::new(Method::POST, "/session")
+        .json(&body)?
+        .unauthorized(Unauthorized::Return);
+    request(call).await
+}
+
+/// Signs out. A session that already ended counts as signed out.
+pub(crate) async fn sign_out() -> Result<(), ApiError> {
+    let call = Call::new(Method::DELETE, "/session").unauthorized(Unauthorized::Return);
+    match request::<()>(call).await {
+        Err(error) if error.status == 401 => Ok(()),
+        result => result,
+    }
+}
+
+/// The signed-in person and their roles.
+pub(crate) async fn me() -> Result<Me, ApiError> {
+    request(Call::new(Method::GET, "/me")).await
+}
+
+/// The access packages the signed-in person may request now, filtered by `search`.
+pub(crate) async fn my_access_packages(search: String) -> Result<Vec<PackageOffer>, ApiError> {
+    let mut call = Call::new(Method::GET, "/my/access-packages");
+    let search = search.trim();
+    if !search.is_empty() {
+        call = call.query("search", search);
+    }
+    request(call).await
+}
+
+/// One access package as the signed-in person may see it (hidden ones too, by id).
+pub(crate) async fn access_package(id: String) -> Result<PackageOffer, ApiError> {
+    let path = format!("/access-packages/{}", url::encode_query_value(&id));
+    request(Call::new(Method::GET, &path)).await
+}
+
+/// Lets [`request`] navigate inside the SPA (without reloading it) when a session ends.
+/// `App` installs the router's navigate function once; before that, a full page load is used.
+pub(crate) fn install_navigator(navigate: impl Fn(&str) + 'static) {
+    NAVIGATOR.with(|navigator| *navigator.borrow_mut() = Some(Rc::new(navigate)));
+}
+
+/// What went wrong with an API call, as the server's problem+json said it, or as the SPA
+/// describes a failure that never reached the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    /// HTTP status; 0 when the server could not be reached.
+    pub status: u16,
+    /// Short summary.
+    pub title: String,
+    /// What happened, for people.
+    pub detail: String,
+    /// Field-level validation errors, to show next to each field.
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// The sentence to show a person: the detail, or the title when there is none.
+    pub(crate) fn message(&self) -> &str {
+        match self.detail.is_empty() {
+            true => &self.title,
+            false => &self.detail,
+        }
+    }
+
+    /// The server's message for one form field, if it sent one.
+    pub(crate) fn for_field(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|error| error.field == field)
+            .map(|error| error.message.as_str())
+    }
+
+    /// Whether the thing asked for does not exist or may not be seen.
+    pub(crate) fn is_not_found(&self) -> bool {
+        self.status == 404
+    }
+
+    /// Whether a 401 says that a session ended, rather than that there never was one.
+    fn session_expired(&self) -> bool {
+        self.status == 401
+            && format!("{} {}", self.title, self.detail)
+                .to_lowercase()
+                .contains("expired")
+    }
+
+    fn unreachable() -> ApiError {
+        ApiError {
+            status: 0,
+            title: "Entrada can't be reached".to_owned(),
+            detail: "Check your connection and try again.".to_owned(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn unexpected(status: u16) -> ApiError {
+        ApiError {
+            status,
+            title: "Unexpected answer from the server".to_owned(),
+            detail: format!("The server answered with status {status}, which this page doesn't understand. Try again."),
+            errors: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.title, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<Problem> for ApiError {
+    fn from(problem: Problem) -> Self {
+        ApiError {
+            status: problem.status,
+            title: problem.title,
+            detail: problem.detail,
+            errors: problem.errors,
+        }
+    }
+}
+
+const BASE: &str = "/api/v1";
+
+/// The router's navigate function, shared with [`send_to_sign_in`].
+type Navigate = Rc<dyn Fn(&str)>;
+
+thread_local! {
+    static NAVIGATOR: RefCell<Option<Navigate>> = const { RefCell::new(None) };
+}
+
+/// What a 401 answer means to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unauthorized {
+    /// The session is missing or ended: go to sign-in and come back afterwards.
+    SignIn,
+    /// The caller handles it (signing in with a wrong password, signing out).
+    Return,
+}
+
+/// One API call, before it is sent.
+struct Call {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<String>,
+    unauthorized: Unauthorized,
+}
+
+impl Call {
+    fn new(method: Method, path: &str) -> Call {
+        Call {
+            method,
+            path: path.to_owned(),
+            query: Vec::new(),
+            body: None,
+            unauthorized: Unauthorized::SignIn,
+        }
+    }
+
+    fn query(mut self, name: &'static str, value: &str) -> Call {
+        self.query.push((name, value.to_owned()));
+        self
+    }
+
+    fn json(mut self, body: &impl Serialize) -> Result<Call, ApiError> {
+        let text = serde_json::to_string(body).map_err(|_| ApiError::unexpected(0))?;
+        self.body = Some(text);
+        Ok(self)
+    }
+
+    fn unauthorized(mut self, unauthorized: Unauthorized) -> Call {
+        self.unauthorized = unauthorized;
+        self
+    }
+}
+
+/// Sends a call and reads its JSON answer. An empty answer (204) reads as JSON `null`, so
+/// `T = ()` serves calls that return nothing.
+async fn request<T: DeserializeOwned>(call: Call) -> Result<T, ApiError> {
+    let mut builder = RequestBuilder::new(&format!("{BASE}{}", call.path))
+        .method(call.method)
+        .header("Accept", "application/json, application/problem+json");
+    if !call.query.is_empty() {
+        builder = builder.query(
+            call.query
+                .iter()
+                .map(|(name, value)| (*name, value.as_str())),
+        );
+    }
+    let request = match call.body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => builder.build(),
+    }
+    .map_err(|_| ApiError::unexpected(0))?;
+
+    let response = request.send().await.map_err(|_| ApiError::unreachable())?;
+    let status = response.status();
+    let text = response.text().await.map_err(|_| ApiError::unreachable())?;
+
+    if !(200..300).contains(&status) {
+        let error = serde_json::from_str::<Problem>(&text)
+            .map(ApiError::from)
+            .unwrap_or_else(|_| ApiError::unexpected(status));
+        if status == 401 && call.unauthorized == Unauthorized::SignIn {
+            send_to_sign_in(&error);
+        }
+        return Err(error);
+    }
+    let text = match text.trim().is_empty() {
+        true => "null",
+        false => text.as_str(),
+    };
+    serde_json::from_str(text).map_err(|_| ApiError::unexpected(status))
+}
+
+/// Sends the person to sign in, remembering where they were (path and query).
+fn send_to_sign_in(error: &ApiError) {
+    let location = leptos::prelude::window().location();
+    let path = location.pathname().unwrap_or_default();
+    if path == "/sign-in" {
+        return;
+    }
+    let here = format!("{path}{}", location.search().unwrap_or_default());
+    let target = url::sign_in_path(&here, error.session_expired());
+    let navigator = NAVIGATOR.with(|navigator| navigator.borrow().clone());
+    match navigator {
+        Some(navigate) => navigate(&target),
+        None => {
+            let _ = location.assign(&target);
+        }
+    }
+}

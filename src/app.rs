@@ -1,0 +1,52 @@
+//! The whole route table of the SPA (api.md, "SPA routes"), read in one place.
+
+use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::hooks::use_navigate;
+use leptos_router::{path, NavigateOptions};
+
+use crate::api;
+use crate::components::SignedInLayout;
+use crate::pages::access::AccessPage;
+use crate::pages::access_package::AccessPackagePage;
+use crate::pages::admin::{AdminArea, AdminHome};
+use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
+use crate::pages::my_access::MyAccessPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::requests::RequestsPage;
+use crate::pages::sign_in::SignInPage;
+use crate::pages::sign_up::SignUpPage;
+
+/// The application: the router and its routes. Every page except sign-in, sign-up and
+/// "not found" sits inside [`SignedInLayout`], which makes sure someone is signed in.
+#[component]
+pub(crate) fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <NavigatorBridge/>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/sign-in") view=SignInPage/>
+                <Route path=path!("/sign-up") view=SignUpPage/>
+                <ParentRoute path=path!("") view=SignedInLayout>
+                    <Route path=path!("/") view=MyAccessPage/>
+                    <Route path=path!("/access-packages/:id") view=AccessPackagePage/>
+                    <Route path=path!("/access") view=AccessPage/>
+                    <Route path=path!("/requests") view=RequestsPage/>
+                    <Route path=path!("/approvals") view=ApprovalsPage/>
+                    <Route path=path!("/approvals/:id") view=ApprovalPage/>
+                    <ParentRoute path=path!("/admin") view=AdminArea>
+                        <Route path=path!("") view=AdminHome/>
+                    </ParentRoute>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Hands the router's navigate function to the API client, so that an ended session
+/// leads to the sign-in page without reloading the app.
+#[component]
+fn NavigatorBridge() -> impl IntoView {
+    let navigate = use_navigate();
+    api::install_navigator(move |path| navigate(path, NavigateOptions::default()));
+}

@@ -1,0 +1,128 @@
+use entrada_domain::api::Me;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::{use_location, use_navigate};
+use wasm_bindgen::JsCast;
+
+use crate::api::{self, ApiError};
+use crate::components::{Loading, ProblemPanel};
+
+/// The signed-in person, loaded once by [`SignedInLayout`] and shared through context.
+pub(crate) type MeResource = LocalResource<Result<Me, ApiError>>;
+
+/// The frame of every signed-in page: the header with the main navigation and the
+/// person's name, and `<main>`. It loads `Me` once; when that answers 401 the API client
+/// has already sent the person to sign in, so the pages below render only for a known
+/// person.
+#[component]
+pub(crate) fn SignedInLayout() -> impl IntoView {
+    let me: MeResource = LocalResource::new(api::me);
+    provide_context(me);
+    let person = move || me.get().and_then(Result::ok);
+    let name = move || person().map(|me| me.user.display_name);
+    let sees_admin = move || person().is_some_and(|me| me.actor().sees_admin());
+
+    let sign_out = Action::new_local(|_: &()| api::sign_out());
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            navigate("/sign-in", Default::default());
+        }
+    });
+    let sign_out_error = move || match sign_out.value().get() {
+        Some(Err(error)) => Some(format!("Signing out didn't work: {}", error.message())),
+        _ => None,
+    };
+
+    // After a navigation to another page, move keyboard focus to the start of the new
+    // page's content, so that screen readers announce it instead of staying on the link.
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|previous| previous != path) {
+            focus_main();
+        }
+        path
+    });
+
+    let content = move || {
+        Suspend::new(async move {
+            match me.await {
+                Ok(_) => view! { <Outlet/> }.into_any(),
+                Err(error) => {
+                    let retry = Callback::new(move |()| me.refetch());
+                    view! { <ProblemPanel error retry/> }.into_any()
+                }
+            }
+        })
+    };
+
+    view! {
+        <SkipLink/>
+        <header class="site-header">
+            <div class="bar">
+                <a class="brand" href="/">"Entrada"</a>
+                <nav aria-label="Main">
+                    <ul>
+                        <li><A href="/">"My Access"</A></li>
+                        <li><A href="/access">"Access"</A></li>
+                        <li><A href="/requests">"Requests"</A></li>
+                        <li><A href="/approvals">"Approvals"</A></li>
+                        <Show when=sees_admin>
+                            <li><A href="/admin">"Admin"</A></li>
+                        </Show>
+                    </ul>
+                </nav>
+                <div class="account">
+                    <span class="person">{name}</span>
+                    <button
+                        type="button"
+                        class="button secondary small"
+                        on:click=move |_| { sign_out.dispatch_local(()); }
+                        disabled=move || sign_out.pending().get()
+                    >
+                        {move || if sign_out.pending().get() { "Signing out…" } else { "Sign out" }}
+                    </button>
+                </div>
+            </div>
+            <p class="header-alert" role="alert">{sign_out_error}</p>
+        </header>
+        <main id="main" tabindex="-1">
+            <Suspense fallback=|| view! { <Loading text="Loading your account…"/> }>{content}</Suspense>
+        </main>
+    }
+}
+
+/// The frame of pages that need no session: sign-in, sign-up and "not found".
+#[component]
+pub(crate) fn PublicLayout(children: Children) -> impl IntoView {
+    view! {
+        <SkipLink/>
+        <header class="site-header">
+            <div class="bar">
+                <a class="brand" href="/">"Entrada"</a>
+            </div>
+        </header>
+        <main id="main" tabindex="-1">{children()}</main>
+    }
+}
+
+/// "Skip to main content": moves keyboard focus past the header. It focuses `<main>`
+/// itself because the router would otherwise treat `#main` as a navigation.
+#[component]
+fn SkipLink() -> impl IntoView {
+    let skip = |event: leptos::ev::MouseEvent| {
+        event.prevent_default();
+        focus_main();
+    };
+    view! { <a class="skip-link" href="#main" on:click=skip>"Skip to main content"</a> }
+}
+
+fn focus_main() {
+    let main = document()
+        .get_element_by_id("main")
+        .and_then(|main| main.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(main) = main {
+        let _ = main.focus();
+    }
+}
