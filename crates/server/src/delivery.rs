@@ -9,7 +9,10 @@ use sqlx::AnyConnection;
 use crate::store;
 
 /// Grants every resource role of the assignment's package to its holder.
-pub(crate) async fn grant_all(conn: &mut AnyConnection, assignment: &Assignment) -> Result<usize, sqlx::Error> {
+pub(crate) async fn grant_all(
+    conn: &mut AnyConnection,
+    assignment: &Assignment,
+) -> Result<usize, sqlx::Error> {
     let grants = store::assignments::grants_of_package(conn, &assignment.access_package_id).await?;
     for grant in &grants {
         store::assignments::apply_grant(conn, &assignment.user_id, grant).await?;
@@ -19,9 +22,13 @@ pub(crate) async fn grant_all(conn: &mut AnyConnection, assignment: &Assignment)
 
 /// Takes back each grant of an ending assignment that no other live assignment of the
 /// same person still gives. Call it after the assignment left its live state.
-pub(crate) async fn revoke_all(conn: &mut AnyConnection, assignment: &Assignment) -> Result<usize, sqlx::Error> {
+pub(crate) async fn revoke_all(
+    conn: &mut AnyConnection,
+    assignment: &Assignment,
+) -> Result<usize, sqlx::Error> {
     let ending = store::assignments::grants_of_package(conn, &assignment.access_package_id).await?;
-    let still_given = store::assignments::live_grants_of(conn, &assignment.user_id, &assignment.id).await?;
+    let still_given =
+        store::assignments::live_grants_of(conn, &assignment.user_id, &assignment.id).await?;
     let revoke = grants_to_revoke(&ending, &still_given);
     for grant in &revoke {
         store::assignments::revoke_grant(conn, &assignment.user_id, grant).await?;
@@ -44,7 +51,10 @@ pub(crate) async fn live_holders(
 
 /// Gives every live holder of the package all of its grants (after a role was added).
 /// Returns how many holders there are.
-pub(crate) async fn regrant_package(conn: &mut AnyConnection, package: &PackageId) -> Result<usize, sqlx::Error> {
+pub(crate) async fn regrant_package(
+    conn: &mut AnyConnection,
+    package: &PackageId,
+) -> Result<usize, sqlx::Error> {
     let holders = live_holders(conn, package).await?;
     let grants = store::assignments::grants_of_package(conn, package).await?;
     for (_, user) in &holders {
@@ -64,8 +74,14 @@ pub(crate) async fn revoke_role_from_holders(
     holders: &[(AssignmentId, UserId)],
     role: &PackageResourceRole,
 ) -> Result<usize, sqlx::Error> {
-    let Some(resource) = store::catalogs::get_resource(conn, &role.resource_id).await? else { return Ok(0) };
-    let removed = Grant { resource_kind: resource.kind, origin_id: resource.origin_id, role_id: role.role_id.clone() };
+    let Some(resource) = store::catalogs::get_resource(conn, &role.resource_id).await? else {
+        return Ok(0);
+    };
+    let removed = Grant {
+        resource_kind: resource.kind,
+        origin_id: resource.origin_id,
+        role_id: role.role_id.clone(),
+    };
     let remaining = store::assignments::grants_of_package(conn, package).await?;
     let mut revoked = 0;
     for (assignment, user) in holders {

@@ -625,7 +625,6 @@ fn site_roles() -> Vec<ResourceRole> {
     .collect()
 }
 
-
 async fn insert_partner(conn: &mut AnyConnection, now: OffsetDateTime) -> Result<(), sqlx::Error> {
     let fabrikam = ConnectedOrganization {
         id: ConnectedOrgId::new("org-fabrikam"),

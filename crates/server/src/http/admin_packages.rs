@@ -6,12 +6,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use entrada_domain::admin::{validate_package, validate_package_resource_role, PackageDraft, PackageResourceRoleDraft};
+use entrada_domain::admin::{
+    validate_package, validate_package_resource_role, PackageDraft, PackageResourceRoleDraft,
+};
 use entrada_domain::api::PolicyPreviewBody;
 use entrada_domain::catalog::{AccessPackage, Catalog, PackageResourceRole};
 use entrada_domain::ids::{CatalogId, PackageId, PackageResourceRoleId, PolicyId};
 use entrada_domain::permission::{may, Action, Target};
-use entrada_domain::policy::{validate_policy_at, Approver, AssignmentPolicy, PolicyDraft, RequestorScope};
+use entrada_domain::policy::{
+    validate_policy_at, Approver, AssignmentPolicy, PolicyDraft, RequestorScope,
+};
 use entrada_domain::preview::{preview_policy, unsaved_package_id, PolicyPreview};
 use entrada_domain::{FieldError, FieldErrors};
 use sqlx::AnyConnection;
@@ -28,11 +32,28 @@ const POLICY: &str = "policy";
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/access-packages", get(list).post(create))
-        .route("/access-packages/{id}", get(super::packages::access_package).patch(edit).delete(remove))
-        .route("/access-packages/{id}/resource-roles", get(resource_roles).post(add_resource_role))
-        .route("/access-packages/{id}/resource-roles/{role_id}", delete(remove_resource_role))
-        .route("/access-packages/{id}/policies", get(policies).post(create_policy))
-        .route("/policies/{id}", get(policy).patch(edit_policy).delete(remove_policy))
+        .route(
+            "/access-packages/{id}",
+            get(super::packages::access_package)
+                .patch(edit)
+                .delete(remove),
+        )
+        .route(
+            "/access-packages/{id}/resource-roles",
+            get(resource_roles).post(add_resource_role),
+        )
+        .route(
+            "/access-packages/{id}/resource-roles/{role_id}",
+            delete(remove_resource_role),
+        )
+        .route(
+            "/access-packages/{id}/policies",
+            get(policies).post(create_policy),
+        )
+        .route(
+            "/policies/{id}",
+            get(policy).patch(edit_policy).delete(remove_policy),
+        )
         .route("/policy-preview", post(preview))
 }
 
@@ -55,8 +76,19 @@ async fn list(
     let packages = store::catalogs::all_packages(&mut conn).await?;
     let visible = packages
         .into_iter()
-        .filter(|package| query.catalog_id.as_deref().is_none_or(|id| package.catalog_id.as_str() == id))
-        .filter(|package| may(&signed_in.actor, Action::ReadCatalog, &Target::Catalog(&package.catalog_id)))
+        .filter(|package| {
+            query
+                .catalog_id
+                .as_deref()
+                .is_none_or(|id| package.catalog_id.as_str() == id)
+        })
+        .filter(|package| {
+            may(
+                &signed_in.actor,
+                Action::ReadCatalog,
+                &Target::Catalog(&package.catalog_id),
+            )
+        })
         .collect();
     Ok(Json(visible))
 }
@@ -69,13 +101,24 @@ async fn create(
 ) -> Result<(StatusCode, Json<AccessPackage>), ApiError> {
     let draft = validate_package(&body)?;
     let no_catalog = || FieldErrors(vec![FieldError::new("catalogId", "No such catalog.")]);
-    if !may(&signed_in.actor, Action::ReadCatalog, &Target::Catalog(&draft.catalog_id)) {
+    if !may(
+        &signed_in.actor,
+        Action::ReadCatalog,
+        &Target::Catalog(&draft.catalog_id),
+    ) {
         return Err(no_catalog().into());
     }
-    in_catalog(&signed_in, Action::ManagePackages, &draft.catalog_id, "catalog")?;
+    in_catalog(
+        &signed_in,
+        Action::ManagePackages,
+        &draft.catalog_id,
+        "catalog",
+    )?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    store::catalogs::get_catalog(&mut tx, &draft.catalog_id).await?.ok_or_else(no_catalog)?;
+    store::catalogs::get_catalog(&mut tx, &draft.catalog_id)
+        .await?
+        .ok_or_else(no_catalog)?;
     let package = AccessPackage {
         id: PackageId(store::new_id()),
         catalog_id: draft.catalog_id.clone(),
@@ -88,8 +131,16 @@ async fn create(
     store::catalogs::insert_package(&mut tx, &package)
         .await
         .on_conflict("An access package with this name already exists in the catalog.")?;
-    let audit = event(&signed_in, now, "accessPackage.created", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("name", &package.name);
+    let audit = event(
+        &signed_in,
+        now,
+        "accessPackage.created",
+        "accessPackage",
+        package.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("name", &package.name);
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(package)))
@@ -113,31 +164,62 @@ async fn edit(
     };
     let draft = validate_package(&patched(&draft, &patch)?)?;
     if draft.catalog_id != current.catalog_id {
-        return Err(FieldErrors(vec![FieldError::new("catalogId", "A package stays in the catalog it was created in.")]).into());
+        return Err(FieldErrors(vec![FieldError::new(
+            "catalogId",
+            "A package stays in the catalog it was created in.",
+        )])
+        .into());
     }
-    let package = AccessPackage { name: draft.name, description: draft.description, hidden: draft.hidden, ..current };
+    let package = AccessPackage {
+        name: draft.name,
+        description: draft.description,
+        hidden: draft.hidden,
+        ..current
+    };
     store::catalogs::update_package(&mut tx, &package)
         .await
         .on_conflict("An access package with this name already exists in the catalog.")?;
-    let audit = event(&signed_in, now, "accessPackage.updated", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("hidden", package.hidden.to_string());
+    let audit = event(
+        &signed_in,
+        now,
+        "accessPackage.updated",
+        "accessPackage",
+        package.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("hidden", package.hidden.to_string());
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(Json(package))
 }
 
 /// `DELETE /access-packages/{id}`: only when nobody holds it.
-async fn remove(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn remove(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let live = store::assignments::live_count(&mut tx, &package.id).await?;
     if live > 0 {
-        return Err(ApiError::Conflict(format!("{live} person(s) still hold this access package; remove their assignments first.")));
+        return Err(ApiError::Conflict(format!(
+            "{live} person(s) still hold this access package; remove their assignments first."
+        )));
     }
     store::catalogs::delete_package(&mut tx, &package.id).await?;
-    let audit = event(&signed_in, now, "accessPackage.deleted", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("name", package.name);
+    let audit = event(
+        &signed_in,
+        now,
+        "accessPackage.deleted",
+        "accessPackage",
+        package.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("name", package.name);
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -169,12 +251,22 @@ async fn add_resource_role(
     let resource = store::catalogs::get_resource(&mut tx, &draft.resource_id)
         .await?
         .filter(|resource| resource.catalog_id == package.catalog_id)
-        .ok_or_else(|| FieldErrors(vec![FieldError::new("resourceId", "Choose a resource of this package's catalog.")]))?;
+        .ok_or_else(|| {
+            FieldErrors(vec![FieldError::new(
+                "resourceId",
+                "Choose a resource of this package's catalog.",
+            )])
+        })?;
     let role = resource
         .roles
         .iter()
         .find(|role| role.id == draft.role_id)
-        .ok_or_else(|| FieldErrors(vec![FieldError::new("roleId", format!("{} has no such role.", resource.name))]))?;
+        .ok_or_else(|| {
+            FieldErrors(vec![FieldError::new(
+                "roleId",
+                format!("{} has no such role.", resource.name),
+            )])
+        })?;
     let package_role = PackageResourceRole {
         id: PackageResourceRoleId(store::new_id()),
         resource_id: resource.id.clone(),
@@ -185,12 +277,23 @@ async fn add_resource_role(
     };
     store::catalogs::insert_package_role(&mut tx, &package.id, &package_role)
         .await
-        .on_conflict(&format!("The package already grants {} of {}.", role.name, resource.name))?;
+        .on_conflict(&format!(
+            "The package already grants {} of {}.",
+            role.name, resource.name
+        ))?;
     let granted = delivery::regrant_package(&mut tx, &package.id).await?;
-    let audit = event(&signed_in, now, "packageResourceRole.added", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("resource", &resource.name)
-        .with_detail("role", &role.name)
-        .with_detail("holdersGranted", granted.to_string());
+    let audit = event(
+        &signed_in,
+        now,
+        "packageResourceRole.added",
+        "accessPackage",
+        package.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("resource", &resource.name)
+    .with_detail("role", &role.name)
+    .with_detail("holdersGranted", granted.to_string());
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(package_role)))
@@ -214,10 +317,18 @@ async fn remove_resource_role(
     let holders = delivery::live_holders(&mut tx, &package.id).await?;
     store::catalogs::delete_package_role(&mut tx, &role.id).await?;
     let revoked = delivery::revoke_role_from_holders(&mut tx, &package.id, &holders, role).await?;
-    let audit = event(&signed_in, now, "packageResourceRole.removed", "accessPackage", package.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("resource", &role.resource_name)
-        .with_detail("role", &role.role_name)
-        .with_detail("holdersRevoked", revoked.to_string());
+    let audit = event(
+        &signed_in,
+        now,
+        "packageResourceRole.removed",
+        "accessPackage",
+        package.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("resource", &role.resource_name)
+    .with_detail("role", &role.role_name)
+    .with_detail("holdersRevoked", revoked.to_string());
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -231,7 +342,9 @@ async fn policies(
 ) -> Result<Json<Vec<AssignmentPolicy>>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let package = package_for(&mut conn, &signed_in, &PackageId(id), Action::ReadCatalog).await?;
-    Ok(Json(store::catalogs::policies(&mut conn, Some(&package.id)).await?))
+    Ok(Json(
+        store::catalogs::policies(&mut conn, Some(&package.id)).await?,
+    ))
 }
 
 /// `POST /access-packages/{id}/policies`.
@@ -246,17 +359,33 @@ async fn create_policy(
     let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let rules = validate_policy_at(&body, now)?;
     check_references(&mut tx, &rules).await?;
-    let policy = AssignmentPolicy { id: PolicyId(store::new_id()), access_package_id: package.id.clone(), rules };
+    let policy = AssignmentPolicy {
+        id: PolicyId(store::new_id()),
+        access_package_id: package.id.clone(),
+        rules,
+    };
     store::catalogs::insert_policy(&mut tx, &policy, now).await?;
-    let audit = event(&signed_in, now, "policy.created", "policy", policy.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("name", &policy.rules.name);
+    let audit = event(
+        &signed_in,
+        now,
+        "policy.created",
+        "policy",
+        policy.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("name", &policy.rules.name);
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(policy)))
 }
 
 /// `GET /policies/{id}`.
-async fn policy(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<AssignmentPolicy>, ApiError> {
+async fn policy(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<AssignmentPolicy>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let (policy, _) = policy_for(&mut conn, &signed_in, &PolicyId(id), Action::ReadCatalog).await?;
     Ok(Json(policy))
@@ -271,26 +400,51 @@ async fn edit_policy(
 ) -> Result<Json<AssignmentPolicy>, ApiError> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let (current, package) = policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
+    let (current, package) =
+        policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
     let rules = validate_policy_at(&patched(&current.rules, &patch)?, now)?;
     check_references(&mut tx, &rules).await?;
     let policy = AssignmentPolicy { rules, ..current };
     store::catalogs::update_policy(&mut tx, &policy).await?;
-    let audit = event(&signed_in, now, "policy.updated", "policy", policy.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("acceptingRequests", policy.rules.accepting_requests.to_string());
+    let audit = event(
+        &signed_in,
+        now,
+        "policy.updated",
+        "policy",
+        policy.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail(
+        "acceptingRequests",
+        policy.rules.accepting_requests.to_string(),
+    );
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(Json(policy))
 }
 
 /// `DELETE /policies/{id}`: assignments granted under it keep their dates.
-async fn remove_policy(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn remove_policy(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let (policy, package) = policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
+    let (policy, package) =
+        policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
     store::catalogs::delete_policy(&mut tx, &policy.id).await?;
-    let audit = event(&signed_in, now, "policy.deleted", "policy", policy.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("name", policy.rules.name);
+    let audit = event(
+        &signed_in,
+        now,
+        "policy.deleted",
+        "policy",
+        policy.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("name", policy.rules.name);
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -311,7 +465,9 @@ async fn preview(
     let catalog = match &body.catalog_id {
         Some(id) => {
             in_catalog(&signed_in, Action::ReadCatalog, id, "catalog")?;
-            store::catalogs::get_catalog(&mut conn, id).await?.ok_or(ApiError::NotFound("catalog"))?
+            store::catalogs::get_catalog(&mut conn, id)
+                .await?
+                .ok_or(ApiError::NotFound("catalog"))?
         }
         None => Catalog {
             id: CatalogId::new("unsaved"),
@@ -327,7 +483,11 @@ async fn preview(
         Some(id) => {
             let package = package_for(&mut conn, &signed_in, id, Action::ReadCatalog).await?;
             if package.catalog_id != catalog.id && body.catalog_id.is_some() {
-                return Err(FieldErrors(vec![FieldError::new("accessPackageId", "The package is not in this catalog.")]).into());
+                return Err(FieldErrors(vec![FieldError::new(
+                    "accessPackageId",
+                    "The package is not in this catalog.",
+                )])
+                .into());
             }
             package
         }
@@ -342,7 +502,13 @@ async fn preview(
         },
     };
     let directory = store::snapshot(&mut conn).await?;
-    Ok(Json(preview_policy(&catalog, &package, rules, body.preview.requestor_id.as_ref(), &directory)))
+    Ok(Json(preview_policy(
+        &catalog,
+        &package,
+        rules,
+        body.preview.requestor_id.as_ref(),
+        &directory,
+    )))
 }
 
 /// The package `id` if the caller may do `action` in its catalog (404 when they may not
@@ -353,7 +519,9 @@ async fn package_for(
     id: &PackageId,
     action: Action,
 ) -> Result<AccessPackage, ApiError> {
-    let package = store::catalogs::get_package(conn, id).await?.ok_or(ApiError::NotFound(PACKAGE))?;
+    let package = store::catalogs::get_package(conn, id)
+        .await?
+        .ok_or(ApiError::NotFound(PACKAGE))?;
     in_catalog(signed_in, action, &package.catalog_id, PACKAGE)?;
     Ok(package)
 }
@@ -364,8 +532,12 @@ async fn policy_for(
     id: &PolicyId,
     action: Action,
 ) -> Result<(AssignmentPolicy, AccessPackage), ApiError> {
-    let policy = store::catalogs::get_policy(conn, id).await?.ok_or(ApiError::NotFound(POLICY))?;
-    let package = store::catalogs::get_package(conn, &policy.access_package_id).await?.ok_or(ApiError::NotFound(POLICY))?;
+    let policy = store::catalogs::get_policy(conn, id)
+        .await?
+        .ok_or(ApiError::NotFound(POLICY))?;
+    let package = store::catalogs::get_package(conn, &policy.access_package_id)
+        .await?
+        .ok_or(ApiError::NotFound(POLICY))?;
     in_catalog(signed_in, action, &package.catalog_id, POLICY)?;
     Ok((policy, package))
 }
@@ -373,23 +545,48 @@ async fn policy_for(
 /// Every person, group and organisation a policy names must exist.
 async fn check_references(conn: &mut AnyConnection, rules: &PolicyDraft) -> Result<(), ApiError> {
     let directory = store::snapshot(conn).await?;
-    let groups: HashSet<String> =
-        store::directory::all_groups(conn).await?.into_iter().map(|group| group.id.0).collect();
-    let person_exists = |id: &str| directory.people.iter().any(|person| person.user.id.as_str() == id);
+    let groups: HashSet<String> = store::directory::all_groups(conn)
+        .await?
+        .into_iter()
+        .map(|group| group.id.0)
+        .collect();
+    let person_exists = |id: &str| {
+        directory
+            .people
+            .iter()
+            .any(|person| person.user.id.as_str() == id)
+    };
     let mut errors = Vec::new();
     match &rules.requestor_scope {
-        RequestorScope::SpecificDirectoryUsers { users, groups: chosen } => {
+        RequestorScope::SpecificDirectoryUsers {
+            users,
+            groups: chosen,
+        } => {
             if users.iter().any(|user| !person_exists(user.as_str())) {
-                errors.push(FieldError::new("requestorScope.users", "One of the chosen people is not in the directory."));
+                errors.push(FieldError::new(
+                    "requestorScope.users",
+                    "One of the chosen people is not in the directory.",
+                ));
             }
             if chosen.iter().any(|group| !groups.contains(group.as_str())) {
-                errors.push(FieldError::new("requestorScope.groups", "One of the chosen groups is not in the directory."));
+                errors.push(FieldError::new(
+                    "requestorScope.groups",
+                    "One of the chosen groups is not in the directory.",
+                ));
             }
         }
         RequestorScope::SpecificConnectedOrganizations { organizations } => {
-            let known = |id: &str| directory.organizations.iter().any(|org| org.id.as_str() == id);
+            let known = |id: &str| {
+                directory
+                    .organizations
+                    .iter()
+                    .any(|org| org.id.as_str() == id)
+            };
             if organizations.iter().any(|org| !known(org.as_str())) {
-                errors.push(FieldError::new("requestorScope.organizations", "One of the chosen organisations is not connected."));
+                errors.push(FieldError::new(
+                    "requestorScope.organizations",
+                    "One of the chosen organisations is not connected.",
+                ));
             }
         }
         _ => {}
@@ -400,13 +597,26 @@ async fn check_references(conn: &mut AnyConnection, rules: &PolicyDraft) -> Resu
             ("fallbackApprovers", &stage.fallback_approvers),
         ];
         for (field, approvers) in lists {
-            if approvers.iter().any(|approver| !approver_exists(approver, &person_exists, &groups)) {
-                errors.push(FieldError::new(format!("stages[{index}].{field}"), "One of the approvers is not in the directory."));
+            if approvers
+                .iter()
+                .any(|approver| !approver_exists(approver, &person_exists, &groups))
+            {
+                errors.push(FieldError::new(
+                    format!("stages[{index}].{field}"),
+                    "One of the approvers is not in the directory.",
+                ));
             }
         }
         if let Some(escalation) = &stage.escalation {
-            if escalation.approvers.iter().any(|approver| !approver_exists(approver, &person_exists, &groups)) {
-                errors.push(FieldError::new(format!("stages[{index}].escalation.approvers"), "One of the approvers is not in the directory."));
+            if escalation
+                .approvers
+                .iter()
+                .any(|approver| !approver_exists(approver, &person_exists, &groups))
+            {
+                errors.push(FieldError::new(
+                    format!("stages[{index}].escalation.approvers"),
+                    "One of the approvers is not in the directory.",
+                ));
             }
         }
     }
@@ -416,7 +626,11 @@ async fn check_references(conn: &mut AnyConnection, rules: &PolicyDraft) -> Resu
     }
 }
 
-fn approver_exists(approver: &Approver, person_exists: &dyn Fn(&str) -> bool, groups: &HashSet<String>) -> bool {
+fn approver_exists(
+    approver: &Approver,
+    person_exists: &dyn Fn(&str) -> bool,
+    groups: &HashSet<String>,
+) -> bool {
     match approver {
         Approver::User { id } => person_exists(id.as_str()),
         Approver::GroupMembers { id } => groups.contains(id.as_str()),

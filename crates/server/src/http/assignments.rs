@@ -21,7 +21,9 @@ use crate::{delivery, store};
 const ASSIGNMENT: &str = "assignment";
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/assignments", get(list).post(assign)).route("/assignments/{id}/remove", post(remove))
+    Router::new()
+        .route("/assignments", get(list).post(assign))
+        .route("/assignments/{id}/remove", post(remove))
 }
 
 #[derive(serde::Deserialize)]
@@ -43,18 +45,40 @@ async fn list(
     let mut conn = app.db.acquire().await?;
     let package_filter = query.access_package_id.map(PackageId);
     if let Some(id) = &package_filter {
-        let package = store::catalogs::get_package(&mut conn, id).await?.ok_or(ApiError::NotFound("access package"))?;
-        in_catalog(&signed_in, Action::ReadAssignments, &package.catalog_id, "access package")?;
+        let package = store::catalogs::get_package(&mut conn, id)
+            .await?
+            .ok_or(ApiError::NotFound("access package"))?;
+        in_catalog(
+            &signed_in,
+            Action::ReadAssignments,
+            &package.catalog_id,
+            "access package",
+        )?;
     }
     let packages = store::catalogs::all_packages(&mut conn).await?;
     let mut views = Vec::new();
     for assignment in store::assignments::list(&mut conn, package_filter.as_ref()).await? {
-        let Some(package) = packages.iter().find(|package| package.id == assignment.access_package_id) else { continue };
-        if !may(&signed_in.actor, Action::ReadAssignments, &Target::Catalog(&package.catalog_id)) {
+        let Some(package) = packages
+            .iter()
+            .find(|package| package.id == assignment.access_package_id)
+        else {
+            continue;
+        };
+        if !may(
+            &signed_in.actor,
+            Action::ReadAssignments,
+            &Target::Catalog(&package.catalog_id),
+        ) {
             continue;
         }
-        let Some(person) = store::users::get(&mut conn, &assignment.user_id).await? else { continue };
-        views.push(AssignmentView { assignment, person: PersonSummary::of(&person), package_name: package.name.clone() });
+        let Some(person) = store::users::get(&mut conn, &assignment.user_id).await? else {
+            continue;
+        };
+        views.push(AssignmentView {
+            assignment,
+            person: PersonSummary::of(&person),
+            package_name: package.name.clone(),
+        });
     }
     Ok(Json(views))
 }
@@ -68,18 +92,33 @@ async fn assign(
 ) -> Result<(StatusCode, Json<AssignmentView>), ApiError> {
     let now = app.clock.now();
     let draft = validate_direct_assignment(&body, now)?;
-    let field = |name: &str, message: &str| ApiError::from(FieldErrors(vec![FieldError::new(name, message)]));
+    let field = |name: &str, message: &str| {
+        ApiError::from(FieldErrors(vec![FieldError::new(name, message)]))
+    };
     let mut tx = app.db.begin().await?;
     let package = store::catalogs::get_package(&mut tx, &draft.access_package_id)
         .await?
-        .filter(|package| may(&signed_in.actor, Action::ReadCatalog, &Target::Catalog(&package.catalog_id)))
+        .filter(|package| {
+            may(
+                &signed_in.actor,
+                Action::ReadCatalog,
+                &Target::Catalog(&package.catalog_id),
+            )
+        })
         .ok_or_else(|| field("accessPackageId", "No such access package."))?;
-    in_catalog(&signed_in, Action::ManageAssignments, &package.catalog_id, "access package")?;
+    in_catalog(
+        &signed_in,
+        Action::ManageAssignments,
+        &package.catalog_id,
+        "access package",
+    )?;
     let policy = store::catalogs::get_policy(&mut tx, &draft.policy_id)
         .await?
         .filter(|policy| policy.access_package_id == package.id)
         .ok_or_else(|| field("policyId", "Choose a policy of this access package."))?;
-    let person = store::users::get(&mut tx, &draft.user_id).await?.ok_or_else(|| field("userId", "No such person in the directory."))?;
+    let person = store::users::get(&mut tx, &draft.user_id)
+        .await?
+        .ok_or_else(|| field("userId", "No such person in the directory."))?;
     let assignment = Assignment {
         id: AssignmentId(store::new_id()),
         user_id: person.id.clone(),
@@ -88,40 +127,81 @@ async fn assign(
         request_id: None,
         state: AssignmentState::Delivered,
         start: now,
-        end: draft.end.or_else(|| assignment::expires_at(&policy.rules.expiration, now)),
+        end: draft
+            .end
+            .or_else(|| assignment::expires_at(&policy.rules.expiration, now)),
         created_at: now,
     };
     store::assignments::insert(&mut tx, &assignment)
         .await
-        .on_conflict(&format!("{} already holds {}.", person.display_name, package.name))?;
+        .on_conflict(&format!(
+            "{} already holds {}.",
+            person.display_name, package.name
+        ))?;
     let grants = delivery::grant_all(&mut tx, &assignment).await?;
-    let audit = event(&signed_in, now, "assignment.created", "assignment", assignment.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("user", person.id.as_str())
-        .with_detail("grants", grants.to_string())
-        .with_detail("type", "adminAdd");
+    let audit = event(
+        &signed_in,
+        now,
+        "assignment.created",
+        "assignment",
+        assignment.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("user", person.id.as_str())
+    .with_detail("grants", grants.to_string())
+    .with_detail("type", "adminAdd");
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
-    let view = AssignmentView { assignment, person: PersonSummary::of(&person), package_name: package.name };
+    let view = AssignmentView {
+        assignment,
+        person: PersonSummary::of(&person),
+        package_name: package.name,
+    };
     Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// `POST /assignments/{id}/remove`: ends an assignment and takes back its grants (those no
 /// other live assignment still gives).
-async fn remove(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<Assignment>, ApiError> {
+async fn remove(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Assignment>, ApiError> {
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let current = store::assignments::get(&mut tx, &AssignmentId(id)).await?.ok_or(ApiError::NotFound(ASSIGNMENT))?;
-    let package = store::catalogs::get_package(&mut tx, &current.access_package_id).await?.ok_or(ApiError::NotFound(ASSIGNMENT))?;
-    in_catalog(&signed_in, Action::ManageAssignments, &package.catalog_id, ASSIGNMENT)?;
-    let next = assignment::apply(&current, &AssignmentEvent::Remove, now).map_err(|error| ApiError::Conflict(error.to_string()))?;
+    let current = store::assignments::get(&mut tx, &AssignmentId(id))
+        .await?
+        .ok_or(ApiError::NotFound(ASSIGNMENT))?;
+    let package = store::catalogs::get_package(&mut tx, &current.access_package_id)
+        .await?
+        .ok_or(ApiError::NotFound(ASSIGNMENT))?;
+    in_catalog(
+        &signed_in,
+        Action::ManageAssignments,
+        &package.catalog_id,
+        ASSIGNMENT,
+    )?;
+    let next = assignment::apply(&current, &AssignmentEvent::Remove, now)
+        .map_err(|error| ApiError::Conflict(error.to_string()))?;
     if !store::assignments::transition(&mut tx, &next, current.state, now).await? {
-        return Err(ApiError::Conflict("This assignment changed at the same moment; reload and try again.".to_owned()));
+        return Err(ApiError::Conflict(
+            "This assignment changed at the same moment; reload and try again.".to_owned(),
+        ));
     }
     let revoked = delivery::revoke_all(&mut tx, &next).await?;
-    let audit = event(&signed_in, now, "assignment.removed", "assignment", next.id.as_str(), Some(&package.catalog_id), Some(&package.id))
-        .with_detail("user", next.user_id.as_str())
-        .with_detail("grantsRevoked", revoked.to_string())
-        .with_detail("type", "adminRemove");
+    let audit = event(
+        &signed_in,
+        now,
+        "assignment.removed",
+        "assignment",
+        next.id.as_str(),
+        Some(&package.catalog_id),
+        Some(&package.id),
+    )
+    .with_detail("user", next.user_id.as_str())
+    .with_detail("grantsRevoked", revoked.to_string())
+    .with_detail("type", "adminRemove");
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(Json(next))

@@ -11,7 +11,12 @@ use crate::http::ApiError;
 use crate::store;
 
 /// Allows `action` in `catalog`, or says 404 (`what` names the thing) or 403.
-pub(crate) fn in_catalog(signed_in: &SignedIn, action: Action, catalog: &CatalogId, what: &'static str) -> Result<(), ApiError> {
+pub(crate) fn in_catalog(
+    signed_in: &SignedIn,
+    action: Action,
+    catalog: &CatalogId,
+    what: &'static str,
+) -> Result<(), ApiError> {
     let target = Target::Catalog(catalog);
     if may(&signed_in.actor, action, &target) {
         return Ok(());
@@ -40,8 +45,14 @@ pub(crate) fn event(
     catalog: Option<&CatalogId>,
     package: Option<&PackageId>,
 ) -> AuditEvent {
-    let mut event =
-        AuditEvent::new(AuditEventId(store::new_id()), now, Some(signed_in.user.id.clone()), action, target_kind, target_id);
+    let mut event = AuditEvent::new(
+        AuditEventId(store::new_id()),
+        now,
+        Some(signed_in.user.id.clone()),
+        action,
+        target_kind,
+        target_id,
+    );
     event.catalog_id = catalog.cloned();
     event.package_id = package.cloned();
     event

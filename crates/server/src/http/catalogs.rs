@@ -4,9 +4,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
-use entrada_domain::admin::{validate_catalog, validate_catalog_role, validate_resource, CatalogDraft, CatalogRoleDraft, ResourceDraft};
+use entrada_domain::admin::{
+    validate_catalog, validate_catalog_role, validate_resource, CatalogDraft, CatalogRoleDraft,
+    ResourceDraft,
+};
 use entrada_domain::api::{CatalogDetail, CatalogPermissions, CatalogRoleMember, CatalogSummary};
-use entrada_domain::catalog::{Catalog, CatalogRole, CatalogRoleAssignment, Resource, ResourceKind, ResourceRole};
+use entrada_domain::catalog::{
+    Catalog, CatalogRole, CatalogRoleAssignment, Resource, ResourceKind, ResourceRole,
+};
 use entrada_domain::ids::{CatalogId, ResourceId, RoleAssignmentId};
 use entrada_domain::permission::{may, Action, Target};
 use entrada_domain::preview::PersonSummary;
@@ -27,12 +32,21 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/catalogs/{id}", get(detail).patch(edit).delete(remove))
         .route("/catalogs/{id}/roles", get(roles).post(add_role))
         .route("/catalogs/{id}/roles/{assignment_id}", delete(remove_role))
-        .route("/catalogs/{id}/resources", get(resources).post(add_resource))
-        .route("/catalogs/{id}/resources/{resource_id}", delete(remove_resource))
+        .route(
+            "/catalogs/{id}/resources",
+            get(resources).post(add_resource),
+        )
+        .route(
+            "/catalogs/{id}/resources/{resource_id}",
+            delete(remove_resource),
+        )
 }
 
 /// `GET /catalogs`: the catalogs the caller may read.
-async fn list(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<CatalogSummary>>, ApiError> {
+async fn list(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<CatalogSummary>>, ApiError> {
     let actor = &signed_in.actor;
     if !actor.sees_admin() {
         return Err(ApiError::Forbidden);
@@ -43,8 +57,12 @@ async fn list(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<V
         if !may(actor, Action::ReadCatalog, &Target::Catalog(&catalog.id)) {
             continue;
         }
-        let (packages, resources) = store::catalogs::catalog_contents(&mut conn, &catalog.id).await?;
-        let my_roles = CatalogRole::ALL.into_iter().filter(|role| actor.holds(*role, &catalog.id)).collect();
+        let (packages, resources) =
+            store::catalogs::catalog_contents(&mut conn, &catalog.id).await?;
+        let my_roles = CatalogRole::ALL
+            .into_iter()
+            .filter(|role| actor.holds(*role, &catalog.id))
+            .collect();
         summaries.push(CatalogSummary {
             catalog,
             package_count: u32::try_from(packages).unwrap_or(u32::MAX),
@@ -74,7 +92,9 @@ async fn create(
         created_at: now,
     };
     let mut tx = app.db.begin().await?;
-    store::catalogs::insert_catalog(&mut tx, &catalog).await.on_conflict("A catalog with this name already exists.")?;
+    store::catalogs::insert_catalog(&mut tx, &catalog)
+        .await
+        .on_conflict("A catalog with this name already exists.")?;
     let owner = CatalogRoleAssignment {
         id: RoleAssignmentId(store::new_id()),
         catalog_id: catalog.id.clone(),
@@ -82,24 +102,44 @@ async fn create(
         role: CatalogRole::Owner,
     };
     store::catalogs::insert_role(&mut tx, &owner).await?;
-    let audit = event(&signed_in, now, "catalog.created", "catalog", catalog.id.as_str(), Some(&catalog.id), None)
-        .with_detail("name", &catalog.name);
+    let audit = event(
+        &signed_in,
+        now,
+        "catalog.created",
+        "catalog",
+        catalog.id.as_str(),
+        Some(&catalog.id),
+        None,
+    )
+    .with_detail("name", &catalog.name);
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(catalog)))
 }
 
 /// `GET /catalogs/{id}`: the catalog with its roles, resources and packages.
-async fn detail(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<CatalogDetail>, ApiError> {
+async fn detail(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<CatalogDetail>, ApiError> {
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::ReadCatalog, &id, CATALOG)?;
     let mut conn = app.db.acquire().await?;
-    let catalog = store::catalogs::get_catalog(&mut conn, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let catalog = store::catalogs::get_catalog(&mut conn, &id)
+        .await?
+        .ok_or(ApiError::NotFound(CATALOG))?;
     let roles = role_members(&mut conn, &id).await?;
     let resources = store::catalogs::resources_of(&mut conn, &id).await?;
     let packages = store::catalogs::packages_of(&mut conn, &id).await?;
     let permissions = CatalogPermissions::of(&signed_in.actor, &id);
-    Ok(Json(CatalogDetail { catalog, roles, resources, packages, permissions }))
+    Ok(Json(CatalogDetail {
+        catalog,
+        roles,
+        resources,
+        packages,
+        permissions,
+    }))
 }
 
 /// `PATCH /catalogs/{id}`: a merge patch of name, description, enabled, externalUsersAllowed.
@@ -113,7 +153,9 @@ async fn edit(
     in_catalog(&signed_in, Action::EditCatalog, &id, CATALOG)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let current = store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let current = store::catalogs::get_catalog(&mut tx, &id)
+        .await?
+        .ok_or(ApiError::NotFound(CATALOG))?;
     let draft = CatalogDraft {
         name: current.name.clone(),
         description: current.description.clone(),
@@ -128,21 +170,37 @@ async fn edit(
         external_users_allowed: draft.external_users_allowed,
         ..current
     };
-    store::catalogs::update_catalog(&mut tx, &catalog).await.on_conflict("A catalog with this name already exists.")?;
-    let audit = event(&signed_in, now, "catalog.updated", "catalog", id.as_str(), Some(&id), None)
-        .with_detail("enabled", catalog.enabled.to_string());
+    store::catalogs::update_catalog(&mut tx, &catalog)
+        .await
+        .on_conflict("A catalog with this name already exists.")?;
+    let audit = event(
+        &signed_in,
+        now,
+        "catalog.updated",
+        "catalog",
+        id.as_str(),
+        Some(&id),
+        None,
+    )
+    .with_detail("enabled", catalog.enabled.to_string());
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(Json(catalog))
 }
 
 /// `DELETE /catalogs/{id}`: only an empty catalog.
-async fn remove(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn remove(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::EditCatalog, &id, CATALOG)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let catalog = store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    let catalog = store::catalogs::get_catalog(&mut tx, &id)
+        .await?
+        .ok_or(ApiError::NotFound(CATALOG))?;
     let (packages, resources) = store::catalogs::catalog_contents(&mut tx, &id).await?;
     if packages > 0 || resources > 0 {
         return Err(ApiError::Conflict(format!(
@@ -150,14 +208,27 @@ async fn remove(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path
         )));
     }
     store::catalogs::delete_catalog(&mut tx, &id).await?;
-    let audit = event(&signed_in, now, "catalog.deleted", "catalog", id.as_str(), Some(&id), None).with_detail("name", catalog.name);
+    let audit = event(
+        &signed_in,
+        now,
+        "catalog.deleted",
+        "catalog",
+        id.as_str(),
+        Some(&id),
+        None,
+    )
+    .with_detail("name", catalog.name);
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /catalogs/{id}/roles`.
-async fn roles(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<Vec<CatalogRoleMember>>, ApiError> {
+async fn roles(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<CatalogRoleMember>>, ApiError> {
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::ReadCatalog, &id, CATALOG)?;
     let mut conn = app.db.acquire().await?;
@@ -176,19 +247,50 @@ async fn add_role(
     let draft = validate_catalog_role(&body)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    store::catalogs::get_catalog(&mut tx, &id)
+        .await?
+        .ok_or(ApiError::NotFound(CATALOG))?;
     let person = store::users::get(&mut tx, &draft.user_id)
         .await?
-        .ok_or_else(|| FieldErrors(vec![FieldError::new("userId", "No such person in the directory.")]))?;
-    let grant = CatalogRoleAssignment { id: RoleAssignmentId(store::new_id()), catalog_id: id.clone(), user_id: person.id.clone(), role: draft.role };
+        .ok_or_else(|| {
+            FieldErrors(vec![FieldError::new(
+                "userId",
+                "No such person in the directory.",
+            )])
+        })?;
+    let grant = CatalogRoleAssignment {
+        id: RoleAssignmentId(store::new_id()),
+        catalog_id: id.clone(),
+        user_id: person.id.clone(),
+        role: draft.role,
+    };
     store::catalogs::insert_role(&mut tx, &grant)
         .await
-        .on_conflict(&format!("{} is already {} of this catalog.", person.display_name, article(draft.role)))?;
-    let audit = event(&signed_in, now, "catalogRole.added", "user", person.id.as_str(), Some(&id), None)
-        .with_detail("role", draft.role.as_str());
+        .on_conflict(&format!(
+            "{} is already {} of this catalog.",
+            person.display_name,
+            article(draft.role)
+        ))?;
+    let audit = event(
+        &signed_in,
+        now,
+        "catalogRole.added",
+        "user",
+        person.id.as_str(),
+        Some(&id),
+        None,
+    )
+    .with_detail("role", draft.role.as_str());
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(CatalogRoleMember { id: grant.id, role: grant.role, person: PersonSummary::of(&person) })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CatalogRoleMember {
+            id: grant.id,
+            role: grant.role,
+            person: PersonSummary::of(&person),
+        }),
+    ))
 }
 
 /// `DELETE /catalogs/{id}/roles/{assignmentId}`: a catalog keeps at least one owner.
@@ -202,21 +304,41 @@ async fn remove_role(
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let roles = store::catalogs::roles_of(&mut tx, &id).await?;
-    let grant = roles.iter().find(|grant| grant.id.as_str() == assignment_id).ok_or(ApiError::NotFound("catalog role"))?;
-    let owners = roles.iter().filter(|other| other.role == CatalogRole::Owner).count();
+    let grant = roles
+        .iter()
+        .find(|grant| grant.id.as_str() == assignment_id)
+        .ok_or(ApiError::NotFound("catalog role"))?;
+    let owners = roles
+        .iter()
+        .filter(|other| other.role == CatalogRole::Owner)
+        .count();
     if grant.role == CatalogRole::Owner && owners <= 1 {
-        return Err(ApiError::Conflict("A catalog keeps at least one owner; add another owner first.".to_owned()));
+        return Err(ApiError::Conflict(
+            "A catalog keeps at least one owner; add another owner first.".to_owned(),
+        ));
     }
     store::catalogs::delete_role(&mut tx, &grant.id).await?;
-    let audit = event(&signed_in, now, "catalogRole.removed", "user", grant.user_id.as_str(), Some(&id), None)
-        .with_detail("role", grant.role.as_str());
+    let audit = event(
+        &signed_in,
+        now,
+        "catalogRole.removed",
+        "user",
+        grant.user_id.as_str(),
+        Some(&id),
+        None,
+    )
+    .with_detail("role", grant.role.as_str());
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /catalogs/{id}/resources`.
-async fn resources(State(app): State<AppState>, signed_in: SignedIn, Path(id): Path<String>) -> Result<Json<Vec<Resource>>, ApiError> {
+async fn resources(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Resource>>, ApiError> {
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::ReadCatalog, &id, CATALOG)?;
     let mut conn = app.db.acquire().await?;
@@ -235,15 +357,39 @@ async fn add_resource(
     let draft = validate_resource(&body)?;
     let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    store::catalogs::get_catalog(&mut tx, &id).await?.ok_or(ApiError::NotFound(CATALOG))?;
+    store::catalogs::get_catalog(&mut tx, &id)
+        .await?
+        .ok_or(ApiError::NotFound(CATALOG))?;
     let (name, roles) = directory_object(&mut tx, draft.kind, &draft.origin_id)
         .await?
-        .ok_or_else(|| FieldErrors(vec![FieldError::new("originId", "No such object in the directory.")]))?;
-    let resource = Resource { id: ResourceId(store::new_id()), catalog_id: id.clone(), kind: draft.kind, origin_id: draft.origin_id, name, roles };
-    store::catalogs::insert_resource(&mut tx, &resource).await.on_conflict("This resource is already in the catalog.")?;
-    let audit = event(&signed_in, now, "resource.added", "resource", resource.id.as_str(), Some(&id), None)
-        .with_detail("name", &resource.name)
-        .with_detail("kind", resource.kind.as_str());
+        .ok_or_else(|| {
+            FieldErrors(vec![FieldError::new(
+                "originId",
+                "No such object in the directory.",
+            )])
+        })?;
+    let resource = Resource {
+        id: ResourceId(store::new_id()),
+        catalog_id: id.clone(),
+        kind: draft.kind,
+        origin_id: draft.origin_id,
+        name,
+        roles,
+    };
+    store::catalogs::insert_resource(&mut tx, &resource)
+        .await
+        .on_conflict("This resource is already in the catalog.")?;
+    let audit = event(
+        &signed_in,
+        now,
+        "resource.added",
+        "resource",
+        resource.id.as_str(),
+        Some(&id),
+        None,
+    )
+    .with_detail("name", &resource.name)
+    .with_detail("kind", resource.kind.as_str());
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(resource)))
@@ -271,18 +417,33 @@ async fn remove_resource(
         )));
     }
     store::catalogs::delete_resource(&mut tx, &resource.id).await?;
-    let audit = event(&signed_in, now, "resource.removed", "resource", resource.id.as_str(), Some(&id), None)
-        .with_detail("name", resource.name);
+    let audit = event(
+        &signed_in,
+        now,
+        "resource.removed",
+        "resource",
+        resource.id.as_str(),
+        Some(&id),
+        None,
+    )
+    .with_detail("name", resource.name);
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn role_members(conn: &mut AnyConnection, catalog: &CatalogId) -> Result<Vec<CatalogRoleMember>, sqlx::Error> {
+async fn role_members(
+    conn: &mut AnyConnection,
+    catalog: &CatalogId,
+) -> Result<Vec<CatalogRoleMember>, sqlx::Error> {
     let mut members = Vec::new();
     for grant in store::catalogs::roles_of(conn, catalog).await? {
         if let Some(person) = store::users::get(conn, &grant.user_id).await? {
-            members.push(CatalogRoleMember { id: grant.id, role: grant.role, person: PersonSummary::of(&person) });
+            members.push(CatalogRoleMember {
+                id: grant.id,
+                role: grant.role,
+                person: PersonSummary::of(&person),
+            });
         }
     }
     Ok(members)
@@ -294,7 +455,10 @@ async fn directory_object(
     kind: ResourceKind,
     origin: &str,
 ) -> Result<Option<(String, Vec<ResourceRole>)>, sqlx::Error> {
-    let role = |id: &str, name: &str| ResourceRole { id: id.to_owned(), name: name.to_owned() };
+    let role = |id: &str, name: &str| ResourceRole {
+        id: id.to_owned(),
+        name: name.to_owned(),
+    };
     Ok(match kind {
         ResourceKind::Group => store::directory::all_groups(conn)
             .await?
@@ -305,12 +469,26 @@ async fn directory_object(
             .await?
             .into_iter()
             .find(|application| application.id.as_str() == origin)
-            .map(|application| (application.name, application.roles.iter().map(|r| role(&r.id, &r.name)).collect())),
+            .map(|application| {
+                (
+                    application.name,
+                    application
+                        .roles
+                        .iter()
+                        .map(|r| role(&r.id, &r.name))
+                        .collect(),
+                )
+            }),
         ResourceKind::Site => store::directory::all_sites(conn)
             .await?
             .into_iter()
             .find(|site| site.id.as_str() == origin)
-            .map(|site| (site.name, site.roles.iter().map(|r| role(&r.id, &r.name)).collect())),
+            .map(|site| {
+                (
+                    site.name,
+                    site.roles.iter().map(|r| role(&r.id, &r.name)).collect(),
+                )
+            }),
     })
 }
 

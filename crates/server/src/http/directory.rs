@@ -34,13 +34,22 @@ async fn users(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<User>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
-    let search = query.get("search").map(|text| text.to_lowercase()).unwrap_or_default();
+    let search = query
+        .get("search")
+        .map(|text| text.to_lowercase())
+        .unwrap_or_default();
     let mut conn = app.db.acquire().await?;
     let people = store::users::all(&mut conn)
         .await?
         .into_iter()
         .filter(|user| {
-            let text = format!("{} {} {}", user.display_name, user.email, user.department.as_deref().unwrap_or("")).to_lowercase();
+            let text = format!(
+                "{} {} {}",
+                user.display_name,
+                user.email,
+                user.department.as_deref().unwrap_or("")
+            )
+            .to_lowercase();
             search.split_whitespace().all(|word| text.contains(word))
         })
         .take(USER_LIMIT)
@@ -48,25 +57,37 @@ async fn users(
     Ok(Json(people))
 }
 
-async fn groups(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<Group>>, ApiError> {
+async fn groups(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<Group>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
     let mut conn = app.db.acquire().await?;
     Ok(Json(store::directory::all_groups(&mut conn).await?))
 }
 
-async fn applications(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<Application>>, ApiError> {
+async fn applications(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<Application>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
     let mut conn = app.db.acquire().await?;
     Ok(Json(store::directory::all_applications(&mut conn).await?))
 }
 
-async fn sites(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<Site>>, ApiError> {
+async fn sites(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<Site>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
     let mut conn = app.db.acquire().await?;
     Ok(Json(store::directory::all_sites(&mut conn).await?))
 }
 
-async fn organizations(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Vec<ConnectedOrganization>>, ApiError> {
+async fn organizations(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<ConnectedOrganization>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
     let mut conn = app.db.acquire().await?;
     Ok(Json(store::directory::all_organizations(&mut conn).await?))

@@ -155,9 +155,14 @@ pub(crate) trait OnConflict<T> {
 
 impl<T> OnConflict<T> for Result<T, sqlx::Error> {
     fn on_conflict(self, message: &str) -> Result<T, ApiError> {
-        self.map_err(|error| match error.as_database_error().is_some_and(|db| db.is_unique_violation()) {
-            true => ApiError::Conflict(message.to_owned()),
-            false => ApiError::Database(error),
+        self.map_err(|error| {
+            match error
+                .as_database_error()
+                .is_some_and(|db| db.is_unique_violation())
+            {
+                true => ApiError::Conflict(message.to_owned()),
+                false => ApiError::Database(error),
+            }
         })
     }
 }

@@ -128,11 +128,15 @@ where
     T: serde::Serialize + DeserializeOwned,
 {
     if !patch.is_object() {
-        return Err(ApiError::BadRequest("a PATCH body is a JSON object of the fields to change".to_owned()));
+        return Err(ApiError::BadRequest(
+            "a PATCH body is a JSON object of the fields to change".to_owned(),
+        ));
     }
-    let mut value = serde_json::to_value(current).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    let mut value =
+        serde_json::to_value(current).map_err(|error| ApiError::BadRequest(error.to_string()))?;
     merge_patch(&mut value, patch);
-    serde_json::from_value(value).map_err(|error| ApiError::BadRequest(format!("it has the wrong shape ({error})")))
+    serde_json::from_value(value)
+        .map_err(|error| ApiError::BadRequest(format!("it has the wrong shape ({error})")))
 }
 
 #[cfg(test)]

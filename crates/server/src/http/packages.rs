@@ -17,8 +17,7 @@ use crate::http::{ApiError, AppState};
 use crate::store;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/my/access-packages", get(my_access_packages))
+    Router::new().route("/my/access-packages", get(my_access_packages))
 }
 
 /// `GET /my/access-packages?search=`: every listed (not hidden) package the caller may

@@ -11,10 +11,14 @@ use time::OffsetDateTime;
 use crate::clock::{from_millis, to_millis};
 use crate::store::bad_value;
 
-const COLUMNS: &str = "id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at";
+const COLUMNS: &str =
+    "id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at";
 
 /// Inserts an assignment.
-pub(crate) async fn insert(conn: &mut AnyConnection, assignment: &Assignment) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    assignment: &Assignment,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO assignments (id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -53,7 +57,10 @@ pub(crate) async fn transition(
 }
 
 /// One assignment by id.
-pub(crate) async fn get(conn: &mut AnyConnection, id: &AssignmentId) -> Result<Option<Assignment>, sqlx::Error> {
+pub(crate) async fn get(
+    conn: &mut AnyConnection,
+    id: &AssignmentId,
+) -> Result<Option<Assignment>, sqlx::Error> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM assignments WHERE id = $1"))
         .bind(id.as_str())
         .fetch_optional(conn)
@@ -62,21 +69,33 @@ pub(crate) async fn get(conn: &mut AnyConnection, id: &AssignmentId) -> Result<O
 }
 
 /// Assignments, newest first, optionally of one package.
-pub(crate) async fn list(conn: &mut AnyConnection, package: Option<&PackageId>) -> Result<Vec<Assignment>, sqlx::Error> {
+pub(crate) async fn list(
+    conn: &mut AnyConnection,
+    package: Option<&PackageId>,
+) -> Result<Vec<Assignment>, sqlx::Error> {
     let rows = match package {
-        Some(id) => {
-            sqlx::query(&format!("SELECT {COLUMNS} FROM assignments WHERE package_id = $1 ORDER BY created_at DESC, id"))
-                .bind(id.as_str())
-                .fetch_all(conn)
-                .await?
+        Some(id) => sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM assignments WHERE package_id = $1 ORDER BY created_at DESC, id"
+        ))
+        .bind(id.as_str())
+        .fetch_all(conn)
+        .await?,
+        None => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM assignments ORDER BY created_at DESC, id"
+            ))
+            .fetch_all(conn)
+            .await?
         }
-        None => sqlx::query(&format!("SELECT {COLUMNS} FROM assignments ORDER BY created_at DESC, id")).fetch_all(conn).await?,
     };
     rows.iter().map(from_row).collect()
 }
 
 /// How many live assignments a package has.
-pub(crate) async fn live_count(conn: &mut AnyConnection, package: &PackageId) -> Result<i64, sqlx::Error> {
+pub(crate) async fn live_count(
+    conn: &mut AnyConnection,
+    package: &PackageId,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE package_id = $1 AND state IN ('delivering', 'delivered')")
         .bind(package.as_str())
         .fetch_one(conn)
@@ -103,7 +122,10 @@ pub(crate) async fn live_grants_of(
 }
 
 /// The grants a package gives.
-pub(crate) async fn grants_of_package(conn: &mut AnyConnection, package: &PackageId) -> Result<Vec<Grant>, sqlx::Error> {
+pub(crate) async fn grants_of_package(
+    conn: &mut AnyConnection,
+    package: &PackageId,
+) -> Result<Vec<Grant>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT r.kind, r.origin_id, p.role_id FROM package_resource_roles p \
          JOIN catalog_resources r ON r.id = p.resource_id WHERE p.package_id = $1",
@@ -115,7 +137,11 @@ pub(crate) async fn grants_of_package(conn: &mut AnyConnection, package: &Packag
 }
 
 /// Makes a grant in the directory (idempotent).
-pub(crate) async fn apply_grant(conn: &mut AnyConnection, user: &UserId, grant: &Grant) -> Result<(), sqlx::Error> {
+pub(crate) async fn apply_grant(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    grant: &Grant,
+) -> Result<(), sqlx::Error> {
     let (sql, role): (&str, Option<&str>) = match grant.resource_kind {
         ResourceKind::Group => ("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", None),
         ResourceKind::Application => (
@@ -136,7 +162,11 @@ pub(crate) async fn apply_grant(conn: &mut AnyConnection, user: &UserId, grant: 
 }
 
 /// Takes a grant back in the directory (idempotent).
-pub(crate) async fn revoke_grant(conn: &mut AnyConnection, user: &UserId, grant: &Grant) -> Result<(), sqlx::Error> {
+pub(crate) async fn revoke_grant(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    grant: &Grant,
+) -> Result<(), sqlx::Error> {
     let query = match grant.resource_kind {
         ResourceKind::Group => sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2"),
         ResourceKind::Application => {
@@ -154,9 +184,14 @@ pub(crate) async fn revoke_grant(conn: &mut AnyConnection, user: &UserId, grant:
 
 fn grant_from_row(row: &AnyRow) -> Result<Grant, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
-    let resource_kind = ResourceKind::parse(&kind).ok_or_else(|| bad_value("catalog_resources.kind", &kind))?;
+    let resource_kind =
+        ResourceKind::parse(&kind).ok_or_else(|| bad_value("catalog_resources.kind", &kind))?;
     let role_id: String = row.try_get("role_id")?;
-    Ok(Grant { resource_kind, origin_id: row.try_get("origin_id")?, role_id })
+    Ok(Grant {
+        resource_kind,
+        origin_id: row.try_get("origin_id")?,
+        role_id,
+    })
 }
 
 fn from_row(row: &AnyRow) -> Result<Assignment, sqlx::Error> {
@@ -166,8 +201,11 @@ fn from_row(row: &AnyRow) -> Result<Assignment, sqlx::Error> {
         user_id: UserId(row.try_get("user_id")?),
         access_package_id: PackageId(row.try_get("package_id")?),
         policy_id: PolicyId(row.try_get("policy_id")?),
-        request_id: row.try_get::<Option<String>, _>("request_id")?.map(RequestId),
-        state: AssignmentState::parse(&state).ok_or_else(|| bad_value("assignments.state", &state))?,
+        request_id: row
+            .try_get::<Option<String>, _>("request_id")?
+            .map(RequestId),
+        state: AssignmentState::parse(&state)
+            .ok_or_else(|| bad_value("assignments.state", &state))?,
         start: from_millis(row.try_get("start_at")?),
         end: row.try_get::<Option<i64>, _>("end_at")?.map(from_millis),
         created_at: from_millis(row.try_get("created_at")?),

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 
 use entrada_domain::catalog::{
-    AccessPackage, Catalog, CatalogRole, CatalogRoleAssignment, PackageResourceRole, Resource, ResourceKind,
+    AccessPackage, Catalog, CatalogRole, CatalogRoleAssignment, PackageResourceRole, Resource,
+    ResourceKind,
 };
 use entrada_domain::ids::{
     CatalogId, PackageId, PackageResourceRoleId, PolicyId, ResourceId, RoleAssignmentId, UserId,
@@ -269,7 +270,10 @@ fn package_from_row(row: &AnyRow) -> Result<AccessPackage, sqlx::Error> {
 }
 
 /// Updates a catalog's editable fields.
-pub(crate) async fn update_catalog(conn: &mut AnyConnection, catalog: &Catalog) -> Result<(), sqlx::Error> {
+pub(crate) async fn update_catalog(
+    conn: &mut AnyConnection,
+    catalog: &Catalog,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE catalogs SET name = $1, description = $2, enabled = $3, external_users_allowed = $4 WHERE id = $5")
         .bind(&catalog.name)
         .bind(&catalog.description)
@@ -282,22 +286,36 @@ pub(crate) async fn update_catalog(conn: &mut AnyConnection, catalog: &Catalog) 
 }
 
 /// Deletes a catalog and its role grants (callers check it holds nothing else).
-pub(crate) async fn delete_catalog(conn: &mut AnyConnection, id: &CatalogId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM catalog_roles WHERE catalog_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM catalogs WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+pub(crate) async fn delete_catalog(
+    conn: &mut AnyConnection,
+    id: &CatalogId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM catalog_roles WHERE catalog_id = $1")
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM catalogs WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// How many packages and resources a catalog holds.
-pub(crate) async fn catalog_contents(conn: &mut AnyConnection, id: &CatalogId) -> Result<(i64, i64), sqlx::Error> {
-    let packages: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_packages WHERE catalog_id = $1")
-        .bind(id.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
-    let resources: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1")
-        .bind(id.as_str())
-        .fetch_one(conn)
-        .await?;
+pub(crate) async fn catalog_contents(
+    conn: &mut AnyConnection,
+    id: &CatalogId,
+) -> Result<(i64, i64), sqlx::Error> {
+    let packages: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM access_packages WHERE catalog_id = $1")
+            .bind(id.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+    let resources: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM catalog_resources WHERE catalog_id = $1")
+            .bind(id.as_str())
+            .fetch_one(conn)
+            .await?;
     Ok((packages, resources))
 }
 
@@ -314,13 +332,22 @@ pub(crate) async fn roles_of(
 }
 
 /// Removes a role grant.
-pub(crate) async fn delete_role(conn: &mut AnyConnection, id: &RoleAssignmentId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM catalog_roles WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+pub(crate) async fn delete_role(
+    conn: &mut AnyConnection,
+    id: &RoleAssignmentId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM catalog_roles WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// The resources of a catalog, by name.
-pub(crate) async fn resources_of(conn: &mut AnyConnection, catalog: &CatalogId) -> Result<Vec<Resource>, sqlx::Error> {
+pub(crate) async fn resources_of(
+    conn: &mut AnyConnection,
+    catalog: &CatalogId,
+) -> Result<Vec<Resource>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, catalog_id, kind, origin_id, name, roles_json FROM catalog_resources WHERE catalog_id = $1 ORDER BY name, id",
     )
@@ -331,7 +358,10 @@ pub(crate) async fn resources_of(conn: &mut AnyConnection, catalog: &CatalogId) 
 }
 
 /// One resource by id.
-pub(crate) async fn get_resource(conn: &mut AnyConnection, id: &ResourceId) -> Result<Option<Resource>, sqlx::Error> {
+pub(crate) async fn get_resource(
+    conn: &mut AnyConnection,
+    id: &ResourceId,
+) -> Result<Option<Resource>, sqlx::Error> {
     let row = sqlx::query("SELECT id, catalog_id, kind, origin_id, name, roles_json FROM catalog_resources WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(conn)
@@ -340,7 +370,10 @@ pub(crate) async fn get_resource(conn: &mut AnyConnection, id: &ResourceId) -> R
 }
 
 /// How many package resource roles use a resource.
-pub(crate) async fn resource_usage(conn: &mut AnyConnection, id: &ResourceId) -> Result<i64, sqlx::Error> {
+pub(crate) async fn resource_usage(
+    conn: &mut AnyConnection,
+    id: &ResourceId,
+) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM package_resource_roles WHERE resource_id = $1")
         .bind(id.as_str())
         .fetch_one(conn)
@@ -348,36 +381,66 @@ pub(crate) async fn resource_usage(conn: &mut AnyConnection, id: &ResourceId) ->
 }
 
 /// Removes a resource from its catalog.
-pub(crate) async fn delete_resource(conn: &mut AnyConnection, id: &ResourceId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM catalog_resources WHERE id = $1").bind(id.as_str()).execute(conn).await?;
-    Ok(())
-}
-
-/// The packages of a catalog with their resource roles.
-pub(crate) async fn packages_of(conn: &mut AnyConnection, catalog: &CatalogId) -> Result<Vec<AccessPackage>, sqlx::Error> {
-    let packages = all_packages(conn).await?;
-    Ok(packages.into_iter().filter(|package| &package.catalog_id == catalog).collect())
-}
-
-/// Updates a package's name, description and hidden flag.
-pub(crate) async fn update_package(conn: &mut AnyConnection, package: &AccessPackage) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE access_packages SET name = $1, description = $2, hidden = $3 WHERE id = $4")
-        .bind(&package.name)
-        .bind(&package.description)
-        .bind(i64::from(package.hidden))
-        .bind(package.id.as_str())
+pub(crate) async fn delete_resource(
+    conn: &mut AnyConnection,
+    id: &ResourceId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM catalog_resources WHERE id = $1")
+        .bind(id.as_str())
         .execute(conn)
         .await?;
     Ok(())
 }
 
+/// The packages of a catalog with their resource roles.
+pub(crate) async fn packages_of(
+    conn: &mut AnyConnection,
+    catalog: &CatalogId,
+) -> Result<Vec<AccessPackage>, sqlx::Error> {
+    let packages = all_packages(conn).await?;
+    Ok(packages
+        .into_iter()
+        .filter(|package| &package.catalog_id == catalog)
+        .collect())
+}
+
+/// Updates a package's name, description and hidden flag.
+pub(crate) async fn update_package(
+    conn: &mut AnyConnection,
+    package: &AccessPackage,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE access_packages SET name = $1, description = $2, hidden = $3 WHERE id = $4",
+    )
+    .bind(&package.name)
+    .bind(&package.description)
+    .bind(i64::from(package.hidden))
+    .bind(package.id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Deletes a package with its resource roles, policies and ended assignments (callers
 /// check that no assignment is live).
-pub(crate) async fn delete_package(conn: &mut AnyConnection, id: &PackageId) -> Result<(), sqlx::Error> {
-    for table in ["package_resource_roles", "assignment_policies", "assignments"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE package_id = $1")).bind(id.as_str()).execute(&mut *conn).await?;
+pub(crate) async fn delete_package(
+    conn: &mut AnyConnection,
+    id: &PackageId,
+) -> Result<(), sqlx::Error> {
+    for table in [
+        "package_resource_roles",
+        "assignment_policies",
+        "assignments",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE package_id = $1"))
+            .bind(id.as_str())
+            .execute(&mut *conn)
+            .await?;
     }
-    sqlx::query("DELETE FROM access_packages WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+    sqlx::query("DELETE FROM access_packages WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -399,22 +462,35 @@ pub(crate) async fn insert_package_role(
 }
 
 /// Removes one resource role from a package.
-pub(crate) async fn delete_package_role(conn: &mut AnyConnection, id: &PackageResourceRoleId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM package_resource_roles WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+pub(crate) async fn delete_package_role(
+    conn: &mut AnyConnection,
+    id: &PackageResourceRoleId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM package_resource_roles WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// One policy by id.
-pub(crate) async fn get_policy(conn: &mut AnyConnection, id: &PolicyId) -> Result<Option<AssignmentPolicy>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, package_id, rules_json FROM assignment_policies WHERE id = $1")
-        .bind(id.as_str())
-        .fetch_optional(conn)
-        .await?;
+pub(crate) async fn get_policy(
+    conn: &mut AnyConnection,
+    id: &PolicyId,
+) -> Result<Option<AssignmentPolicy>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT id, package_id, rules_json FROM assignment_policies WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(conn)
+            .await?;
     row.as_ref().map(policy_from_row).transpose()
 }
 
 /// Replaces a policy's rules.
-pub(crate) async fn update_policy(conn: &mut AnyConnection, policy: &AssignmentPolicy) -> Result<(), sqlx::Error> {
+pub(crate) async fn update_policy(
+    conn: &mut AnyConnection,
+    policy: &AssignmentPolicy,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE assignment_policies SET name = $1, rules_json = $2 WHERE id = $3")
         .bind(&policy.rules.name)
         .bind(to_json(&policy.rules)?)
@@ -425,8 +501,14 @@ pub(crate) async fn update_policy(conn: &mut AnyConnection, policy: &AssignmentP
 }
 
 /// Deletes a policy.
-pub(crate) async fn delete_policy(conn: &mut AnyConnection, id: &PolicyId) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM assignment_policies WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+pub(crate) async fn delete_policy(
+    conn: &mut AnyConnection,
+    id: &PolicyId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM assignment_policies WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -454,7 +536,8 @@ fn resource_from_row(row: &AnyRow) -> Result<Resource, sqlx::Error> {
     Ok(Resource {
         id: ResourceId(row.try_get("id")?),
         catalog_id: CatalogId(row.try_get("catalog_id")?),
-        kind: ResourceKind::parse(&kind).ok_or_else(|| bad_value("catalog_resources.kind", &kind))?,
+        kind: ResourceKind::parse(&kind)
+            .ok_or_else(|| bad_value("catalog_resources.kind", &kind))?,
         origin_id: row.try_get("origin_id")?,
         name: row.try_get("name")?,
         roles: from_json(&row.try_get::<String, _>("roles_json")?)?,

@@ -161,17 +161,28 @@ pub(crate) async fn all_organizations(
 
 /// Every group, by name.
 pub(crate) async fn all_groups(conn: &mut AnyConnection) -> Result<Vec<Group>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, description FROM directory_groups ORDER BY name").fetch_all(conn).await?;
+    let rows = sqlx::query("SELECT id, name, description FROM directory_groups ORDER BY name")
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|row| {
-            Ok(Group { id: GroupId(row.try_get("id")?), name: row.try_get("name")?, description: row.try_get("description")? })
+            Ok(Group {
+                id: GroupId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                description: row.try_get("description")?,
+            })
         })
         .collect()
 }
 
 /// Every application, by name.
-pub(crate) async fn all_applications(conn: &mut AnyConnection) -> Result<Vec<Application>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, description, roles_json FROM applications ORDER BY name").fetch_all(conn).await?;
+pub(crate) async fn all_applications(
+    conn: &mut AnyConnection,
+) -> Result<Vec<Application>, sqlx::Error> {
+    let rows =
+        sqlx::query("SELECT id, name, description, roles_json FROM applications ORDER BY name")
+            .fetch_all(conn)
+            .await?;
     rows.iter()
         .map(|row| {
             Ok(Application {
@@ -186,7 +197,9 @@ pub(crate) async fn all_applications(conn: &mut AnyConnection) -> Result<Vec<App
 
 /// Every site, by name.
 pub(crate) async fn all_sites(conn: &mut AnyConnection) -> Result<Vec<Site>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, name, url, roles_json FROM sites ORDER BY name").fetch_all(conn).await?;
+    let rows = sqlx::query("SELECT id, name, url, roles_json FROM sites ORDER BY name")
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(Site {
@@ -200,7 +213,18 @@ pub(crate) async fn all_sites(conn: &mut AnyConnection) -> Result<Vec<Site>, sql
 }
 
 /// Every group membership as (group, person).
-pub(crate) async fn all_memberships(conn: &mut AnyConnection) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {
-    let rows = sqlx::query("SELECT group_id, user_id FROM group_members").fetch_all(conn).await?;
-    rows.iter().map(|row| Ok((GroupId(row.try_get("group_id")?), UserId(row.try_get("user_id")?)))).collect()
+pub(crate) async fn all_memberships(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT group_id, user_id FROM group_members")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                GroupId(row.try_get("group_id")?),
+                UserId(row.try_get("user_id")?),
+            ))
+        })
+        .collect()
 }

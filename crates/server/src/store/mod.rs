@@ -48,5 +48,8 @@ pub(crate) async fn snapshot(
         })
         .collect();
     let organizations = directory::all_organizations(conn).await?;
-    Ok(DirectorySnapshot { people, organizations })
+    Ok(DirectorySnapshot {
+        people,
+        organizations,
+    })
 }

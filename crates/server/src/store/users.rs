@@ -73,9 +73,11 @@ pub(crate) async fn by_email_with_password(
 
 /// Every person, by display name.
 pub(crate) async fn all(conn: &mut AnyConnection) -> Result<Vec<User>, sqlx::Error> {
-    let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY display_name, id"))
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY display_name, id"
+    ))
+    .fetch_all(conn)
+    .await?;
     rows.iter().map(user_from_row).collect()
 }
 

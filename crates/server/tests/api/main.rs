@@ -1,7 +1,9 @@
 //! HTTP tests against the real server on port 0, each on a fresh SQLite file and on a
 //! fresh database in the throwaway PostgreSQL cluster that `cargo xtask test` starts.
 
+mod admin;
 mod helpers;
+mod matrix;
 mod packages;
 mod platform;
 mod session;
