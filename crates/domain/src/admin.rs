@@ -186,6 +186,136 @@ pub fn validate_direct_assignment(
     FieldErrors::into_result(errors, || draft.clone())
 }
 
+/// Where a setup wizard puts its package: a catalog that exists, or a new one with owners.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SetupCatalog {
+    /// A catalog that exists (the caller must be allowed to manage its packages, and its
+    /// resources when the wizard adds any).
+    #[serde(rename_all = "camelCase")]
+    Existing {
+        /// The catalog.
+        id: CatalogId,
+    },
+    /// A new catalog; the caller becomes an owner, and so do `owners`.
+    #[serde(rename_all = "camelCase")]
+    New {
+        /// The catalog's fields.
+        catalog: CatalogDraft,
+        /// More owners (e.g. the department's lead).
+        #[serde(default)]
+        owners: Vec<UserId>,
+    },
+}
+
+/// One resource role a setup wizard grants: a directory object (added to the catalog when
+/// it is not there yet) and one of its roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupRole {
+    /// Group, application or site.
+    pub kind: ResourceKind,
+    /// Its id in the directory.
+    pub origin_id: String,
+    /// The role's id within it.
+    pub role_id: String,
+}
+
+/// Everything a setup wizard creates, saved in one transaction after the review step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupDraft {
+    /// The catalog.
+    pub catalog: SetupCatalog,
+    /// The package's name, description and hidden flag (its catalog comes from `catalog`).
+    pub package: PackageDraft,
+    /// What the package grants.
+    pub roles: Vec<SetupRole>,
+    /// Its first assignment policy.
+    pub policy: crate::policy::PolicyDraft,
+}
+
+/// Checks a whole setup at `now`, with field paths prefixed by part (`catalog.name`,
+/// `package.name`, `roles`, `policy.stages[0].approvers`).
+pub fn validate_setup(draft: &SetupDraft, now: OffsetDateTime) -> Result<SetupDraft, FieldErrors> {
+    let mut errors = Vec::new();
+    let mut prefixed =
+        |prefix: &str, result: Result<(), FieldErrors>| {
+            if let Err(FieldErrors(found)) = result {
+                errors.extend(found.into_iter().map(|error| {
+                    FieldError::new(format!("{prefix}.{}", error.field), error.message)
+                }));
+            }
+        };
+    let catalog = match &draft.catalog {
+        SetupCatalog::Existing { id } => {
+            let result = match id.as_str().trim().is_empty() {
+                true => Err(FieldErrors(vec![FieldError::new(
+                    "id",
+                    "Choose a catalog.",
+                )])),
+                false => Ok(()),
+            };
+            prefixed("catalog", result);
+            draft.catalog.clone()
+        }
+        SetupCatalog::New { catalog, owners } => {
+            let checked = validate_catalog(catalog);
+            let catalog = checked.clone().unwrap_or_else(|_| catalog.clone());
+            prefixed("catalog", checked.map(|_| ()));
+            SetupCatalog::New {
+                catalog,
+                owners: owners.clone(),
+            }
+        }
+    };
+    let package_draft = PackageDraft {
+        catalog_id: CatalogId::new("setup"),
+        ..draft.package.clone()
+    };
+    let package = validate_package(&package_draft);
+    prefixed("package", package.clone().map(|_| ()));
+    let policy = crate::policy::validate_policy_at(&draft.policy, now);
+    prefixed("policy", policy.clone().map(|_| ()));
+    if draft.roles.is_empty() {
+        errors.push(FieldError::new(
+            "roles",
+            "Choose at least one resource role for the package to grant.",
+        ));
+    }
+    for (index, role) in draft.roles.iter().enumerate() {
+        if role.origin_id.trim().is_empty() || role.role_id.trim().is_empty() {
+            errors.push(FieldError::new(
+                format!("roles[{index}]"),
+                "Choose a resource and one of its roles.",
+            ));
+        }
+    }
+    FieldErrors::into_result(errors, || SetupDraft {
+        catalog,
+        package: package
+            .map(|p| PackageDraft {
+                catalog_id: draft.package.catalog_id.clone(),
+                ..p
+            })
+            .unwrap_or_else(|_| draft.package.clone()),
+        roles: draft.roles.clone(),
+        policy: policy.unwrap_or_else(|_| draft.policy.clone()),
+    })
+}
+
+/// What a setup created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupResult {
+    /// The catalog (new or existing).
+    pub catalog: crate::catalog::Catalog,
+    /// The package.
+    pub package: crate::catalog::AccessPackage,
+    /// Its policy.
+    pub policy: crate::policy::AssignmentPolicy,
+}
+
 fn check_name(name: &str, field: &str, what: &str, errors: &mut Vec<FieldError>) -> String {
     let name = name.trim();
     if name.is_empty() {
@@ -322,6 +452,73 @@ mod tests {
         assert_eq!(
             fields(validate_direct_assignment(&empty, now)),
             ["userId", "accessPackageId", "policyId"]
+        );
+    }
+
+    fn setup() -> SetupDraft {
+        SetupDraft {
+            catalog: SetupCatalog::New {
+                catalog: CatalogDraft {
+                    name: "Finance".into(),
+                    ..CatalogDraft::default()
+                },
+                owners: vec![],
+            },
+            package: PackageDraft {
+                catalog_id: CatalogId::new(""),
+                name: "Ledger".into(),
+                description: String::new(),
+                hidden: false,
+            },
+            roles: vec![SetupRole {
+                kind: ResourceKind::Application,
+                origin_id: "app-ledger".into(),
+                role_id: "viewer".into(),
+            }],
+            policy: crate::policy::PolicyDraft {
+                name: "All members".into(),
+                description: String::new(),
+                requestor_scope: crate::policy::RequestorScope::AllMembers,
+                accepting_requests: true,
+                requestor_justification_required: false,
+                questions: vec![],
+                stages: vec![],
+                expiration: crate::policy::Expiration::Never,
+                extension_allowed: false,
+                requestor_may_choose_schedule: false,
+            },
+        }
+    }
+
+    #[test]
+    fn a_complete_setup_passes() {
+        assert_eq!(
+            fields(validate_setup(&setup(), datetime!(2026-05-01 12:00 UTC))),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn setup_errors_are_prefixed_by_the_part_they_belong_to() {
+        let mut draft = setup();
+        draft.catalog = SetupCatalog::New {
+            catalog: CatalogDraft::default(),
+            owners: vec![],
+        };
+        draft.package.name = String::new();
+        draft.roles.clear();
+        draft.policy.requestor_scope = crate::policy::RequestorScope::SpecificDirectoryUsers {
+            users: vec![],
+            groups: vec![],
+        };
+        assert_eq!(
+            fields(validate_setup(&draft, datetime!(2026-05-01 12:00 UTC))),
+            [
+                "catalog.name",
+                "package.name",
+                "policy.requestorScope.users",
+                "roles"
+            ]
         );
     }
 }

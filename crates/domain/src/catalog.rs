@@ -196,5 +196,8 @@ pub struct AccessPackage {
 /// The roles a group offers through access packages: membership. (Group ownership is
 /// managed in the directory, not granted by packages.)
 pub fn group_roles() -> Vec<ResourceRole> {
-    vec![ResourceRole { id: "member".to_owned(), name: "Member".to_owned() }]
+    vec![ResourceRole {
+        id: "member".to_owned(),
+        name: "Member".to_owned(),
+    }]
 }

@@ -544,6 +544,18 @@ async fn policy_for(
 
 /// Every person, group and organisation a policy names must exist.
 async fn check_references(conn: &mut AnyConnection, rules: &PolicyDraft) -> Result<(), ApiError> {
+    let errors = reference_errors(conn, rules).await?;
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(FieldErrors(errors).into()),
+    }
+}
+
+/// The field errors for people, groups and organisations a policy names that do not exist.
+pub(crate) async fn reference_errors(
+    conn: &mut AnyConnection,
+    rules: &PolicyDraft,
+) -> Result<Vec<FieldError>, sqlx::Error> {
     let directory = store::snapshot(conn).await?;
     let groups: HashSet<String> = store::directory::all_groups(conn)
         .await?
@@ -620,10 +632,7 @@ async fn check_references(conn: &mut AnyConnection, rules: &PolicyDraft) -> Resu
             }
         }
     }
-    match errors.is_empty() {
-        true => Ok(()),
-        false => Err(FieldErrors(errors).into()),
-    }
+    Ok(errors)
 }
 
 fn approver_exists(

@@ -450,7 +450,7 @@ async fn role_members(
 }
 
 /// The name and roles of a directory object, if it exists.
-async fn directory_object(
+pub(crate) async fn directory_object(
     conn: &mut AnyConnection,
     kind: ResourceKind,
     origin: &str,

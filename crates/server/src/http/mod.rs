@@ -19,15 +19,16 @@ use tower_http::trace::TraceLayer;
 use crate::clock::Clock;
 use crate::Config;
 
-mod admin_packages;
+pub(crate) mod admin_packages;
 mod assignments;
 mod authorize;
-mod catalogs;
+pub(crate) mod catalogs;
 mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
 mod packages;
 mod session;
+mod setup;
 
 pub(crate) use error::ApiError;
 
@@ -51,6 +52,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(catalogs::router())
         .merge(assignments::router())
         .merge(directory::router())
+        .merge(setup::router())
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -74,12 +74,14 @@ pub(crate) async fn list(
     package: Option<&PackageId>,
 ) -> Result<Vec<Assignment>, sqlx::Error> {
     let rows = match package {
-        Some(id) => sqlx::query(&format!(
+        Some(id) => {
+            sqlx::query(&format!(
             "SELECT {COLUMNS} FROM assignments WHERE package_id = $1 ORDER BY created_at DESC, id"
         ))
-        .bind(id.as_str())
-        .fetch_all(conn)
-        .await?,
+            .bind(id.as_str())
+            .fetch_all(conn)
+            .await?
+        }
         None => {
             sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM assignments ORDER BY created_at DESC, id"

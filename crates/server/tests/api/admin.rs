@@ -223,4 +223,68 @@ on_both_backends! {
         assert_eq!(preview["stages"][0]["fallbackUsed"], true, "the CEO has no manager: Priya is the fallback");
         assert_eq!(preview["stages"][0]["approvers"][0]["displayName"], "Priya Shah");
     };
+
+    a_wizard_setup_creates_catalog_resources_package_and_policy_in_one_go => |app: TestApp| async move {
+        app.sign_in("olivia.grant").await;
+        let body = json!({
+            "catalog": { "kind": "new", "catalog": { "name": "Marketing", "description": "Campaign tools" }, "owners": ["user-lucas.moreau"] },
+            "package": { "catalogId": "", "name": "Campaign Wiki", "description": "Edit the campaign pages", "hidden": false },
+            "roles": [{ "kind": "application", "originId": "app-atlas", "roleId": "editor" }, { "kind": "group", "originId": "grp-marketing", "roleId": "member" }],
+            "policy": manager_policy()
+        });
+        let (status, result) = post(&app, "/setup", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{result}");
+        assert_eq!(result["package"]["resourceRoles"].as_array().unwrap().len(), 2);
+        let catalog = result["catalog"]["id"].as_str().unwrap();
+        let (_, detail) = app.get_json(&format!("/catalogs/{catalog}")).await;
+        let owners: Vec<&str> = detail["roles"].as_array().unwrap().iter().map(|r| r["person"]["displayName"].as_str().unwrap()).collect();
+        assert_eq!(owners, ["Lucas Moreau", "Olivia Grant"]);
+        assert_eq!(detail["resources"].as_array().unwrap().len(), 2);
+
+        let member = app.new_client();
+        app.sign_in_as(&member, "ben.cohen").await;
+        let offers: Value = member.get(app.api("/my/access-packages?search=campaign")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(offers[0]["package"]["name"], "Campaign Wiki");
+    };
+
+    a_failing_setup_saves_nothing => |app: TestApp| async move {
+        app.sign_in("alex.morgan").await;
+        let mut policy = manager_policy();
+        policy["requestorScope"] = json!({ "kind": "specificDirectoryUsers", "users": ["user-nobody"], "groups": [] });
+        let body = json!({
+            "catalog": { "kind": "new", "catalog": { "name": "Half" } },
+            "package": { "catalogId": "", "name": "Half package" },
+            "roles": [{ "kind": "site", "originId": "site-partner-portal", "roleId": "visitor" }],
+            "policy": policy
+        });
+        let (status, problem) = post(&app, "/setup", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "policy.requestorScope.users");
+        let catalogs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM catalogs WHERE name = 'Half'").fetch_one(&app.db).await.unwrap();
+        assert_eq!(catalogs, 0, "the transaction rolled back");
+
+        let (status, problem) = post(&app, "/setup", json!({
+            "catalog": { "kind": "new", "catalog": { "name": "" } },
+            "package": { "catalogId": "", "name": "" }, "roles": [], "policy": manager_policy()
+        })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["catalog.name", "package.name", "roles"]);
+    };
+
+    a_package_manager_may_not_add_resources_through_a_wizard => |app: TestApp| async move {
+        app.sign_in("daniel.kim").await;
+        let body = json!({
+            "catalog": { "kind": "existing", "id": "cat-engineering" },
+            "package": { "catalogId": "", "name": "Needs a new resource" },
+            "roles": [{ "kind": "group", "originId": "grp-security-champions", "roleId": "member" }],
+            "policy": manager_policy()
+        });
+        let (status, _) = post(&app, "/setup", body.clone()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let mut allowed = body;
+        allowed["roles"] = json!([{ "kind": "application", "originId": "app-atlas", "roleId": "reader" }]);
+        let (status, result) = post(&app, "/setup", allowed).await;
+        assert_eq!(status, StatusCode::CREATED, "{result}");
+    };
 }

@@ -1,0 +1,243 @@
+//! `POST /setup`: what a guided setup wizard creates — a catalog (or an existing one), the
+//! resources it needs, an access package with its resource roles and its first policy —
+//! checked in full and saved in one transaction, so a wizard never leaves half a setup.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use entrada_domain::admin::{validate_setup, SetupCatalog, SetupDraft, SetupResult};
+use entrada_domain::catalog::{
+    AccessPackage, Catalog, CatalogRole, CatalogRoleAssignment, PackageResourceRole, Resource,
+};
+use entrada_domain::ids::{
+    CatalogId, PackageId, PackageResourceRoleId, PolicyId, ResourceId, RoleAssignmentId,
+};
+use entrada_domain::permission::{may, Action, Target};
+use entrada_domain::policy::AssignmentPolicy;
+use entrada_domain::{FieldError, FieldErrors};
+
+use crate::http::admin_packages::reference_errors;
+use crate::http::authorize::{event, in_catalog, in_organization};
+use crate::http::catalogs::directory_object;
+use crate::http::error::OnConflict;
+use crate::http::extract::{ApiJson, SignedIn};
+use crate::http::{ApiError, AppState};
+use crate::store;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/setup", post(setup))
+}
+
+async fn setup(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<SetupDraft>,
+) -> Result<(StatusCode, Json<SetupResult>), ApiError> {
+    let now = app.clock.now();
+    let draft = validate_setup(&body, now)?;
+    let field = |name: String, message: &str| {
+        ApiError::from(FieldErrors(vec![FieldError::new(name, message)]))
+    };
+    let mut tx = app.db.begin().await?;
+
+    let catalog = match &draft.catalog {
+        SetupCatalog::Existing { id } => {
+            if !may(&signed_in.actor, Action::ReadCatalog, &Target::Catalog(id)) {
+                return Err(field("catalog.id".into(), "No such catalog."));
+            }
+            in_catalog(&signed_in, Action::ManagePackages, id, "catalog")?;
+            store::catalogs::get_catalog(&mut tx, id)
+                .await?
+                .ok_or_else(|| field("catalog.id".into(), "No such catalog."))?
+        }
+        SetupCatalog::New {
+            catalog: fields,
+            owners,
+        } => {
+            in_organization(&signed_in, Action::CreateCatalog)?;
+            let catalog = Catalog {
+                id: CatalogId(store::new_id()),
+                name: fields.name.clone(),
+                description: fields.description.clone(),
+                enabled: fields.enabled,
+                external_users_allowed: fields.external_users_allowed,
+                created_by: Some(signed_in.user.id.clone()),
+                created_at: now,
+            };
+            store::catalogs::insert_catalog(&mut tx, &catalog)
+                .await
+                .on_conflict("A catalog with this name already exists.")?;
+            let mut everyone = vec![signed_in.user.id.clone()];
+            everyone.extend(
+                owners
+                    .iter()
+                    .filter(|owner| **owner != signed_in.user.id)
+                    .cloned(),
+            );
+            everyone.dedup();
+            for (index, owner) in everyone.iter().enumerate() {
+                if store::users::get(&mut tx, owner).await?.is_none() {
+                    return Err(field(
+                        format!("catalog.owners[{}]", index.saturating_sub(1)),
+                        "No such person in the directory.",
+                    ));
+                }
+                let grant = CatalogRoleAssignment {
+                    id: RoleAssignmentId(store::new_id()),
+                    catalog_id: catalog.id.clone(),
+                    user_id: owner.clone(),
+                    role: CatalogRole::Owner,
+                };
+                store::catalogs::insert_role(&mut tx, &grant)
+                    .await
+                    .on_conflict("A catalog owner was named twice.")?;
+            }
+            let audit = event(
+                &signed_in,
+                now,
+                "catalog.created",
+                "catalog",
+                catalog.id.as_str(),
+                Some(&catalog.id),
+                None,
+            )
+            .with_detail("name", &catalog.name)
+            .with_detail("owners", everyone.len().to_string());
+            store::audit::append(&mut tx, &audit).await?;
+            catalog
+        }
+    };
+
+    let mut resources = store::catalogs::resources_of(&mut tx, &catalog.id).await?;
+    let mut package_roles: Vec<PackageResourceRole> = Vec::new();
+    for (index, wanted) in draft.roles.iter().enumerate() {
+        let existing = resources
+            .iter()
+            .find(|resource| resource.kind == wanted.kind && resource.origin_id == wanted.origin_id)
+            .cloned();
+        let resource = match existing {
+            Some(resource) => resource,
+            None => {
+                let created_here = matches!(draft.catalog, SetupCatalog::New { .. });
+                if !created_here {
+                    in_catalog(
+                        &signed_in,
+                        Action::ManageCatalogResources,
+                        &catalog.id,
+                        "catalog",
+                    )?;
+                }
+                let (name, roles) = directory_object(&mut tx, wanted.kind, &wanted.origin_id)
+                    .await?
+                    .ok_or_else(|| {
+                        field(
+                            format!("roles[{index}]"),
+                            "No such object in the directory.",
+                        )
+                    })?;
+                let resource = Resource {
+                    id: ResourceId(store::new_id()),
+                    catalog_id: catalog.id.clone(),
+                    kind: wanted.kind,
+                    origin_id: wanted.origin_id.clone(),
+                    name,
+                    roles,
+                };
+                store::catalogs::insert_resource(&mut tx, &resource).await?;
+                let audit = event(
+                    &signed_in,
+                    now,
+                    "resource.added",
+                    "resource",
+                    resource.id.as_str(),
+                    Some(&catalog.id),
+                    None,
+                )
+                .with_detail("name", &resource.name);
+                store::audit::append(&mut tx, &audit).await?;
+                resources.push(resource.clone());
+                resource
+            }
+        };
+        let role = resource
+            .roles
+            .iter()
+            .find(|role| role.id == wanted.role_id)
+            .ok_or_else(|| field(format!("roles[{index}]"), "The resource has no such role."))?;
+        if package_roles
+            .iter()
+            .any(|existing| existing.resource_id == resource.id && existing.role_id == role.id)
+        {
+            continue;
+        }
+        package_roles.push(PackageResourceRole {
+            id: PackageResourceRoleId(store::new_id()),
+            resource_id: resource.id.clone(),
+            resource_kind: resource.kind,
+            resource_name: resource.name.clone(),
+            role_id: role.id.clone(),
+            role_name: role.name.clone(),
+        });
+    }
+
+    let package = AccessPackage {
+        id: PackageId(store::new_id()),
+        catalog_id: catalog.id.clone(),
+        name: draft.package.name.clone(),
+        description: draft.package.description.clone(),
+        hidden: draft.package.hidden,
+        resource_roles: package_roles,
+        created_at: now,
+    };
+    store::catalogs::insert_package(&mut tx, &package)
+        .await
+        .on_conflict("An access package with this name already exists in the catalog.")?;
+    let audit = event(
+        &signed_in,
+        now,
+        "accessPackage.created",
+        "accessPackage",
+        package.id.as_str(),
+        Some(&catalog.id),
+        Some(&package.id),
+    )
+    .with_detail("name", &package.name)
+    .with_detail("resourceRoles", package.resource_roles.len().to_string());
+    store::audit::append(&mut tx, &audit).await?;
+
+    let missing = reference_errors(&mut tx, &draft.policy).await?;
+    if !missing.is_empty() {
+        let prefixed = missing
+            .into_iter()
+            .map(|error| FieldError::new(format!("policy.{}", error.field), error.message))
+            .collect();
+        return Err(FieldErrors(prefixed).into());
+    }
+    let policy = AssignmentPolicy {
+        id: PolicyId(store::new_id()),
+        access_package_id: package.id.clone(),
+        rules: draft.policy.clone(),
+    };
+    store::catalogs::insert_policy(&mut tx, &policy, now).await?;
+    let audit = event(
+        &signed_in,
+        now,
+        "policy.created",
+        "policy",
+        policy.id.as_str(),
+        Some(&catalog.id),
+        Some(&package.id),
+    )
+    .with_detail("name", &policy.rules.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SetupResult {
+            catalog,
+            package,
+            policy,
+        }),
+    ))
+}
