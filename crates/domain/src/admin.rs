@@ -12,6 +12,7 @@ use crate::policy::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
 
 /// A catalog as the create and edit forms send it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogDraft {
     /// Display name, unique.
@@ -41,6 +42,7 @@ pub fn validate_catalog(draft: &CatalogDraft) -> Result<CatalogDraft, FieldError
 
 /// An access package as the create and edit forms send it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PackageDraft {
     /// The catalog it belongs to (fixed once created).
@@ -75,6 +77,7 @@ pub fn validate_package(draft: &PackageDraft) -> Result<PackageDraft, FieldError
 
 /// Gives someone a role in a catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogRoleDraft {
     /// The person.
@@ -94,6 +97,7 @@ pub fn validate_catalog_role(draft: &CatalogRoleDraft) -> Result<CatalogRoleDraf
 
 /// Adds a directory object to a catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceDraft {
     /// Group, application or site.
@@ -116,6 +120,7 @@ pub fn validate_resource(draft: &ResourceDraft) -> Result<ResourceDraft, FieldEr
 
 /// Adds one role of a catalog resource to a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PackageResourceRoleDraft {
     /// The catalog resource.
@@ -143,6 +148,7 @@ pub fn validate_package_resource_role(
 
 /// A direct assignment by an administrator or assignment manager: no approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DirectAssignmentDraft {
     /// The person to assign.
@@ -188,6 +194,7 @@ pub fn validate_direct_assignment(
 
 /// Where a setup wizard puts its package: a catalog that exists, or a new one with owners.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum SetupCatalog {
     /// A catalog that exists (the caller must be allowed to manage its packages, and its
@@ -211,6 +218,7 @@ pub enum SetupCatalog {
 /// One resource role a setup wizard grants: a directory object (added to the catalog when
 /// it is not there yet) and one of its roles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SetupRole {
     /// Group, application or site.
@@ -223,6 +231,7 @@ pub struct SetupRole {
 
 /// Everything a setup wizard creates, saved in one transaction after the review step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SetupDraft {
     /// The catalog.
@@ -306,6 +315,7 @@ pub fn validate_setup(draft: &SetupDraft, now: OffsetDateTime) -> Result<SetupDr
 
 /// What a setup created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SetupResult {
     /// The catalog (new or existing).

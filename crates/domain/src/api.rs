@@ -13,6 +13,7 @@ use crate::policy::AssignmentPolicy;
 
 /// Body of `POST /session`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignInBody {
     /// E-mail address.
@@ -55,6 +56,7 @@ pub fn looks_like_email(text: &str) -> bool {
 
 /// Body of `GET /me`: the signed-in person and what they may do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     /// The person.
@@ -86,6 +88,7 @@ impl Me {
 
 /// A catalog role with the catalog's name, for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogRoleView {
     /// The catalog.
@@ -98,6 +101,7 @@ pub struct CatalogRoleView {
 
 /// A package offered in My Access, with what it grants and how it is requested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PackageOffer {
     /// The package.
@@ -142,6 +146,7 @@ pub fn offer_matches(offer: &PackageOffer, query: &str) -> bool {
 
 /// RFC 9457 problem details, as every API error is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
     /// A URI naming the problem type; `about:blank` when the status says it all.
@@ -165,6 +170,7 @@ fn about_blank() -> String {
 
 /// A catalog in the administrators' list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogSummary {
     /// The catalog.
@@ -179,6 +185,7 @@ pub struct CatalogSummary {
 
 /// One person holding one role in a catalog, with the person's name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogRoleMember {
     /// The grant's id (for removal).
@@ -191,6 +198,7 @@ pub struct CatalogRoleMember {
 
 /// A catalog with everything in it, as its detail page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogDetail {
     /// The catalog.
@@ -208,6 +216,7 @@ pub struct CatalogDetail {
 /// What the caller may do in one catalog, from the permission check, so the SPA shows
 /// only what the person may do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogPermissions {
     /// Edit, enable, disable or delete the catalog.
@@ -239,6 +248,7 @@ impl CatalogPermissions {
 
 /// An assignment with the names a list shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentView {
     /// The assignment.
@@ -252,6 +262,7 @@ pub struct AssignmentView {
 /// Body of `POST /policy-preview`: the catalog the package lives in (none for a catalog
 /// that a wizard has not created yet) and the preview request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyPreviewBody {
     /// The catalog, when it exists already.

@@ -11,6 +11,7 @@ use crate::policy::Expiration;
 
 /// Where an assignment is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum AssignmentState {
     /// Grants are being made.
@@ -68,6 +69,7 @@ impl std::fmt::Display for AssignmentState {
 
 /// A person holding an access package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Assignment {
     /// Identifier.
@@ -95,6 +97,7 @@ pub struct Assignment {
 
 /// Something that happens to an assignment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum AssignmentEvent {
     /// Every grant was made.
@@ -206,6 +209,7 @@ pub fn expires_at(expiration: &Expiration, start: OffsetDateTime) -> Option<Offs
 /// One resource role held by one person because of an assignment: what delivery makes and
 /// removal takes back.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     /// Group, application or site.

@@ -10,6 +10,7 @@ use crate::ids::{AuditEventId, CatalogId, PackageId, UserId};
 
 /// One audited step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     /// Identifier.

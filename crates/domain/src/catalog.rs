@@ -9,6 +9,7 @@ use crate::ids::{
 
 /// A container of resources and access packages, managed by its owners.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
     /// Identifier.
@@ -30,6 +31,7 @@ pub struct Catalog {
 
 /// A role that someone holds in one catalog (product.md's delegated roles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum CatalogRole {
     /// Edits the catalog, its resources, roles, packages and policies; assigns directly.
@@ -81,6 +83,7 @@ impl CatalogRole {
 
 /// One person holding one role in one catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogRoleAssignment {
     /// Identifier.
@@ -95,6 +98,7 @@ pub struct CatalogRoleAssignment {
 
 /// The kind of directory object a resource is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ResourceKind {
     /// A group: roles are "Member" and "Owner".
@@ -128,6 +132,7 @@ impl ResourceKind {
 
 /// A role that a resource offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceRole {
     /// Identifier within the resource ("member", an app role id, a site role id).
@@ -138,6 +143,7 @@ pub struct ResourceRole {
 
 /// A directory object added to a catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
     /// Identifier.
@@ -156,6 +162,7 @@ pub struct Resource {
 
 /// One resource role granted by an access package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PackageResourceRole {
     /// Identifier.
@@ -174,6 +181,7 @@ pub struct PackageResourceRole {
 
 /// A bundle of resource roles that people request together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccessPackage {
     /// Identifier, stable: it forms the package's direct link.

@@ -7,6 +7,7 @@ use crate::ids::{ApplicationId, ConnectedOrgId, GroupId, SiteId, UserId};
 
 /// Whether a person is a member of the organisation or an external guest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum UserKind {
     /// An employee or other member of the organisation.
@@ -17,6 +18,7 @@ pub enum UserKind {
 
 /// Whether a person may sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum UserState {
     /// May sign in and request access.
@@ -27,6 +29,7 @@ pub enum UserState {
 
 /// A person in the directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// Identifier.
@@ -66,6 +69,7 @@ pub fn email_domain(email: &str) -> &str {
 
 /// A directory group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     /// Identifier.
@@ -78,6 +82,7 @@ pub struct Group {
 
 /// A role defined by an application (e.g. "Reader", "Editor").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppRole {
     /// Identifier, unique within the application.
@@ -88,6 +93,7 @@ pub struct AppRole {
 
 /// An application registered in the directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Application {
     /// Identifier.
@@ -102,6 +108,7 @@ pub struct Application {
 
 /// A role on a site (e.g. "Visitor", "Member", "Owner").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SiteRole {
     /// Identifier, unique within the site.
@@ -112,6 +119,7 @@ pub struct SiteRole {
 
 /// A collaboration site.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Site {
     /// Identifier.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One problem with one field. `field` is a path such as `stages[1].approvers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FieldError {
     /// Path of the field, as the form and the API name it.

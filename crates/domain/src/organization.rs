@@ -6,6 +6,7 @@ use crate::ids::{ConnectedOrgId, UserId};
 
 /// Whether an administrator configured the organisation or it was proposed by a sign-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ConnectedOrgState {
     /// Set up by an administrator; counts for "all configured connected organisations".
@@ -16,6 +17,7 @@ pub enum ConnectedOrgState {
 
 /// A partner organisation, recognised by its e-mail domains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectedOrganization {
     /// Identifier.

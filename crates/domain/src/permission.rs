@@ -9,6 +9,7 @@ use crate::ids::{CatalogId, UserId};
 
 /// A role that applies across the whole organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum GlobalRole {
     /// May do everything ("User admin").
@@ -38,6 +39,7 @@ impl GlobalRole {
 
 /// One catalog role held by the actor.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogGrant {
     /// The catalog.
@@ -48,6 +50,7 @@ pub struct CatalogGrant {
 
 /// The signed-in person as the permission check sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Actor {
     /// The person.
@@ -87,6 +90,7 @@ impl Actor {
 
 /// Something a person may try to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum Action {
     /// Create a catalog.

@@ -12,6 +12,7 @@ use crate::organization::{ConnectedOrgState, ConnectedOrganization};
 
 /// Who may request access through a policy (Entra's "Users who can request access").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum RequestorScope {
     /// Nobody requests: administrators and assignment managers assign directly.
@@ -59,6 +60,7 @@ impl RequestorScope {
 
 /// Someone who approves at a stage.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Approver {
     /// A named person.
@@ -83,6 +85,7 @@ pub enum Approver {
 
 /// Alternate approvers who take over a stage that waited too long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Escalation {
     /// Days without a decision after which the alternates are asked (less than the timeout).
@@ -93,6 +96,7 @@ pub struct Escalation {
 
 /// One stage of approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalStage {
     /// The primary approvers.
@@ -109,6 +113,7 @@ pub struct ApprovalStage {
 
 /// How long an assignment lasts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Expiration {
     /// Access lasts until removed.
@@ -176,6 +181,7 @@ impl Expiration {
 
 /// The kind of answer a question expects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum QuestionKind {
     /// One line of text.
@@ -194,6 +200,7 @@ pub enum QuestionKind {
 
 /// A question asked of the requestor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Question {
     /// Identifier, unique within the policy.
@@ -208,6 +215,7 @@ pub struct Question {
 
 /// Every editable field of an assignment policy, as a form or the API sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyDraft {
     /// Display name.
@@ -234,6 +242,7 @@ pub struct PolicyDraft {
 
 /// An assignment policy of one access package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AssignmentPolicy {
     /// Identifier.
@@ -335,6 +344,7 @@ pub fn requestable_policies<'p>(
 
 /// Who decides at one stage for one requestor, and whether the fallback was used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvedApprovers {
     /// The people who may decide, sorted, without the requestor.

@@ -15,6 +15,7 @@ use crate::policy::{
 
 /// A person with the groups they belong to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryPerson {
     /// The person.
@@ -74,6 +75,7 @@ impl DirectoryView for DirectorySnapshot {
 
 /// Body of the preview endpoint: the policy as edited, and optionally a person to trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PreviewRequest {
     /// The policy's fields as they stand in the editor.
@@ -85,6 +87,7 @@ pub struct PreviewRequest {
 
 /// A person as the preview lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PersonSummary {
     /// Identifier.
@@ -111,6 +114,7 @@ impl PersonSummary {
 
 /// Who would approve one stage for the chosen person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StagePreview {
     /// 0-based stage.
@@ -125,6 +129,7 @@ pub struct StagePreview {
 
 /// What the preview shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyPreview {
     /// Everyone who could request the package through the policy now.

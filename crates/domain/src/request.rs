@@ -11,6 +11,7 @@ use crate::policy::{
 
 /// Why a request was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum RequestType {
     /// A person asks for a package.
@@ -36,6 +37,7 @@ impl RequestType {
 
 /// Where a request is in its lifecycle (product.md's lifecycle rules).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum RequestState {
     /// Accepted, not yet routed.
@@ -141,6 +143,7 @@ impl std::fmt::Display for RequestState {
 
 /// Approve or deny.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum DecisionKind {
     /// Approve the stage.
@@ -151,6 +154,7 @@ pub enum DecisionKind {
 
 /// One approver's decision at one stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
     /// 0-based stage.
@@ -168,6 +172,7 @@ pub struct Decision {
 
 /// An answer to one of the policy's questions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Answer {
     /// The question.
@@ -178,6 +183,7 @@ pub struct Answer {
 
 /// When the requested access should start and end (both optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Schedule {
     /// Start; none means on approval.
@@ -190,6 +196,7 @@ pub struct Schedule {
 
 /// A request for an access package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccessRequest {
     /// Identifier.
@@ -238,6 +245,7 @@ pub const SCHEDULE_START_GRACE: Duration = Duration::hours(1);
 /// What a requestor fills in: the part of `POST /requests` that is checked against the
 /// policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RequestDraft {
     /// The requestor's reason.
@@ -413,6 +421,7 @@ fn day(at: OffsetDateTime) -> String {
 /// Something that happens to a request. Decisions carry who made them; the timers
 /// (`StageTimedOut`, `Escalate`) are raised by background jobs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum RequestEvent {
     /// Route the new request: to the first approval stage, or straight to approved.

@@ -4,8 +4,7 @@ use std::collections::HashSet;
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use entrada_domain::admin::{
     validate_package, validate_package_resource_role, PackageDraft, PackageResourceRoleDraft,
 };
@@ -25,36 +24,22 @@ use crate::http::error::OnConflict;
 use crate::http::extract::{patched, ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::{delivery, store};
+use entrada_domain::api::Problem;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const PACKAGE: &str = "access package";
 const POLICY: &str = "policy";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/access-packages", get(list).post(create))
-        .route(
-            "/access-packages/{id}",
-            get(super::packages::access_package)
-                .patch(edit)
-                .delete(remove),
-        )
-        .route(
-            "/access-packages/{id}/resource-roles",
-            get(resource_roles).post(add_resource_role),
-        )
-        .route(
-            "/access-packages/{id}/resource-roles/{role_id}",
-            delete(remove_resource_role),
-        )
-        .route(
-            "/access-packages/{id}/policies",
-            get(policies).post(create_policy),
-        )
-        .route(
-            "/policies/{id}",
-            get(policy).patch(edit_policy).delete(remove_policy),
-        )
-        .route("/policy-preview", post(preview))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(super::packages::access_package, edit, remove))
+        .routes(routes!(resource_roles, add_resource_role))
+        .routes(routes!(remove_resource_role))
+        .routes(routes!(policies, create_policy))
+        .routes(routes!(policy, edit_policy, remove_policy))
+        .routes(routes!(preview))
 }
 
 #[derive(serde::Deserialize)]
@@ -64,6 +49,7 @@ struct ListQuery {
 }
 
 /// `GET /access-packages?catalogId=`: packages of the catalogs the caller may read.
+#[utoipa::path(get, path = "/access-packages", tag = "access packages", summary = "Packages of the catalogs the caller may read", params(("catalogId" = Option<String>, Query, description = "Only this catalog")), responses((status = 200, body = Vec<AccessPackage>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -94,6 +80,7 @@ async fn list(
 }
 
 /// `POST /access-packages`: owners and package managers of the catalog.
+#[utoipa::path(post, path = "/access-packages", tag = "access packages", summary = "Create an access package in a catalog", request_body = PackageDraft, responses((status = 201, body = AccessPackage), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -147,6 +134,7 @@ async fn create(
 }
 
 /// `PATCH /access-packages/{id}`: a merge patch of name, description, hidden.
+#[utoipa::path(patch, path = "/access-packages/{id}", tag = "access packages", summary = "Edit or hide a package (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = PackageDraft, responses((status = 200, body = AccessPackage), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn edit(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -195,6 +183,7 @@ async fn edit(
 }
 
 /// `DELETE /access-packages/{id}`: only when nobody holds it.
+#[utoipa::path(delete, path = "/access-packages/{id}", tag = "access packages", summary = "Delete a package nobody holds", params(("id" = String, Path, description = "Identifier")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -226,6 +215,7 @@ async fn remove(
 }
 
 /// `GET /access-packages/{id}/resource-roles`.
+#[utoipa::path(get, path = "/access-packages/{id}/resource-roles", tag = "access packages", summary = "What a package grants", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = Vec<PackageResourceRole>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn resource_roles(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -238,6 +228,7 @@ async fn resource_roles(
 
 /// `POST /access-packages/{id}/resource-roles`: a role of a resource of the same catalog;
 /// everyone who holds the package gets it at once.
+#[utoipa::path(post, path = "/access-packages/{id}/resource-roles", tag = "access packages", summary = "Add a resource role; holders get it at once", params(("id" = String, Path, description = "Identifier")), request_body = PackageResourceRoleDraft, responses((status = 201, body = PackageResourceRole), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn add_resource_role(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -301,6 +292,7 @@ async fn add_resource_role(
 
 /// `DELETE /access-packages/{id}/resource-roles/{rrid}`: holders lose the grant unless
 /// another of their assignments still gives it.
+#[utoipa::path(delete, path = "/access-packages/{id}/resource-roles/{role_id}", tag = "access packages", summary = "Remove a resource role; holders lose it unless another assignment gives it", params(("id" = String, Path, description = "Identifier"), ("role_id" = String, Path, description = "The package resource role")), responses((status = 204, description = "Removed"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove_resource_role(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -335,6 +327,7 @@ async fn remove_resource_role(
 }
 
 /// `GET /access-packages/{id}/policies`.
+#[utoipa::path(get, path = "/access-packages/{id}/policies", tag = "policies", summary = "Assignment policies of a package", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = Vec<AssignmentPolicy>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn policies(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -348,6 +341,7 @@ async fn policies(
 }
 
 /// `POST /access-packages/{id}/policies`.
+#[utoipa::path(post, path = "/access-packages/{id}/policies", tag = "policies", summary = "Add an assignment policy", params(("id" = String, Path, description = "Identifier")), request_body = PolicyDraft, responses((status = 201, body = AssignmentPolicy), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn create_policy(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -381,6 +375,7 @@ async fn create_policy(
 }
 
 /// `GET /policies/{id}`.
+#[utoipa::path(get, path = "/policies/{id}", tag = "policies", summary = "One assignment policy", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = AssignmentPolicy), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn policy(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -392,6 +387,7 @@ async fn policy(
 }
 
 /// `PATCH /policies/{id}`: a merge patch of any policy field, e.g. `{"acceptingRequests": false}`.
+#[utoipa::path(patch, path = "/policies/{id}", tag = "policies", summary = "Edit a policy, e.g. stop accepting requests (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = PolicyDraft, responses((status = 200, body = AssignmentPolicy), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn edit_policy(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -425,6 +421,7 @@ async fn edit_policy(
 }
 
 /// `DELETE /policies/{id}`: assignments granted under it keep their dates.
+#[utoipa::path(delete, path = "/policies/{id}", tag = "policies", summary = "Delete a policy", params(("id" = String, Path, description = "Identifier")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove_policy(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -453,6 +450,7 @@ async fn remove_policy(
 /// `POST /policy-preview`: who could request through the policy as edited, and who would
 /// approve each stage for a chosen person, computed by the functions that decide real
 /// requests over the current directory.
+#[utoipa::path(post, path = "/policy-preview", tag = "policies", summary = "Who could request through a policy as edited, and who would approve", request_body = PolicyPreviewBody, responses((status = 200, body = PolicyPreview), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn preview(
     State(app): State<AppState>,
     signed_in: SignedIn,

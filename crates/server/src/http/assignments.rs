@@ -2,8 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use entrada_domain::admin::{validate_direct_assignment, DirectAssignmentDraft};
 use entrada_domain::api::AssignmentView;
 use entrada_domain::assignment::{self, Assignment, AssignmentEvent, AssignmentState};
@@ -17,13 +16,16 @@ use crate::http::error::OnConflict;
 use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::{delivery, store};
+use entrada_domain::api::Problem;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const ASSIGNMENT: &str = "assignment";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/assignments", get(list).post(assign))
-        .route("/assignments/{id}/remove", post(remove))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, assign))
+        .routes(routes!(remove))
 }
 
 #[derive(serde::Deserialize)]
@@ -34,6 +36,7 @@ struct ListQuery {
 
 /// `GET /assignments?accessPackageId=`: assignments of the packages whose catalogs the
 /// caller may read assignments of.
+#[utoipa::path(get, path = "/assignments", tag = "assignments", summary = "Assignments the caller may read", params(("accessPackageId" = Option<String>, Query, description = "Only this package")), responses((status = 200, body = Vec<AssignmentView>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -85,6 +88,7 @@ async fn list(
 
 /// `POST /assignments`: assigns a person directly, without approval; the grants are made
 /// at once.
+#[utoipa::path(post, path = "/assignments", tag = "assignments", summary = "Assign a person directly, without approval", request_body = DirectAssignmentDraft, responses((status = 201, body = AssignmentView), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn assign(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -163,6 +167,7 @@ async fn assign(
 
 /// `POST /assignments/{id}/remove`: ends an assignment and takes back its grants (those no
 /// other live assignment still gives).
+#[utoipa::path(post, path = "/assignments/{id}/remove", tag = "assignments", summary = "Remove an assignment and take back its grants", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = Assignment), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove(
     State(app): State<AppState>,
     signed_in: SignedIn,

@@ -2,8 +2,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
 use entrada_domain::admin::{
     validate_catalog, validate_catalog_role, validate_resource, CatalogDraft, CatalogRoleDraft,
     ResourceDraft,
@@ -23,26 +22,24 @@ use crate::http::error::OnConflict;
 use crate::http::extract::{patched, ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::store;
+use entrada_domain::api::Problem;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 const CATALOG: &str = "catalog";
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/catalogs", get(list).post(create))
-        .route("/catalogs/{id}", get(detail).patch(edit).delete(remove))
-        .route("/catalogs/{id}/roles", get(roles).post(add_role))
-        .route("/catalogs/{id}/roles/{assignment_id}", delete(remove_role))
-        .route(
-            "/catalogs/{id}/resources",
-            get(resources).post(add_resource),
-        )
-        .route(
-            "/catalogs/{id}/resources/{resource_id}",
-            delete(remove_resource),
-        )
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(detail, edit, remove))
+        .routes(routes!(roles, add_role))
+        .routes(routes!(remove_role))
+        .routes(routes!(resources, add_resource))
+        .routes(routes!(remove_resource))
 }
 
 /// `GET /catalogs`: the catalogs the caller may read.
+#[utoipa::path(get, path = "/catalogs", tag = "catalogs", summary = "Catalogs the caller may read", responses((status = 200, body = Vec<CatalogSummary>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn list(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -74,6 +71,7 @@ async fn list(
 }
 
 /// `POST /catalogs`: administrators and catalog creators; the creator becomes its owner.
+#[utoipa::path(post, path = "/catalogs", tag = "catalogs", summary = "Create a catalog; the creator becomes its owner", request_body = CatalogDraft, responses((status = 201, body = Catalog), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -118,6 +116,7 @@ async fn create(
 }
 
 /// `GET /catalogs/{id}`: the catalog with its roles, resources and packages.
+#[utoipa::path(get, path = "/catalogs/{id}", tag = "catalogs", summary = "A catalog with its roles, resources and packages", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = CatalogDetail), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn detail(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -143,6 +142,7 @@ async fn detail(
 }
 
 /// `PATCH /catalogs/{id}`: a merge patch of name, description, enabled, externalUsersAllowed.
+#[utoipa::path(patch, path = "/catalogs/{id}", tag = "catalogs", summary = "Edit, enable or disable a catalog (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = CatalogDraft, responses((status = 200, body = Catalog), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn edit(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -189,6 +189,7 @@ async fn edit(
 }
 
 /// `DELETE /catalogs/{id}`: only an empty catalog.
+#[utoipa::path(delete, path = "/catalogs/{id}", tag = "catalogs", summary = "Delete an empty catalog", params(("id" = String, Path, description = "Identifier")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -224,6 +225,7 @@ async fn remove(
 }
 
 /// `GET /catalogs/{id}/roles`.
+#[utoipa::path(get, path = "/catalogs/{id}/roles", tag = "catalogs", summary = "Owners, readers and managers of a catalog", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = Vec<CatalogRoleMember>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn roles(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -236,6 +238,7 @@ async fn roles(
 }
 
 /// `POST /catalogs/{id}/roles`: owners add owners, readers and managers.
+#[utoipa::path(post, path = "/catalogs/{id}/roles", tag = "catalogs", summary = "Give someone a role in a catalog", params(("id" = String, Path, description = "Identifier")), request_body = CatalogRoleDraft, responses((status = 201, body = CatalogRoleMember), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn add_role(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -294,6 +297,7 @@ async fn add_role(
 }
 
 /// `DELETE /catalogs/{id}/roles/{assignmentId}`: a catalog keeps at least one owner.
+#[utoipa::path(delete, path = "/catalogs/{id}/roles/{assignment_id}", tag = "catalogs", summary = "Take a catalog role away (a catalog keeps one owner)", params(("id" = String, Path, description = "Identifier"), ("assignment_id" = String, Path, description = "The role grant")), responses((status = 204, description = "Removed"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove_role(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -334,6 +338,7 @@ async fn remove_role(
 }
 
 /// `GET /catalogs/{id}/resources`.
+#[utoipa::path(get, path = "/catalogs/{id}/resources", tag = "catalogs", summary = "Resources of a catalog with their roles", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = Vec<Resource>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn resources(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -346,6 +351,7 @@ async fn resources(
 }
 
 /// `POST /catalogs/{id}/resources`: adds a group, application or site of the directory.
+#[utoipa::path(post, path = "/catalogs/{id}/resources", tag = "catalogs", summary = "Add a group, application or site to a catalog", params(("id" = String, Path, description = "Identifier")), request_body = ResourceDraft, responses((status = 201, body = Resource), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn add_resource(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -396,6 +402,7 @@ async fn add_resource(
 }
 
 /// `DELETE /catalogs/{id}/resources/{rid}`: only when no package uses it.
+#[utoipa::path(delete, path = "/catalogs/{id}/resources/{resource_id}", tag = "catalogs", summary = "Remove a resource no package uses", params(("id" = String, Path, description = "Identifier"), ("resource_id" = String, Path, description = "The resource")), responses((status = 204, description = "Removed"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove_resource(
     State(app): State<AppState>,
     signed_in: SignedIn,

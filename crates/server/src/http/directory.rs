@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use entrada_domain::directory::{Application, Group, Site, User};
 use entrada_domain::organization::ConnectedOrganization;
 use entrada_domain::permission::Action;
@@ -13,21 +12,25 @@ use crate::http::authorize::in_organization;
 use crate::http::extract::SignedIn;
 use crate::http::{ApiError, AppState};
 use crate::store;
+use entrada_domain::api::Problem;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// At most this many people come back from one search.
 const USER_LIMIT: usize = 50;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/directory/users", get(users))
-        .route("/directory/groups", get(groups))
-        .route("/directory/applications", get(applications))
-        .route("/directory/sites", get(sites))
-        .route("/directory/connected-organizations", get(organizations))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(users))
+        .routes(routes!(groups))
+        .routes(routes!(applications))
+        .routes(routes!(sites))
+        .routes(routes!(organizations))
 }
 
 /// `GET /directory/users?search=`: people whose name, e-mail or department contains every
 /// word, at most 50.
+#[utoipa::path(get, path = "/directory/users", tag = "directory", summary = "People, for pickers (at most 50)", params(("search" = Option<String>, Query, description = "Words that must all appear")), responses((status = 200, body = Vec<User>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn users(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -57,6 +60,7 @@ async fn users(
     Ok(Json(people))
 }
 
+#[utoipa::path(get, path = "/directory/groups", tag = "directory", summary = "Groups, for pickers", responses((status = 200, body = Vec<Group>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn groups(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -66,6 +70,7 @@ async fn groups(
     Ok(Json(store::directory::all_groups(&mut conn).await?))
 }
 
+#[utoipa::path(get, path = "/directory/applications", tag = "directory", summary = "Applications with their roles", responses((status = 200, body = Vec<Application>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn applications(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -75,6 +80,7 @@ async fn applications(
     Ok(Json(store::directory::all_applications(&mut conn).await?))
 }
 
+#[utoipa::path(get, path = "/directory/sites", tag = "directory", summary = "Sites with their roles", responses((status = 200, body = Vec<Site>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn sites(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -84,6 +90,7 @@ async fn sites(
     Ok(Json(store::directory::all_sites(&mut conn).await?))
 }
 
+#[utoipa::path(get, path = "/directory/connected-organizations", tag = "directory", summary = "Connected organisations", responses((status = 200, body = Vec<ConnectedOrganization>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn organizations(
     State(app): State<AppState>,
     signed_in: SignedIn,

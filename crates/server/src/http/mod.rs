@@ -7,14 +7,18 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse};
-use axum::routing::get;
-use axum::Router;
+use axum::routing::any;
+use axum::{Extension, Json, Router};
+use entrada_domain::api::Problem;
 use sqlx::AnyPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::clock::Clock;
 use crate::Config;
@@ -43,9 +47,29 @@ pub(crate) struct AppState {
     pub clock: Arc<dyn Clock>,
 }
 
-/// The whole application router.
-pub(crate) fn router(state: AppState) -> Router {
-    let api = Router::new()
+/// The OpenAPI document's frame; the paths come from the handlers' `#[utoipa::path]`.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Entrada API", description = "Self-hosted entitlement management. Every error is RFC 9457 application/problem+json."),
+    components(schemas(Problem)),
+    tags(
+        (name = "session", description = "Signing in and out"),
+        (name = "my access", description = "What people may request"),
+        (name = "catalogs", description = "Catalogs, their roles and resources"),
+        (name = "access packages", description = "Access packages and what they grant"),
+        (name = "policies", description = "Assignment policies and their preview"),
+        (name = "assignments", description = "Direct assignment and removal"),
+        (name = "directory", description = "The directory, for pickers"),
+        (name = "platform", description = "Health and this document")
+    )
+)]
+struct ApiDoc;
+
+/// Every documented API route under `/api/v1`, and the OpenAPI document describing them.
+/// Routes are only ever added here through `routes!`, which needs a `#[utoipa::path]`, so
+/// the document cannot miss one (a test checks no plain `.route(` creeps in).
+pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let api = OpenApiRouter::new()
         .merge(session::router())
         .merge(packages::router())
         .merge(admin_packages::router())
@@ -53,18 +77,32 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(assignments::router())
         .merge(directory::router())
         .merge(setup::router())
-        .fallback(|| async { ApiError::NoRoute })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .routes(routes!(openapi_json));
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .routes(routes!(healthz))
+        .split_for_parts();
+    document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    (router, document)
+}
+
+/// The whole application router.
+pub(crate) fn router(state: AppState) -> Router {
+    let (routes, document) = api_routes();
+    // Unknown paths under /api stay JSON problems; every other unknown path is the SPA's.
+    let unknown_api = Router::new()
+        .route("/api", any(|| async { ApiError::NoRoute }))
+        .route("/api/{*rest}", any(|| async { ApiError::NoRoute }));
+    let x_request_id = header::HeaderName::from_static("x-request-id");
+    routes
+        .merge(unknown_api)
+        .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ));
-
-    let x_request_id = header::HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/healthz", get(healthz))
-        .nest("/api/v1", api)
+        ))
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback_service(spa(state.config.static_dir.as_deref()))
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
@@ -73,6 +111,16 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `GET /api/v1/openapi.json`: this API, as OpenAPI 3.1.
+#[utoipa::path(get, path = "/openapi.json", tag = "platform", summary = "This API as an OpenAPI 3.1 document", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+async fn openapi_json(
+    Extension(document): Extension<Arc<utoipa::openapi::OpenApi>>,
+) -> Json<utoipa::openapi::OpenApi> {
+    Json(document.as_ref().clone())
+}
+
+/// `GET /healthz`: 200 "ok" when the database answers.
+#[utoipa::path(get, path = "/healthz", tag = "platform", summary = "Health check: ok when the database answers", responses((status = 200, description = "ok", body = String), (status = 503, description = "database unavailable", body = String)))]
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     match sqlx::query_scalar::<_, i64>("SELECT 1")
         .fetch_one(&state.db)

@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use entrada_domain::api::{offer_matches, PackageOffer};
 use entrada_domain::catalog::{AccessPackage, Catalog};
 use entrada_domain::directory::UserKind;
@@ -15,13 +14,17 @@ use entrada_domain::policy::{requestable_policies, AssignmentPolicy, Requestor};
 use crate::http::extract::SignedIn;
 use crate::http::{ApiError, AppState};
 use crate::store;
+use entrada_domain::api::Problem;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/my/access-packages", get(my_access_packages))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(my_access_packages))
 }
 
 /// `GET /my/access-packages?search=`: every listed (not hidden) package the caller may
 /// request now, filtered by the search words, by name.
+#[utoipa::path(get, path = "/my/access-packages", tag = "my access", summary = "Packages the caller may request now", params(("search" = Option<String>, Query, description = "Words that must all appear")), responses((status = 200, body = Vec<PackageOffer>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn my_access_packages(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -57,6 +60,7 @@ async fn my_access_packages(
 /// `GET /access-packages/{id}`: one package, hidden ones too, with the policies the caller
 /// may request it through (none when out of scope). Guests see only packages of catalogs
 /// open to external users; anything else is a 404, as for an unknown id.
+#[utoipa::path(get, path = "/access-packages/{id}", tag = "my access", summary = "One package as the caller may see it (hidden ones too, by id)", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = PackageOffer), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn access_package(
     State(app): State<AppState>,
     signed_in: SignedIn,

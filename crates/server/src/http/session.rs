@@ -3,8 +3,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use entrada_domain::api::{validate_sign_in, Me, SignInBody};
 use entrada_domain::audit::AuditEvent;
 use entrada_domain::directory::{User, UserState};
@@ -14,13 +13,17 @@ use sqlx::AnyConnection;
 use crate::http::extract::{ApiJson, SignedIn, SESSION_COOKIE};
 use crate::http::{ApiError, AppState};
 use crate::{password, store};
+use entrada_domain::api::Problem;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/session", post(sign_in).delete(sign_out))
-        .route("/me", get(me))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in, sign_out))
+        .routes(routes!(me))
 }
 
+#[utoipa::path(post, path = "/session", tag = "session", summary = "Sign in with e-mail and password; sets the session cookie", request_body = SignInBody, responses((status = 200, body = Me), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn sign_in(
     State(app): State<AppState>,
     ApiJson(body): ApiJson<SignInBody>,
@@ -60,6 +63,7 @@ async fn sign_in(
     Ok((headers, Json(me)))
 }
 
+#[utoipa::path(delete, path = "/session", tag = "session", summary = "Sign out", responses((status = 204, description = "Signed out"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn sign_out(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -86,6 +90,7 @@ async fn sign_out(
     Ok((StatusCode::NO_CONTENT, headers))
 }
 
+#[utoipa::path(get, path = "/me", tag = "session", summary = "The signed-in person, their roles and scopes", responses((status = 200, body = Me), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn me(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Me>, ApiError> {
     let mut conn = app.db.acquire().await?;
     Ok(Json(me_of(&mut conn, signed_in.user).await?))

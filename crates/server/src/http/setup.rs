@@ -4,8 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use entrada_domain::admin::{validate_setup, SetupCatalog, SetupDraft, SetupResult};
 use entrada_domain::catalog::{
     AccessPackage, Catalog, CatalogRole, CatalogRoleAssignment, PackageResourceRole, Resource,
@@ -24,11 +23,15 @@ use crate::http::error::OnConflict;
 use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::store;
+use entrada_domain::api::Problem;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/setup", post(setup))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(setup))
 }
 
+#[utoipa::path(post, path = "/setup", tag = "access packages", summary = "Save a guided setup (catalog, resources, package, policy) in one transaction", request_body = SetupDraft, responses((status = 201, body = SetupResult), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn setup(
     State(app): State<AppState>,
     signed_in: SignedIn,

@@ -62,3 +62,128 @@ async fn without_a_built_spa_the_server_says_how_to_build_it() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.text().await.unwrap().contains("cargo xtask serve"));
 }
+
+/// The routes the API serves so far, as api.md names them (plus the wizard's `/setup` and
+/// the preview). Each must be in the OpenAPI document.
+const EXPECTED_ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/api/v1/openapi.json"),
+    ("post", "/api/v1/session"),
+    ("delete", "/api/v1/session"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/my/access-packages"),
+    ("get", "/api/v1/access-packages/{id}"),
+    ("get", "/api/v1/catalogs"),
+    ("post", "/api/v1/catalogs"),
+    ("get", "/api/v1/catalogs/{id}"),
+    ("patch", "/api/v1/catalogs/{id}"),
+    ("delete", "/api/v1/catalogs/{id}"),
+    ("get", "/api/v1/catalogs/{id}/roles"),
+    ("post", "/api/v1/catalogs/{id}/roles"),
+    ("delete", "/api/v1/catalogs/{id}/roles/{assignment_id}"),
+    ("get", "/api/v1/catalogs/{id}/resources"),
+    ("post", "/api/v1/catalogs/{id}/resources"),
+    ("delete", "/api/v1/catalogs/{id}/resources/{resource_id}"),
+    ("get", "/api/v1/access-packages"),
+    ("post", "/api/v1/access-packages"),
+    ("patch", "/api/v1/access-packages/{id}"),
+    ("delete", "/api/v1/access-packages/{id}"),
+    ("get", "/api/v1/access-packages/{id}/resource-roles"),
+    ("post", "/api/v1/access-packages/{id}/resource-roles"),
+    (
+        "delete",
+        "/api/v1/access-packages/{id}/resource-roles/{role_id}",
+    ),
+    ("get", "/api/v1/access-packages/{id}/policies"),
+    ("post", "/api/v1/access-packages/{id}/policies"),
+    ("get", "/api/v1/policies/{id}"),
+    ("patch", "/api/v1/policies/{id}"),
+    ("delete", "/api/v1/policies/{id}"),
+    ("post", "/api/v1/policy-preview"),
+    ("post", "/api/v1/setup"),
+    ("get", "/api/v1/assignments"),
+    ("post", "/api/v1/assignments"),
+    ("post", "/api/v1/assignments/{id}/remove"),
+    ("get", "/api/v1/directory/users"),
+    ("get", "/api/v1/directory/groups"),
+    ("get", "/api/v1/directory/applications"),
+    ("get", "/api/v1/directory/sites"),
+    ("get", "/api/v1/directory/connected-organizations"),
+];
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_and_every_route_answers() {
+    let app = TestApp::spawn(entrada_server::Backend::Sqlite).await;
+    let document: serde_json::Value = app
+        .client
+        .get(app.api("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        document["openapi"]
+    );
+    let paths = document["paths"].as_object().expect("paths");
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for method in ["get", "post", "patch", "put", "delete"] {
+            if item.get(method).is_some() {
+                documented.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    for (method, path) in EXPECTED_ROUTES {
+        assert!(
+            documented.iter().any(|(m, p)| m == method && p == path),
+            "{method} {path} is missing from openapi.json"
+        );
+    }
+    assert_eq!(
+        documented.len(),
+        EXPECTED_ROUTES.len(),
+        "a documented route is missing from EXPECTED_ROUTES: {documented:?}"
+    );
+    // Every documented route is really served: it answers something other than "no such endpoint".
+    for (method, path) in &documented {
+        let url = app.url(
+            &path
+                .replace("{id}", "x")
+                .replace("{assignment_id}", "x")
+                .replace("{resource_id}", "x")
+                .replace("{role_id}", "x"),
+        );
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method.clone(), url)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        let body = response.text().await.unwrap();
+        assert!(
+            !body.contains("There is no API endpoint at this path"),
+            "{method} {path} is documented but not served"
+        );
+    }
+}
+
+#[test]
+fn no_route_is_added_outside_the_documented_router() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (number, line) in text.lines().enumerate() {
+            let code = !line.trim_start().starts_with("//");
+            let undocumented =
+                code && line.contains(".route(") && !line.contains("ApiError::NoRoute");
+            assert!(!undocumented, "{}:{} adds a route without #[utoipa::path]: use routes!(…) so openapi.json describes it", path.display(), number + 1);
+        }
+    }
+}
