@@ -1,1 +1,743 @@
+//! The harness for Entrada's browser tests: the real server (fresh SQLite database, demo
+//! organisation, built SPA) on a free port, Debian's chromedriver as a child process, and
+//! a headless Chromium session sized to an exact viewport.
+//!
+//! Tests run one body at each [`SIZES`] through [`at_each_size`], which also saves a
+//! screenshot of the last state to `target/screenshots/<test>-<size>.png` (on failure too)
+//! and always quits the browser. Nothing sleeps for a fixed time: every wait polls a
+//! condition until [`DEADLINE`].
 
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, LazyLock, Weak};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, ensure, Context, Result};
+use entrada_server::{App, Clock, Config, ManualClock};
+use futures_util::FutureExt;
+use serde_json::Value;
+use thirtyfour::prelude::*;
+use time::OffsetDateTime;
+use tokio::sync::{oneshot, Mutex};
+use tokio::task::JoinHandle;
+
+pub use entrada_server::demo::DEMO_PASSWORD;
+
+/// How long any wait lasts before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// How often a wait checks its condition again.
+const POLL: Duration = Duration::from_millis(50);
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Flags for a headless Chromium that never reaches for hosts this machine cannot reach
+/// (toolchain.md, "Browser tests from Rust").
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
+/// A viewport, in CSS pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// `innerWidth`.
+    pub width: u32,
+    /// `innerHeight`.
+    pub height: u32,
+}
+
+impl Size {
+    /// Whether this is the phone-sized viewport.
+    pub fn is_narrow(self) -> bool {
+        self.width < 600
+    }
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+/// A laptop screen.
+pub const DESKTOP: Size = Size {
+    width: 1280,
+    height: 800,
+};
+/// A phone held upright.
+pub const PHONE: Size = Size {
+    width: 390,
+    height: 844,
+};
+/// Every behaviour is checked at both.
+pub const SIZES: [Size; 2] = [DESKTOP, PHONE];
+
+/// The workspace root (this crate lives in `<root>/tests`).
+pub fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The built SPA: `$ENTRADA_E2E_DIST` when set, otherwise `<repo>/dist`. Fails (never
+/// skips) when it has not been built.
+pub fn dist_dir() -> Result<PathBuf> {
+    let dist = std::env::var_os("ENTRADA_E2E_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("dist"));
+    ensure!(
+        dist.join("index.html").is_file(),
+        "the built SPA is missing: {} has no index.html. Run `cargo xtask test`, which \
+         builds it (`trunk build --release --offline`) before the browser tests.",
+        dist.display()
+    );
+    Ok(dist)
+}
+
+/// Where screenshots go.
+pub fn screenshot_dir() -> PathBuf {
+    repo_root().join("target").join("screenshots")
+}
+
+/// The running server with the demo organisation, on its own database and port.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The server's clock; it stands still unless a test advances it.
+    pub clock: Arc<ManualClock>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Builds the real `App` on a fresh SQLite file serving the built SPA, loads the demo
+    /// organisation and serves on `127.0.0.1:0`.
+    pub async fn spawn() -> Result<TestApp> {
+        let dist = dist_dir()?;
+        let dir = tempfile::tempdir().context("creating a folder for the database")?;
+        let url = format!("sqlite://{}/e.db", dir.path().display());
+        let mut config = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), url);
+        config.static_dir = Some(dist);
+        let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+        let app = App::build(config, clock.clone())
+            .await
+            .context("starting the server")?;
+        entrada_server::demo::load(app.db(), clock.now())
+            .await
+            .context("loading the demo organisation")?;
+        let base_url = format!("http://{}", app.local_addr());
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async {
+            let _ = stop.await;
+        }));
+        Ok(TestApp {
+            base_url,
+            clock,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _dir: dir,
+        })
+    }
+
+    /// Stops serving and waits for the server to finish.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .context("the server task failed")?
+                .context("the server stopped with an error")?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// Debian's chromedriver, started as a child on a free port in its own process group and
+/// killed (with any browser it still runs) on drop. Shared by the tests of a process
+/// while any of them runs; see [`chromedriver`].
+pub struct Chromedriver {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+static CHROMEDRIVER_SLOT: LazyLock<Mutex<Weak<Chromedriver>>> =
+    LazyLock::new(|| Mutex::new(Weak::new()));
+
+/// The chromedriver of this test process, started when no test holds one.
+pub async fn chromedriver() -> Result<Arc<Chromedriver>> {
+    let mut slot = CHROMEDRIVER_SLOT.lock().await;
+    if let Some(driver) = slot.upgrade() {
+        return Ok(driver);
+    }
+    let driver = Arc::new(tokio::task::spawn_blocking(Chromedriver::start).await??);
+    *slot = Arc::downgrade(&driver);
+    Ok(driver)
+}
+
+impl Chromedriver {
+    /// Starts chromedriver and waits until `/status` says it is ready. A port taken
+    /// between choosing and binding it is retried on another port.
+    pub fn start() -> Result<Chromedriver> {
+        ensure!(
+            Path::new(CHROMEDRIVER).is_file() && Path::new(CHROMIUM).is_file(),
+            "{CHROMEDRIVER} and {CHROMIUM} are needed: apt-get install -y chromium chromium-driver"
+        );
+        let mut last_error = anyhow!("chromedriver never started");
+        for _ in 0..3 {
+            let port = free_port()?;
+            let child = spawn_in_own_group(
+                Command::new(CHROMEDRIVER)
+                    .arg(format!("--port={port}"))
+                    .arg("--allowed-ips=127.0.0.1")
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            )
+            .with_context(|| format!("starting {CHROMEDRIVER}"))?;
+            let mut driver = Chromedriver {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+            };
+            match driver.wait_until_ready(port) {
+                Ok(()) => return Ok(driver),
+                Err(error) => last_error = error,
+            }
+        }
+        Err(last_error)
+    }
+
+    fn wait_until_ready(&mut self, port: u16) -> Result<()> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("chromedriver exited before it was ready ({status})");
+            }
+            if status_says_ready(port, deadline).unwrap_or(false) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("chromedriver on port {port} was not ready within {DEADLINE:?}");
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        kill_group(&mut self.child);
+    }
+}
+
+/// Asks chromedriver's `/status` once. chromedriver keeps the connection open, so the
+/// answer is read in chunks until it holds the `ready` flag, never to the end.
+fn status_says_ready(port: u16, deadline: Instant) -> Result<bool> {
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
+    let timeout = Duration::from_millis(500);
+    let mut stream = TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    write!(
+        stream,
+        "GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n"
+    )?;
+    let mut answer = Vec::new();
+    let mut chunk = [0_u8; 1024];
+    while Instant::now() < deadline && answer.len() < 64 * 1024 {
+        let read = stream.read(&mut chunk)?;
+        if read == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..read]);
+        let text: String = String::from_utf8_lossy(&answer)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if text.contains("\"ready\":true") {
+            return Ok(true);
+        }
+        if text.contains("\"ready\":false") {
+            return Ok(false);
+        }
+    }
+    Ok(false)
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn spawn_in_own_group(command: &mut Command) -> std::io::Result<Child> {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0).spawn()
+}
+
+/// Kills the child's process group (the child is its leader, so the group id is its pid)
+/// and reaps the child.
+fn kill_group(child: &mut Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: `kill` has no memory-safety preconditions; the group is the one this
+        // harness created for its own child.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Polls `check` until it succeeds or [`DEADLINE`] passes; then fails with `what` and the
+/// last reason `check` gave.
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T>) -> Result<T> {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match check().await {
+            Ok(value) => return Ok(value),
+            Err(error) if Instant::now() >= deadline => {
+                return Err(error.context(format!("waited {DEADLINE:?} for {what}")));
+            }
+            Err(_) => tokio::time::sleep(POLL).await,
+        }
+    }
+}
+
+/// A single-quoted XPath string literal (the texts tests look for hold no `'`).
+fn xpath_literal(text: &str) -> String {
+    assert!(!text.contains('\''), "xpath_literal cannot quote {text:?}");
+    format!("'{text}'")
+}
+
+/// The XPath of the input whose `<label>` reads `label`.
+pub fn input_labelled(label: &str) -> String {
+    format!(
+        "//input[@id=//label[normalize-space()={}]/@for]",
+        xpath_literal(label)
+    )
+}
+
+/// A headless Chromium session whose viewport is exactly one [`Size`], pointed at one
+/// [`TestApp`].
+pub struct Browser {
+    driver: WebDriver,
+    base_url: String,
+    test: String,
+    size: Size,
+    _chromedriver: Arc<Chromedriver>,
+}
+
+impl Browser {
+    /// Opens a session and sizes the window so that `innerWidth`×`innerHeight` is `size`:
+    /// the window includes browser chrome, so the first measurement corrects the second.
+    pub async fn open(app: &TestApp, size: Size, test: &str) -> Result<Browser> {
+        let chromedriver = chromedriver().await?;
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM)?;
+        for arg in CHROMIUM_ARGS {
+            caps.add_arg(arg)?;
+        }
+        let driver = WebDriver::new(chromedriver.url.as_str(), caps)
+            .await
+            .context("creating a Chromium session")?;
+        let browser = Browser {
+            driver,
+            base_url: app.base_url.clone(),
+            test: test.to_owned(),
+            size,
+            _chromedriver: chromedriver,
+        };
+        if let Err(error) = browser.fit_viewport().await {
+            browser.quit().await;
+            return Err(error);
+        }
+        Ok(browser)
+    }
+
+    async fn fit_viewport(&self) -> Result<()> {
+        let want = (i64::from(self.size.width), i64::from(self.size.height));
+        self.driver
+            .set_window_rect(0, 0, self.size.width, self.size.height)
+            .await?;
+        // Right after a resize Chromium may still report the old (or no) viewport, so each
+        // round corrects the window by what is measured now until the viewport is exact.
+        eventually(&format!("a {} viewport", self.size), async || {
+            let inner = self.inner_size().await?;
+            if inner == want {
+                return Ok(());
+            }
+            let outer = self.driver.get_window_rect().await?;
+            if inner.0 > 0 && inner.1 > 0 {
+                let width = outer.width + want.0 - inner.0;
+                let height = outer.height + want.1 - inner.1;
+                self.driver
+                    .set_window_rect(0, 0, u32::try_from(width)?, u32::try_from(height)?)
+                    .await?;
+            }
+            bail!(
+                "the viewport was {}x{} in a {}x{} window",
+                inner.0,
+                inner.1,
+                outer.width,
+                outer.height
+            )
+        })
+        .await
+    }
+
+    /// `innerWidth` and `innerHeight`.
+    pub async fn inner_size(&self) -> Result<(i64, i64)> {
+        let value = self
+            .script("return [window.innerWidth, window.innerHeight];")
+            .await?;
+        let pair: (i64, i64) = serde_json::from_value(value)?;
+        Ok(pair)
+    }
+
+    /// The viewport this browser was opened at.
+    pub fn size(&self) -> Size {
+        self.size
+    }
+
+    /// The WebDriver session, for what the helpers don't cover.
+    pub fn driver(&self) -> &WebDriver {
+        &self.driver
+    }
+
+    /// Runs a script (the body of a function) and returns its JSON result.
+    pub async fn script(&self, body: &str) -> Result<Value> {
+        let ret = self.driver.execute(body, Vec::new()).await?;
+        Ok(ret.json().clone())
+    }
+
+    /// Runs a script with arguments (`arguments[0]`, …).
+    pub async fn script_with(&self, body: &str, args: Vec<Value>) -> Result<Value> {
+        let ret = self.driver.execute(body, args).await?;
+        Ok(ret.json().clone())
+    }
+
+    /// Opens a path of the app, as typing it into the address bar would.
+    pub async fn goto(&self, path: &str) -> Result<()> {
+        self.driver
+            .goto(format!("{}{path}", self.base_url))
+            .await
+            .with_context(|| format!("opening {path}"))
+    }
+
+    /// Reloads the page.
+    pub async fn reload(&self) -> Result<()> {
+        Ok(self.driver.refresh().await?)
+    }
+
+    /// The current path and query, e.g. `/sign-in?next=/access`.
+    pub async fn location(&self) -> Result<String> {
+        let value = self
+            .script("return location.pathname + location.search;")
+            .await?;
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("location is not text: {value}"))
+    }
+
+    /// Waits until the path (without the query) is `path`.
+    pub async fn wait_for_path(&self, path: &str) -> Result<String> {
+        eventually(&format!("the path {path}"), async || {
+            let location = self.location().await?;
+            let current = location.split('?').next().unwrap_or_default();
+            ensure!(current == path, "the location is {location}");
+            Ok(location)
+        })
+        .await
+    }
+
+    /// The displayed element at `xpath`, once there is one.
+    pub async fn wait_for(&self, xpath: &str) -> Result<WebElement> {
+        eventually(&format!("a visible {xpath}"), async || {
+            for element in self.driver.find_all(By::XPath(xpath)).await? {
+                if element.is_displayed().await? {
+                    return Ok(element);
+                }
+            }
+            bail!("none shown")
+        })
+        .await
+    }
+
+    /// Whether a displayed element matches `xpath` right now.
+    pub async fn is_shown(&self, xpath: &str) -> Result<bool> {
+        for element in self.driver.find_all(By::XPath(xpath)).await? {
+            if element.is_displayed().await? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The visible text of the page (`document.body.innerText`).
+    pub async fn page_text(&self) -> Result<String> {
+        let value = self
+            .script("return document.body ? document.body.innerText : '';")
+            .await?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Waits until `text` is visible somewhere on the page.
+    pub async fn wait_for_text(&self, text: &str) -> Result<()> {
+        eventually(&format!("the text {text:?}"), async || {
+            let page = self.page_text().await?;
+            ensure!(page.contains(text), "the page reads: {page}");
+            Ok(())
+        })
+        .await
+    }
+
+    /// Waits for the `<h1>` reading exactly `text`.
+    pub async fn wait_for_heading(&self, text: &str) -> Result<WebElement> {
+        self.wait_for(&format!("//h1[normalize-space()={}]", xpath_literal(text)))
+            .await
+    }
+
+    /// The input labelled `label`, once it is shown.
+    pub async fn input(&self, label: &str) -> Result<WebElement> {
+        self.wait_for(&input_labelled(label)).await
+    }
+
+    /// The button reading `text`, once it is shown.
+    pub async fn button(&self, text: &str) -> Result<WebElement> {
+        self.wait_for(&format!(
+            "//button[normalize-space()={}]",
+            xpath_literal(text)
+        ))
+        .await
+    }
+
+    /// Fills the sign-in form (which must be showing) and submits it, without waiting for
+    /// the outcome.
+    pub async fn submit_sign_in(&self, email: &str, password: &str) -> Result<()> {
+        self.wait_for_heading("Sign in").await?;
+        let email_input = self.input("E-mail").await?;
+        email_input.clear().await?;
+        if !email.is_empty() {
+            email_input.send_keys(email).await?;
+        }
+        let password_input = self.input("Password").await?;
+        password_input.clear().await?;
+        if !password.is_empty() {
+            password_input.send_keys(password).await?;
+        }
+        self.button("Sign in").await?.click().await?;
+        Ok(())
+    }
+
+    /// Signs in on the sign-in page that is showing and waits until the app has left it.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<()> {
+        self.submit_sign_in(email, password).await?;
+        eventually(&format!("signing in as {email}"), async || {
+            let location = self.location().await?;
+            if location == "/sign-in" || location.starts_with("/sign-in?") {
+                let alert = self.alert_text().await.unwrap_or_default();
+                bail!("still on {location}; alert: {alert:?}");
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Opens `/sign-in`, signs in and waits for My Access.
+    pub async fn sign_in_from_start(&self, email: &str) -> Result<()> {
+        self.goto("/sign-in").await?;
+        self.sign_in(email, DEMO_PASSWORD).await?;
+        self.wait_for_path("/").await?;
+        self.wait_for_heading("My Access").await?;
+        Ok(())
+    }
+
+    /// The text of the shown `role="alert"` elements, joined.
+    pub async fn alert_text(&self) -> Result<String> {
+        let mut texts = Vec::new();
+        for element in self
+            .driver
+            .find_all(By::XPath("//*[@role='alert']"))
+            .await?
+        {
+            if element.is_displayed().await? {
+                let text = element.text().await?;
+                if !text.trim().is_empty() {
+                    texts.push(text.trim().to_owned());
+                }
+            }
+        }
+        Ok(texts.join(" | "))
+    }
+
+    /// The names of the packages listed on My Access (the links in the list labelled
+    /// "Access packages"), in page order.
+    pub async fn listed_packages(&self) -> Result<Vec<String>> {
+        let links = self
+            .driver
+            .find_all(By::XPath(
+                "//ul[@aria-label='Access packages']//a[starts-with(@href, '/access-packages/')]",
+            ))
+            .await?;
+        let mut names = Vec::new();
+        for link in links {
+            if link.is_displayed().await? {
+                names.push(link.text().await?.trim().to_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    /// Waits until My Access lists exactly `expected` (in any order).
+    pub async fn wait_for_packages(&self, expected: &[&str]) -> Result<Vec<String>> {
+        let mut want: Vec<String> = expected.iter().map(|name| (*name).to_owned()).collect();
+        want.sort();
+        eventually(&format!("My Access to list exactly {want:?}"), async || {
+            let mut listed = self.listed_packages().await?;
+            listed.sort();
+            ensure!(listed == want, "it lists {listed:?}");
+            Ok(listed)
+        })
+        .await
+    }
+
+    /// The texts of the links in the main navigation, in order.
+    pub async fn navigation_links(&self) -> Result<Vec<String>> {
+        let links = self
+            .driver
+            .find_all(By::XPath("//nav[@aria-label='Main']//a"))
+            .await?;
+        let mut names = Vec::new();
+        for link in links {
+            if link.is_displayed().await? {
+                names.push(link.text().await?.trim().to_owned());
+            }
+        }
+        Ok(names)
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/<test>-<step>-<size>.png`.
+    pub async fn screenshot(&self, step: &str) -> Result<PathBuf> {
+        self.save_screenshot(&format!("{}-{step}-{}", self.test, self.size))
+            .await
+    }
+
+    async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(format!("{name}.png"));
+        let png = self.driver.screenshot_as_png().await?;
+        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Ends the session (and its Chromium).
+    pub async fn quit(self) {
+        let _ = self.driver.quit().await;
+    }
+}
+
+/// What a test body gets: the server and a browser pointed at it.
+pub struct Session {
+    /// The server.
+    pub app: TestApp,
+    /// The browser, at one of [`SIZES`].
+    pub browser: Browser,
+}
+
+/// Runs `body` once at each of [`SIZES`], each time with a fresh server and browser.
+/// After each run it saves `target/screenshots/<test>-<size>.png` (the failure's picture
+/// when the body failed) and quits the browser, whether the body succeeded, failed or
+/// panicked. Failures at both sizes are reported together.
+pub async fn at_each_size(test: &str, body: impl AsyncFn(&Session) -> Result<()>) -> Result<()> {
+    dist_dir()?;
+    let mut failures = Vec::new();
+    for size in SIZES {
+        if let Err(error) = at_size(test, size, &body).await {
+            failures.push(format!("at {size}: {error:#}"));
+        }
+    }
+    match failures.is_empty() {
+        true => Ok(()),
+        false => Err(anyhow!("{test} failed\n{}", failures.join("\n"))),
+    }
+}
+
+async fn at_size(
+    test: &str,
+    size: Size,
+    body: &impl AsyncFn(&Session) -> Result<()>,
+) -> Result<()> {
+    let app = TestApp::spawn().await?;
+    let browser = Browser::open(&app, size, test).await?;
+    let session = Session { app, browser };
+    let outcome = AssertUnwindSafe(body(&session)).catch_unwind().await;
+    let shot = session
+        .browser
+        .save_screenshot(&format!("{test}-{size}"))
+        .await;
+    let Session { app, browser } = session;
+    browser.quit().await;
+    let stopped = app.stop().await;
+    let result = match outcome {
+        Ok(result) => result,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    match (result, shot) {
+        (Ok(()), shot) => {
+            shot?;
+            stopped
+        }
+        (Err(error), Ok(path)) => Err(error.context(format!("screenshot: {}", path.display()))),
+        (Err(error), Err(_)) => Err(error),
+    }
+}
+
+/// The name of the enclosing test function, for screenshot names.
+#[macro_export]
+macro_rules! test_name {
+    () => {{
+        fn here() {}
+        $crate::function_name(::std::any::type_name_of_val(&here))
+    }};
+}
+
+/// `crate::module::test_fn::{{closure}}::here` → `test_fn`.
+#[doc(hidden)]
+pub fn function_name(path: &str) -> &str {
+    let segments: Vec<&str> = path
+        .split("::")
+        .filter(|segment| !segment.starts_with('{'))
+        .collect();
+    match segments.as_slice() {
+        [.., name, _here] => name,
+        _ => "browser-test",
+    }
+}
