@@ -111,6 +111,12 @@ pub struct PackageOffer {
     /// The policies through which the caller may request it now (may be empty when the
     /// package was opened by its link and the caller is not in scope of any policy).
     pub policies: Vec<AssignmentPolicy>,
+    /// The caller's live assignment of this package, if they hold it.
+    #[serde(default)]
+    pub assignment: Option<crate::assignment::Assignment>,
+    /// The caller's open request for this package, if any.
+    #[serde(default)]
+    pub pending_request: Option<crate::ids::RequestId>,
 }
 
 impl PackageOffer {
@@ -274,4 +280,106 @@ pub struct PolicyPreviewBody {
     /// The policy and the person to trace.
     #[serde(flatten)]
     pub preview: crate::preview::PreviewRequest,
+}
+
+/// Body of `POST /requests`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewRequestBody {
+    /// The package.
+    pub access_package_id: PackageId,
+    /// The policy to request through.
+    pub policy_id: crate::ids::PolicyId,
+    /// `userAdd`, `userExtend` or `userRemove`.
+    #[serde(rename = "type")]
+    pub request_type: crate::request::RequestType,
+    /// The requestor's reason.
+    #[serde(default)]
+    pub justification: Option<String>,
+    /// Answers to the policy's questions.
+    #[serde(default)]
+    pub answers: Vec<crate::request::Answer>,
+    /// Requested start and end.
+    #[serde(default)]
+    pub schedule: crate::request::Schedule,
+}
+
+impl NewRequestBody {
+    /// The parts that the policy validates.
+    pub fn draft(&self) -> crate::request::RequestDraft {
+        crate::request::RequestDraft {
+            justification: self.justification.clone(),
+            answers: self.answers.clone(),
+            schedule: self.schedule.clone(),
+        }
+    }
+}
+
+/// Body of `POST /requests/{id}/decisions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionBody {
+    /// Approve or deny.
+    pub decision: crate::request::DecisionKind,
+    /// The approver's reason.
+    #[serde(default)]
+    pub justification: Option<String>,
+}
+
+/// One stage of a request as people see it: who may decide and what was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StageView {
+    /// 0-based stage.
+    pub stage: u8,
+    /// Who may decide it now (only for the current stage).
+    pub approvers: Vec<crate::preview::PersonSummary>,
+    /// Whether the approver must give a reason.
+    pub approver_justification_required: bool,
+    /// The decision, once made.
+    pub decision: Option<crate::request::Decision>,
+    /// The name of whoever decided.
+    pub decided_by: Option<String>,
+}
+
+/// A request with the names and times its pages show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RequestView {
+    /// The request.
+    pub request: crate::request::AccessRequest,
+    /// Who it is for.
+    pub requestor: crate::preview::PersonSummary,
+    /// The package's name.
+    pub package_name: String,
+    /// The policy's name.
+    pub policy_name: String,
+    /// The policy's questions, to show the answers against.
+    pub questions: Vec<crate::policy::Question>,
+    /// Every stage of the policy for this request.
+    pub stages: Vec<StageView>,
+    /// When the current stage times out, while pending.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub times_out_at: Option<time::OffsetDateTime>,
+    /// Whether the caller may decide the current stage now.
+    pub caller_may_decide: bool,
+}
+
+/// An assignment of the caller with what it grants and what they may do with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MyAssignment {
+    /// The assignment.
+    pub assignment: crate::assignment::Assignment,
+    /// The package with what it grants.
+    pub package: AccessPackage,
+    /// Whether the policy lets the holder ask for more time now.
+    pub extension_allowed: bool,
+    /// An open request about this assignment (extension or removal), if any.
+    pub pending_request: Option<crate::ids::RequestId>,
 }

@@ -78,7 +78,7 @@ pub async fn add_member(
         manager: None,
         connected_organization: None,
     };
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin(db).await?;
     if let Err(error) = store::users::insert(&mut tx, &user, Some(&hash), now).await {
         return Err(
             match error

@@ -117,6 +117,16 @@ fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
     Ok(format!("sqlite://{path}?{}", params.join("&")))
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so two concurrent writers queue behind the busy timeout instead
+/// of one failing when it upgrades a read lock; PostgreSQL needs no such help.
+pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match pool.connect_options().database_url.scheme() {
+        "sqlite" => pool.begin_with("BEGIN IMMEDIATE").await,
+        _ => pool.begin().await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,7 +108,7 @@ pub fn accounts() -> Vec<DemoAccount> {
 
 /// Loads the demo organisation unless the database already has people.
 pub async fn load(db: &AnyPool, now: OffsetDateTime) -> Result<DemoOutcome, DemoError> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin(db).await?;
     if store::users::count(&mut tx).await? > 0 {
         return Ok(DemoOutcome::AlreadyPopulated);
     }

@@ -21,6 +21,7 @@ mod delivery;
 pub mod demo;
 mod http;
 pub mod jobs;
+mod lifecycle;
 pub mod password;
 mod store;
 

@@ -102,7 +102,7 @@ async fn create(
         "catalog",
     )?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     store::catalogs::get_catalog(&mut tx, &draft.catalog_id)
         .await?
         .ok_or_else(no_catalog)?;
@@ -142,7 +142,7 @@ async fn edit(
     ApiJson(patch): ApiJson<serde_json::Value>,
 ) -> Result<Json<AccessPackage>, ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let current = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let draft = PackageDraft {
         catalog_id: current.catalog_id.clone(),
@@ -190,7 +190,7 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let live = store::assignments::live_count(&mut tx, &package.id).await?;
     if live > 0 {
@@ -237,7 +237,7 @@ async fn add_resource_role(
 ) -> Result<(StatusCode, Json<PackageResourceRole>), ApiError> {
     let draft = validate_package_resource_role(&body)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let resource = store::catalogs::get_resource(&mut tx, &draft.resource_id)
         .await?
@@ -299,7 +299,7 @@ async fn remove_resource_role(
     Path((id, role_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let role = package
         .resource_roles
@@ -349,7 +349,7 @@ async fn create_policy(
     ApiJson(body): ApiJson<PolicyDraft>,
 ) -> Result<(StatusCode, Json<AssignmentPolicy>), ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let rules = validate_policy_at(&body, now)?;
     check_references(&mut tx, &rules).await?;
@@ -395,7 +395,7 @@ async fn edit_policy(
     ApiJson(patch): ApiJson<serde_json::Value>,
 ) -> Result<Json<AssignmentPolicy>, ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let (current, package) =
         policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
     let rules = validate_policy_at(&patched(&current.rules, &patch)?, now)?;
@@ -428,9 +428,15 @@ async fn remove_policy(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let (policy, package) =
         policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
+    let open = store::requests::open_for_policy(&mut tx, &policy.id).await?;
+    if open > 0 {
+        return Err(ApiError::Conflict(format!(
+            "{open} request(s) through this policy are still pending; stop it accepting requests instead, and delete it once they are decided."
+        )));
+    }
     store::catalogs::delete_policy(&mut tx, &policy.id).await?;
     let audit = event(
         &signed_in,

@@ -15,6 +15,7 @@ use crate::http::authorize::{event, in_catalog};
 use crate::http::error::OnConflict;
 use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
+use crate::lifecycle::{self, LifecycleError};
 use crate::{delivery, store};
 use entrada_domain::api::Problem;
 use utoipa_axum::router::OpenApiRouter;
@@ -99,7 +100,7 @@ async fn assign(
     let field = |name: &str, message: &str| {
         ApiError::from(FieldErrors(vec![FieldError::new(name, message)]))
     };
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let package = store::catalogs::get_package(&mut tx, &draft.access_package_id)
         .await?
         .filter(|package| {
@@ -174,7 +175,7 @@ async fn remove(
     Path(id): Path<String>,
 ) -> Result<Json<Assignment>, ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let current = store::assignments::get(&mut tx, &AssignmentId(id))
         .await?
         .ok_or(ApiError::NotFound(ASSIGNMENT))?;
@@ -187,27 +188,24 @@ async fn remove(
         &package.catalog_id,
         ASSIGNMENT,
     )?;
-    let next = assignment::apply(&current, &AssignmentEvent::Remove, now)
-        .map_err(|error| ApiError::Conflict(error.to_string()))?;
-    if !store::assignments::transition(&mut tx, &next, current.state, now).await? {
-        return Err(ApiError::Conflict(
-            "This assignment changed at the same moment; reload and try again.".to_owned(),
-        ));
-    }
-    let revoked = delivery::revoke_all(&mut tx, &next).await?;
-    let audit = event(
-        &signed_in,
+    let next = lifecycle::end_assignment(
+        &mut tx,
+        &current,
+        &AssignmentEvent::Remove,
+        &package,
+        Some(&signed_in.user.id),
         now,
-        "assignment.removed",
-        "assignment",
-        next.id.as_str(),
-        Some(&package.catalog_id),
-        Some(&package.id),
     )
-    .with_detail("user", next.user_id.as_str())
-    .with_detail("grantsRevoked", revoked.to_string())
-    .with_detail("type", "adminRemove");
-    store::audit::append(&mut tx, &audit).await?;
+    .await
+    .map_err(|error| match error {
+        LifecycleError::AssignmentGone => {
+            ApiError::Conflict("This assignment has already ended.".to_owned())
+        }
+        LifecycleError::Raced => ApiError::Conflict(
+            "This assignment changed at the same moment; reload and try again.".to_owned(),
+        ),
+        other => other.into(),
+    })?;
     tx.commit().await?;
     Ok(Json(next))
 }

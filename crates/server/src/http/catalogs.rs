@@ -89,7 +89,7 @@ async fn create(
         created_by: Some(signed_in.user.id.clone()),
         created_at: now,
     };
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     store::catalogs::insert_catalog(&mut tx, &catalog)
         .await
         .on_conflict("A catalog with this name already exists.")?;
@@ -152,7 +152,7 @@ async fn edit(
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::EditCatalog, &id, CATALOG)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let current = store::catalogs::get_catalog(&mut tx, &id)
         .await?
         .ok_or(ApiError::NotFound(CATALOG))?;
@@ -198,7 +198,7 @@ async fn remove(
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::EditCatalog, &id, CATALOG)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let catalog = store::catalogs::get_catalog(&mut tx, &id)
         .await?
         .ok_or(ApiError::NotFound(CATALOG))?;
@@ -249,7 +249,7 @@ async fn add_role(
     in_catalog(&signed_in, Action::ManageCatalogRoles, &id, CATALOG)?;
     let draft = validate_catalog_role(&body)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     store::catalogs::get_catalog(&mut tx, &id)
         .await?
         .ok_or(ApiError::NotFound(CATALOG))?;
@@ -306,7 +306,7 @@ async fn remove_role(
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::ManageCatalogRoles, &id, CATALOG)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let roles = store::catalogs::roles_of(&mut tx, &id).await?;
     let grant = roles
         .iter()
@@ -362,7 +362,7 @@ async fn add_resource(
     in_catalog(&signed_in, Action::ManageCatalogResources, &id, CATALOG)?;
     let draft = validate_resource(&body)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     store::catalogs::get_catalog(&mut tx, &id)
         .await?
         .ok_or(ApiError::NotFound(CATALOG))?;
@@ -411,7 +411,7 @@ async fn remove_resource(
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::ManageCatalogResources, &id, CATALOG)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let resource = store::catalogs::get_resource(&mut tx, &ResourceId(resource_id))
         .await?
         .filter(|resource| resource.catalog_id == id)

@@ -31,6 +31,7 @@ mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
 mod packages;
+mod requests;
 mod session;
 mod setup;
 
@@ -59,6 +60,7 @@ pub(crate) struct AppState {
         (name = "access packages", description = "Access packages and what they grant"),
         (name = "policies", description = "Assignment policies and their preview"),
         (name = "assignments", description = "Direct assignment and removal"),
+        (name = "requests", description = "Requests, approvals and decisions"),
         (name = "directory", description = "The directory, for pickers"),
         (name = "platform", description = "Health and this document")
     )
@@ -77,6 +79,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(assignments::router())
         .merge(directory::router())
         .merge(setup::router())
+        .merge(requests::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

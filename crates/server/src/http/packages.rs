@@ -7,7 +7,7 @@ use axum::Json;
 use entrada_domain::api::{offer_matches, PackageOffer};
 use entrada_domain::catalog::{AccessPackage, Catalog};
 use entrada_domain::directory::UserKind;
-use entrada_domain::ids::PackageId;
+use entrada_domain::ids::{PackageId, UserId};
 use entrada_domain::organization::ConnectedOrganization;
 use entrada_domain::policy::{requestable_policies, AssignmentPolicy, Requestor};
 
@@ -42,18 +42,19 @@ async fn my_access_packages(
         groups: &groups,
     };
 
-    let offers = packages
-        .into_iter()
-        .filter(|package| !package.hidden)
-        .filter_map(|package| {
-            let catalog = catalogs
-                .iter()
-                .find(|catalog| catalog.id == package.catalog_id)?;
-            let offer = offer_for(catalog, package, &policies, &requestor, &organizations);
-            offer.requestable().then_some(offer)
-        })
-        .filter(|offer| offer_matches(offer, search))
-        .collect();
+    let mut offers = Vec::new();
+    for package in packages.into_iter().filter(|package| !package.hidden) {
+        let Some(catalog) = catalogs
+            .iter()
+            .find(|catalog| catalog.id == package.catalog_id)
+        else {
+            continue;
+        };
+        let offer = offer_for(catalog, package, &policies, &requestor, &organizations);
+        if offer.requestable() && offer_matches(&offer, search) {
+            offers.push(with_holdings(&mut conn, &signed_in.user.id, offer).await?);
+        }
+    }
     Ok(Json(offers))
 }
 
@@ -84,13 +85,10 @@ pub(crate) async fn access_package(
         user: &signed_in.user,
         groups: &groups,
     };
-    Ok(Json(offer_for(
-        &catalog,
-        package,
-        &policies,
-        &requestor,
-        &organizations,
-    )))
+    let offer = offer_for(&catalog, package, &policies, &requestor, &organizations);
+    Ok(Json(
+        with_holdings(&mut conn, &signed_in.user.id, offer).await?,
+    ))
 }
 
 fn offer_for(
@@ -108,5 +106,22 @@ fn offer_for(
         package,
         catalog_name: catalog.name.clone(),
         policies,
+        assignment: None,
+        pending_request: None,
     }
+}
+
+/// Adds what the person already has of the package: a live assignment, an open request.
+async fn with_holdings(
+    conn: &mut sqlx::AnyConnection,
+    user: &UserId,
+    offer: PackageOffer,
+) -> Result<PackageOffer, sqlx::Error> {
+    let assignment = store::assignments::live_of(conn, user, &offer.package.id).await?;
+    let pending_request = store::requests::open_for(conn, user, &offer.package.id).await?;
+    Ok(PackageOffer {
+        assignment,
+        pending_request,
+        ..offer
+    })
 }

@@ -30,7 +30,7 @@ async fn sign_in(
 ) -> Result<impl IntoResponse, ApiError> {
     validate_sign_in(&body)?;
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     let found = store::users::by_email_with_password(&mut tx, &body.email).await?;
     let (user, stored_hash) = match found {
         Some((user, hash)) => (Some(user), hash),
@@ -69,7 +69,7 @@ async fn sign_out(
     signed_in: SignedIn,
 ) -> Result<impl IntoResponse, ApiError> {
     let now = app.clock.now();
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
     store::sessions::delete(&mut tx, &signed_in.token_hash).await?;
     let user = &signed_in.user.id;
     let event = AuditEvent::new(

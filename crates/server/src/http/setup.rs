@@ -42,7 +42,7 @@ async fn setup(
     let field = |name: String, message: &str| {
         ApiError::from(FieldErrors(vec![FieldError::new(name, message)]))
     };
-    let mut tx = app.db.begin().await?;
+    let mut tx = crate::db::begin(&app.db).await?;
 
     let catalog = match &draft.catalog {
         SetupCatalog::Existing { id } => {

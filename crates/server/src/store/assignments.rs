@@ -213,3 +213,47 @@ fn from_row(row: &AnyRow) -> Result<Assignment, sqlx::Error> {
         created_at: from_millis(row.try_get("created_at")?),
     })
 }
+
+/// The live assignment of a person for a package, if any.
+pub(crate) async fn live_of(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    package: &PackageId,
+) -> Result<Option<Assignment>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM assignments WHERE user_id = $1 AND package_id = $2 AND state IN ('delivering', 'delivered')"
+    ))
+    .bind(user.as_str())
+    .bind(package.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A person's assignments, newest first.
+pub(crate) async fn of_user(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> Result<Vec<Assignment>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM assignments WHERE user_id = $1 ORDER BY created_at DESC, id"
+    ))
+    .bind(user.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Delivered assignments whose end has come.
+pub(crate) async fn due_for_expiry(
+    conn: &mut AnyConnection,
+    now: OffsetDateTime,
+) -> Result<Vec<Assignment>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM assignments WHERE state = 'delivered' AND end_at IS NOT NULL AND end_at <= $1 ORDER BY end_at"
+    ))
+    .bind(to_millis(now))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}

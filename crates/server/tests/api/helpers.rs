@@ -35,6 +35,7 @@ macro_rules! on_both_backends {
 
 pub struct TestApp {
     pub address: SocketAddr,
+    pub database_url: String,
     pub clock: Arc<ManualClock>,
     pub client: Client,
     pub db: sqlx::AnyPool,
@@ -102,7 +103,7 @@ impl TestApp {
         static_dir: Option<std::path::PathBuf>,
     ) -> TestApp {
         let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
-        let mut config = Config::new("127.0.0.1:0".parse().expect("address"), url);
+        let mut config = Config::new("127.0.0.1:0".parse().expect("address"), url.clone());
         config.static_dir = static_dir;
         config.run_jobs = false;
         let app = App::build(config, clock.clone())
@@ -119,12 +120,23 @@ impl TestApp {
         }));
         TestApp {
             address,
+            database_url: url,
             clock,
             client: new_client(),
             db,
             shutdown: Some(shutdown),
             _dir: dir,
         }
+    }
+
+    /// Another server instance on the same database (as after a restart, or a second
+    /// instance behind a load balancer), with its own clock set to this one's time.
+    pub async fn another_instance(&self) -> TestApp {
+        let other = Self::start(self.database_url.clone(), None, None).await;
+        let lag = entrada_server::Clock::now(self.clock.as_ref())
+            - entrada_server::Clock::now(other.clock.as_ref());
+        other.clock.advance(lag);
+        other
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,4 +6,5 @@ mod helpers;
 mod matrix;
 mod packages;
 mod platform;
+mod requests;
 mod session;

@@ -109,6 +109,13 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/directory/applications"),
     ("get", "/api/v1/directory/sites"),
     ("get", "/api/v1/directory/connected-organizations"),
+    ("post", "/api/v1/requests"),
+    ("get", "/api/v1/requests/{id}"),
+    ("post", "/api/v1/requests/{id}/cancel"),
+    ("post", "/api/v1/requests/{id}/decisions"),
+    ("get", "/api/v1/approvals"),
+    ("get", "/api/v1/my/requests"),
+    ("get", "/api/v1/my/assignments"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,267 @@
+//! Access requests and their decisions.
+
+use entrada_domain::ids::{PackageId, PolicyId, RequestId, UserId};
+use entrada_domain::request::{
+    AccessRequest, Decision, DecisionKind, RequestState, RequestType, Schedule,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::clock::{from_millis, to_millis};
+use crate::store::{bad_value, from_json, to_json};
+
+const COLUMNS: &str = "id, request_type, requestor_id, created_by, package_id, policy_id, state, current_stage, \
+                       stage_started_at, escalated, justification, answers_json, schedule_start, schedule_end, version, \
+                       created_at, updated_at";
+
+/// A stored request and the version its guarded updates compare against.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub request: AccessRequest,
+    pub version: i64,
+}
+
+/// Inserts a new request (version 1). A second open request for the same person and
+/// package violates a unique index: callers map that to 409.
+pub(crate) async fn insert(
+    conn: &mut AnyConnection,
+    request: &AccessRequest,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO access_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)"
+    ))
+    .bind(request.id.as_str())
+    .bind(type_name(request.request_type))
+    .bind(request.requestor.as_str())
+    .bind(request.created_by.as_str())
+    .bind(request.access_package_id.as_str())
+    .bind(request.policy_id.as_str())
+    .bind(request.state.as_str())
+    .bind(request.current_stage.map(i64::from))
+    .bind(request.stage_started_at.map(to_millis))
+    .bind(i64::from(request.escalated))
+    .bind(request.justification.as_deref())
+    .bind(to_json(&request.answers)?)
+    .bind(request.schedule.start.map(to_millis))
+    .bind(request.schedule.end.map(to_millis))
+    .bind(to_millis(request.created_at))
+    .bind(to_millis(request.updated_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves `next` only if the stored request is still at `version`; returns whether it did.
+/// A concurrent change (another approver, a job on another instance) makes it return false.
+pub(crate) async fn update_guarded(
+    conn: &mut AnyConnection,
+    next: &AccessRequest,
+    version: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE access_requests SET state = $1, current_stage = $2, stage_started_at = $3, escalated = $4, \
+         updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+    )
+    .bind(next.state.as_str())
+    .bind(next.current_stage.map(i64::from))
+    .bind(next.stage_started_at.map(to_millis))
+    .bind(i64::from(next.escalated))
+    .bind(to_millis(next.updated_at))
+    .bind(next.id.as_str())
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records a decision. A second decision for the same stage violates the primary key.
+pub(crate) async fn insert_decision(
+    conn: &mut AnyConnection,
+    request: &RequestId,
+    decision: &Decision,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO request_decisions (request_id, stage, approver_id, decision, justification, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(request.as_str())
+    .bind(i64::from(decision.stage))
+    .bind(decision.approver.as_str())
+    .bind(match decision.decision {
+        DecisionKind::Approve => "approve",
+        DecisionKind::Deny => "deny",
+    })
+    .bind(decision.justification.as_deref())
+    .bind(to_millis(decision.decided_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One request with its decisions.
+pub(crate) async fn get(
+    conn: &mut AnyConnection,
+    id: &RequestId,
+) -> Result<Option<Stored>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM access_requests WHERE id = $1"
+    ))
+    .bind(id.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => Ok(Some(with_decisions(conn, &row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A person's requests, newest first.
+pub(crate) async fn of_requestor(
+    conn: &mut AnyConnection,
+    requestor: &UserId,
+) -> Result<Vec<Stored>, sqlx::Error> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM access_requests WHERE requestor_id = $1 ORDER BY created_at DESC, id"))
+        .bind(requestor.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut requests = Vec::new();
+    for row in &rows {
+        requests.push(with_decisions(conn, row).await?);
+    }
+    Ok(requests)
+}
+
+/// Every request in one state, oldest first.
+pub(crate) async fn in_state(
+    conn: &mut AnyConnection,
+    state: RequestState,
+) -> Result<Vec<Stored>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM access_requests WHERE state = $1 ORDER BY created_at, id"
+    ))
+    .bind(state.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut requests = Vec::new();
+    for row in &rows {
+        requests.push(with_decisions(conn, row).await?);
+    }
+    Ok(requests)
+}
+
+/// The open request of a person for a package, if any.
+pub(crate) async fn open_for(
+    conn: &mut AnyConnection,
+    requestor: &UserId,
+    package: &PackageId,
+) -> Result<Option<RequestId>, sqlx::Error> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM access_requests WHERE requestor_id = $1 AND package_id = $2 \
+         AND state IN ('submitted', 'pendingApproval', 'approved', 'delivering')",
+    )
+    .bind(requestor.as_str())
+    .bind(package.as_str())
+    .fetch_optional(conn)
+    .await?;
+    Ok(id.map(RequestId))
+}
+
+/// How many open requests go through a policy.
+pub(crate) async fn open_for_policy(
+    conn: &mut AnyConnection,
+    policy: &PolicyId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_requests WHERE policy_id = $1 AND state IN ('submitted', 'pendingApproval', 'approved', 'delivering')",
+    )
+    .bind(policy.as_str())
+    .fetch_one(conn)
+    .await
+}
+
+async fn with_decisions(conn: &mut AnyConnection, row: &AnyRow) -> Result<Stored, sqlx::Error> {
+    let mut stored = from_row(row)?;
+    let rows = sqlx::query(
+        "SELECT stage, approver_id, decision, justification, decided_at FROM request_decisions WHERE request_id = $1 ORDER BY stage",
+    )
+    .bind(stored.request.id.as_str())
+    .fetch_all(conn)
+    .await?;
+    for row in &rows {
+        let decision: String = row.try_get("decision")?;
+        stored.request.decisions.push(Decision {
+            stage: u8::try_from(row.try_get::<i64, _>("stage")?).unwrap_or(u8::MAX),
+            approver: UserId(row.try_get("approver_id")?),
+            decision: match decision.as_str() {
+                "approve" => DecisionKind::Approve,
+                "deny" => DecisionKind::Deny,
+                _ => return Err(bad_value("request_decisions.decision", &decision)),
+            },
+            justification: row.try_get("justification")?,
+            decided_at: from_millis(row.try_get("decided_at")?),
+        });
+    }
+    Ok(stored)
+}
+
+fn from_row(row: &AnyRow) -> Result<Stored, sqlx::Error> {
+    let request_type: String = row.try_get("request_type")?;
+    let state: String = row.try_get("state")?;
+    let request = AccessRequest {
+        id: RequestId(row.try_get("id")?),
+        request_type: parse_type(&request_type)
+            .ok_or_else(|| bad_value("access_requests.request_type", &request_type))?,
+        requestor: UserId(row.try_get("requestor_id")?),
+        created_by: UserId(row.try_get("created_by")?),
+        access_package_id: PackageId(row.try_get("package_id")?),
+        policy_id: PolicyId(row.try_get("policy_id")?),
+        state: RequestState::parse(&state)
+            .ok_or_else(|| bad_value("access_requests.state", &state))?,
+        current_stage: row
+            .try_get::<Option<i64>, _>("current_stage")?
+            .map(|stage| u8::try_from(stage).unwrap_or(u8::MAX)),
+        stage_started_at: row
+            .try_get::<Option<i64>, _>("stage_started_at")?
+            .map(from_millis),
+        escalated: row.try_get::<i64, _>("escalated")? != 0,
+        justification: row.try_get("justification")?,
+        answers: from_json(&row.try_get::<String, _>("answers_json")?)?,
+        schedule: Schedule {
+            start: row
+                .try_get::<Option<i64>, _>("schedule_start")?
+                .map(from_millis),
+            end: row
+                .try_get::<Option<i64>, _>("schedule_end")?
+                .map(from_millis),
+        },
+        decisions: Vec::new(),
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+    };
+    Ok(Stored {
+        request,
+        version: row.try_get("version")?,
+    })
+}
+
+fn type_name(request_type: RequestType) -> &'static str {
+    match request_type {
+        RequestType::UserAdd => "userAdd",
+        RequestType::UserExtend => "userExtend",
+        RequestType::UserRemove => "userRemove",
+        RequestType::AdminAdd => "adminAdd",
+        RequestType::AdminRemove => "adminRemove",
+    }
+}
+
+fn parse_type(text: &str) -> Option<RequestType> {
+    [
+        RequestType::UserAdd,
+        RequestType::UserExtend,
+        RequestType::UserRemove,
+        RequestType::AdminAdd,
+        RequestType::AdminRemove,
+    ]
+    .into_iter()
+    .find(|candidate| type_name(*candidate) == text)
+}
