@@ -209,3 +209,17 @@ pub fn group_roles() -> Vec<ResourceRole> {
         name: "Member".to_owned(),
     }]
 }
+
+impl PackageResourceRole {
+    /// The package role `id` that grants `role` of `resource`.
+    pub fn of(id: PackageResourceRoleId, resource: &Resource, role: &ResourceRole) -> Self {
+        Self {
+            id,
+            resource_id: resource.id.clone(),
+            resource_kind: resource.kind,
+            resource_name: resource.name.clone(),
+            role_id: role.id.clone(),
+            role_name: role.name.clone(),
+        }
+    }
+}

@@ -258,14 +258,8 @@ async fn add_resource_role(
                 format!("{} has no such role.", resource.name),
             )])
         })?;
-    let package_role = PackageResourceRole {
-        id: PackageResourceRoleId(store::new_id()),
-        resource_id: resource.id.clone(),
-        resource_kind: resource.kind,
-        resource_name: resource.name.clone(),
-        role_id: role.id.clone(),
-        role_name: role.name.clone(),
-    };
+    let package_role =
+        PackageResourceRole::of(PackageResourceRoleId(store::new_id()), &resource, role);
     store::catalogs::insert_package_role(&mut tx, &package.id, &package_role)
         .await
         .on_conflict(&format!(
@@ -353,14 +347,28 @@ async fn create_policy(
     let package = package_for(&mut tx, &signed_in, &PackageId(id), Action::ManagePackages).await?;
     let rules = validate_policy_at(&body, now)?;
     check_references(&mut tx, &rules).await?;
+    let policy = insert_policy_audited(&mut tx, &signed_in, &package, rules, now).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(policy)))
+}
+
+/// Saves a validated policy of `package` and audits it. Used by the policy editor and by
+/// the setup wizards.
+pub(crate) async fn insert_policy_audited(
+    conn: &mut AnyConnection,
+    signed_in: &SignedIn,
+    package: &AccessPackage,
+    rules: PolicyDraft,
+    now: time::OffsetDateTime,
+) -> Result<AssignmentPolicy, sqlx::Error> {
     let policy = AssignmentPolicy {
         id: PolicyId(store::new_id()),
         access_package_id: package.id.clone(),
         rules,
     };
-    store::catalogs::insert_policy(&mut tx, &policy, now).await?;
+    store::catalogs::insert_policy(conn, &policy, now).await?;
     let audit = event(
-        &signed_in,
+        signed_in,
         now,
         "policy.created",
         "policy",
@@ -369,9 +377,8 @@ async fn create_policy(
         Some(&package.id),
     )
     .with_detail("name", &policy.rules.name);
-    store::audit::append(&mut tx, &audit).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(policy)))
+    store::audit::append(conn, &audit).await?;
+    Ok(policy)
 }
 
 /// `GET /policies/{id}`.

@@ -11,7 +11,7 @@ use entrada_domain::api::{CatalogDetail, CatalogPermissions, CatalogRoleMember, 
 use entrada_domain::catalog::{
     Catalog, CatalogRole, CatalogRoleAssignment, Resource, ResourceKind, ResourceRole,
 };
-use entrada_domain::ids::{CatalogId, ResourceId, RoleAssignmentId};
+use entrada_domain::ids::{CatalogId, ResourceId, RoleAssignmentId, UserId};
 use entrada_domain::permission::{may, Action, Target};
 use entrada_domain::preview::PersonSummary;
 use entrada_domain::{FieldError, FieldErrors};
@@ -80,28 +80,58 @@ async fn create(
     in_organization(&signed_in, Action::CreateCatalog)?;
     let draft = validate_catalog(&body)?;
     let now = app.clock.now();
+    let mut tx = crate::db::begin(&app.db).await?;
+    let catalog = insert_catalog_with_owners(&mut tx, &signed_in, &draft, &[], now).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(catalog)))
+}
+
+/// Creates a validated catalog with the caller and `more_owners` as its owners, and
+/// audits it. Used by `POST /catalogs` and by the setup wizards.
+pub(crate) async fn insert_catalog_with_owners(
+    conn: &mut AnyConnection,
+    signed_in: &SignedIn,
+    draft: &CatalogDraft,
+    more_owners: &[UserId],
+    now: time::OffsetDateTime,
+) -> Result<Catalog, ApiError> {
     let catalog = Catalog {
         id: CatalogId(store::new_id()),
-        name: draft.name,
-        description: draft.description,
+        name: draft.name.clone(),
+        description: draft.description.clone(),
         enabled: draft.enabled,
         external_users_allowed: draft.external_users_allowed,
         created_by: Some(signed_in.user.id.clone()),
         created_at: now,
     };
-    let mut tx = crate::db::begin(&app.db).await?;
-    store::catalogs::insert_catalog(&mut tx, &catalog)
+    store::catalogs::insert_catalog(conn, &catalog)
         .await
         .on_conflict("A catalog with this name already exists.")?;
-    let owner = CatalogRoleAssignment {
-        id: RoleAssignmentId(store::new_id()),
-        catalog_id: catalog.id.clone(),
-        user_id: signed_in.user.id.clone(),
-        role: CatalogRole::Owner,
-    };
-    store::catalogs::insert_role(&mut tx, &owner).await?;
+    let mut owners = vec![signed_in.user.id.clone()];
+    for owner in more_owners {
+        if !owners.contains(owner) {
+            owners.push(owner.clone());
+        }
+    }
+    for (index, owner) in owners.iter().enumerate() {
+        if store::users::get(conn, owner).await?.is_none() {
+            let field = format!("owners[{}]", index.saturating_sub(1));
+            return Err(FieldErrors(vec![FieldError::new(
+                field,
+                "No such person in the directory.",
+            )])
+            .into());
+        }
+        let grant = CatalogRoleAssignment {
+            id: RoleAssignmentId(store::new_id()),
+            catalog_id: catalog.id.clone(),
+            user_id: owner.clone(),
+            role: CatalogRole::Owner,
+        };
+        store::catalogs::insert_role(conn, &grant).await?;
+    }
     let audit = event(
-        &signed_in,
+        signed_in,
         now,
         "catalog.created",
         "catalog",
@@ -109,10 +139,10 @@ async fn create(
         Some(&catalog.id),
         None,
     )
-    .with_detail("name", &catalog.name);
-    store::audit::append(&mut tx, &audit).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(catalog)))
+    .with_detail("name", &catalog.name)
+    .with_detail("owners", owners.len().to_string());
+    store::audit::append(conn, &audit).await?;
+    Ok(catalog)
 }
 
 /// `GET /catalogs/{id}`: the catalog with its roles, resources and packages.

@@ -359,30 +359,14 @@ async fn approvals(
     signed_in: SignedIn,
 ) -> Result<Json<Vec<RequestView>>, ApiError> {
     let mut conn = app.db.acquire().await?;
-    let mut waiting = Vec::new();
-    for stored in store::requests::in_state(&mut conn, RequestState::PendingApproval).await? {
-        if stored.request.requestor == signed_in.user.id {
-            continue;
-        }
-        let Some(package) =
-            store::catalogs::get_package(&mut conn, &stored.request.access_package_id).await?
-        else {
-            continue;
-        };
-        let policy = store::catalogs::get_policy(&mut conn, &stored.request.policy_id).await?;
-        let view = view_of(
-            &mut conn,
-            stored.request,
-            policy.as_ref(),
-            &package,
-            &signed_in.actor,
-        )
-        .await?;
-        if view.caller_may_decide {
-            waiting.push(view);
-        }
-    }
-    Ok(Json(waiting))
+    let pending = store::requests::in_state(&mut conn, RequestState::PendingApproval).await?;
+    let views = views_of(&mut conn, pending, &signed_in.actor).await?;
+    Ok(Json(
+        views
+            .into_iter()
+            .filter(|view| view.caller_may_decide)
+            .collect(),
+    ))
 }
 
 /// `GET /my/requests`: the caller's requests with each stage's decisions, newest first.
@@ -392,26 +376,27 @@ async fn my_requests(
     signed_in: SignedIn,
 ) -> Result<Json<Vec<RequestView>>, ApiError> {
     let mut conn = app.db.acquire().await?;
+    let mine = store::requests::of_requestor(&mut conn, &signed_in.user.id).await?;
+    Ok(Json(views_of(&mut conn, mine, &signed_in.actor).await?))
+}
+
+/// The views of several requests, skipping any whose package was deleted.
+async fn views_of(
+    conn: &mut AnyConnection,
+    requests: Vec<Stored>,
+    caller: &Actor,
+) -> Result<Vec<RequestView>, sqlx::Error> {
     let mut views = Vec::new();
-    for stored in store::requests::of_requestor(&mut conn, &signed_in.user.id).await? {
+    for stored in requests {
         let Some(package) =
-            store::catalogs::get_package(&mut conn, &stored.request.access_package_id).await?
+            store::catalogs::get_package(conn, &stored.request.access_package_id).await?
         else {
             continue;
         };
-        let policy = store::catalogs::get_policy(&mut conn, &stored.request.policy_id).await?;
-        views.push(
-            view_of(
-                &mut conn,
-                stored.request,
-                policy.as_ref(),
-                &package,
-                &signed_in.actor,
-            )
-            .await?,
-        );
+        let policy = store::catalogs::get_policy(conn, &stored.request.policy_id).await?;
+        views.push(view_of(conn, stored.request, policy.as_ref(), &package, caller).await?);
     }
-    Ok(Json(views))
+    Ok(views)
 }
 
 /// `GET /my/assignments`: the caller's access, active and ended, newest first.

@@ -6,19 +6,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use entrada_domain::admin::{validate_setup, SetupCatalog, SetupDraft, SetupResult};
-use entrada_domain::catalog::{
-    AccessPackage, Catalog, CatalogRole, CatalogRoleAssignment, PackageResourceRole, Resource,
-};
-use entrada_domain::ids::{
-    CatalogId, PackageId, PackageResourceRoleId, PolicyId, ResourceId, RoleAssignmentId,
-};
+use entrada_domain::catalog::{AccessPackage, PackageResourceRole, Resource};
+use entrada_domain::ids::{PackageId, PackageResourceRoleId, ResourceId};
 use entrada_domain::permission::{may, Action, Target};
-use entrada_domain::policy::AssignmentPolicy;
 use entrada_domain::{FieldError, FieldErrors};
 
-use crate::http::admin_packages::reference_errors;
+use crate::http::admin_packages::{insert_policy_audited, reference_errors};
 use crate::http::authorize::{event, in_catalog, in_organization};
-use crate::http::catalogs::directory_object;
+use crate::http::catalogs::{directory_object, insert_catalog_with_owners};
 use crate::http::error::OnConflict;
 use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
@@ -59,56 +54,9 @@ async fn setup(
             owners,
         } => {
             in_organization(&signed_in, Action::CreateCatalog)?;
-            let catalog = Catalog {
-                id: CatalogId(store::new_id()),
-                name: fields.name.clone(),
-                description: fields.description.clone(),
-                enabled: fields.enabled,
-                external_users_allowed: fields.external_users_allowed,
-                created_by: Some(signed_in.user.id.clone()),
-                created_at: now,
-            };
-            store::catalogs::insert_catalog(&mut tx, &catalog)
+            insert_catalog_with_owners(&mut tx, &signed_in, fields, owners, now)
                 .await
-                .on_conflict("A catalog with this name already exists.")?;
-            let mut everyone = vec![signed_in.user.id.clone()];
-            everyone.extend(
-                owners
-                    .iter()
-                    .filter(|owner| **owner != signed_in.user.id)
-                    .cloned(),
-            );
-            everyone.dedup();
-            for (index, owner) in everyone.iter().enumerate() {
-                if store::users::get(&mut tx, owner).await?.is_none() {
-                    return Err(field(
-                        format!("catalog.owners[{}]", index.saturating_sub(1)),
-                        "No such person in the directory.",
-                    ));
-                }
-                let grant = CatalogRoleAssignment {
-                    id: RoleAssignmentId(store::new_id()),
-                    catalog_id: catalog.id.clone(),
-                    user_id: owner.clone(),
-                    role: CatalogRole::Owner,
-                };
-                store::catalogs::insert_role(&mut tx, &grant)
-                    .await
-                    .on_conflict("A catalog owner was named twice.")?;
-            }
-            let audit = event(
-                &signed_in,
-                now,
-                "catalog.created",
-                "catalog",
-                catalog.id.as_str(),
-                Some(&catalog.id),
-                None,
-            )
-            .with_detail("name", &catalog.name)
-            .with_detail("owners", everyone.len().to_string());
-            store::audit::append(&mut tx, &audit).await?;
-            catalog
+                .map_err(|error| prefix_fields(error, "catalog."))?
         }
     };
 
@@ -174,14 +122,11 @@ async fn setup(
         {
             continue;
         }
-        package_roles.push(PackageResourceRole {
-            id: PackageResourceRoleId(store::new_id()),
-            resource_id: resource.id.clone(),
-            resource_kind: resource.kind,
-            resource_name: resource.name.clone(),
-            role_id: role.id.clone(),
-            role_name: role.name.clone(),
-        });
+        package_roles.push(PackageResourceRole::of(
+            PackageResourceRoleId(store::new_id()),
+            &resource,
+            role,
+        ));
     }
 
     let package = AccessPackage {
@@ -217,23 +162,8 @@ async fn setup(
             .collect();
         return Err(FieldErrors(prefixed).into());
     }
-    let policy = AssignmentPolicy {
-        id: PolicyId(store::new_id()),
-        access_package_id: package.id.clone(),
-        rules: draft.policy.clone(),
-    };
-    store::catalogs::insert_policy(&mut tx, &policy, now).await?;
-    let audit = event(
-        &signed_in,
-        now,
-        "policy.created",
-        "policy",
-        policy.id.as_str(),
-        Some(&catalog.id),
-        Some(&package.id),
-    )
-    .with_detail("name", &policy.rules.name);
-    store::audit::append(&mut tx, &audit).await?;
+    let policy =
+        insert_policy_audited(&mut tx, &signed_in, &package, draft.policy.clone(), now).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -243,4 +173,18 @@ async fn setup(
             policy,
         }),
     ))
+}
+
+/// A field error of one part of the setup, named by its path within the whole setup.
+fn prefix_fields(error: ApiError, prefix: &str) -> ApiError {
+    match error {
+        ApiError::Validation(FieldErrors(errors)) => FieldErrors(
+            errors
+                .into_iter()
+                .map(|error| FieldError::new(format!("{prefix}{}", error.field), error.message))
+                .collect(),
+        )
+        .into(),
+        other => other,
+    }
 }
