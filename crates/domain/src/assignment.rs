@@ -596,4 +596,79 @@ mod tests {
             }
         }
     }
+
+    /// One step of the grant model: a person gains an assignment of a package, or one of
+    /// their live assignments ends.
+    #[derive(Debug, Clone)]
+    enum GrantStep {
+        Assign { person: u8, package: u8 },
+        End { person: u8, pick: u8 },
+    }
+
+    fn grant_step() -> impl Strategy<Value = GrantStep> {
+        prop_oneof![
+            (0u8..3, 0u8..4).prop_map(|(person, package)| GrantStep::Assign { person, package }),
+            (0u8..3, any::<u8>()).prop_map(|(person, pick)| GrantStep::End { person, pick }),
+        ]
+    }
+
+    /// What each of four packages grants; they overlap on purpose.
+    fn package_grants(package: u8) -> Vec<Grant> {
+        let group = |id: &str| Grant {
+            resource_kind: ResourceKind::Group,
+            origin_id: id.to_owned(),
+            role_id: "member".to_owned(),
+        };
+        let app = |role: &str| Grant {
+            resource_kind: ResourceKind::Application,
+            origin_id: "crm".to_owned(),
+            role_id: role.to_owned(),
+        };
+        match package {
+            0 => vec![group("eng"), app("reader")],
+            1 => vec![group("eng"), group("falcon")],
+            2 => vec![app("reader"), app("editor")],
+            _ => vec![group("falcon"), app("editor"), group("eng")],
+        }
+    }
+
+    proptest! {
+        /// Delivery grants everything a package gives; ending an assignment takes back what
+        /// `grants_to_revoke` says. Whatever the order, the directory then holds exactly the
+        /// grants that live assignments give: nothing left behind, nothing taken too early.
+        #[test]
+        fn no_grant_is_left_behind_or_taken_while_another_assignment_gives_it(
+            steps in prop::collection::vec(grant_step(), 0..60),
+        ) {
+            use std::collections::BTreeSet;
+            let mut live: Vec<(u8, u8)> = Vec::new();
+            let mut directory: BTreeSet<(u8, Grant)> = BTreeSet::new();
+            for step in steps {
+                match step {
+                    GrantStep::Assign { person, package } => {
+                        if live.contains(&(person, package)) {
+                            continue;
+                        }
+                        live.push((person, package));
+                        for grant in package_grants(package) {
+                            directory.insert((person, grant));
+                        }
+                    }
+                    GrantStep::End { person, pick } => {
+                        let theirs: Vec<usize> = live.iter().enumerate().filter(|(_, (p, _))| *p == person).map(|(i, _)| i).collect();
+                        if theirs.is_empty() {
+                            continue;
+                        }
+                        let (_, package) = live.remove(theirs[usize::from(pick) % theirs.len()]);
+                        let others: Vec<Grant> = live.iter().filter(|(p, _)| *p == person).flat_map(|(_, k)| package_grants(*k)).collect();
+                        for grant in grants_to_revoke(&package_grants(package), &others) {
+                            directory.remove(&(person, grant));
+                        }
+                    }
+                }
+                let expected: BTreeSet<(u8, Grant)> = live.iter().flat_map(|(person, package)| package_grants(*package).into_iter().map(move |grant| (*person, grant))).collect();
+                prop_assert_eq!(&directory, &expected);
+            }
+        }
+    }
 }
