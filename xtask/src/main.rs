@@ -1,8 +1,8 @@
 //! `cargo xtask`: installs the pinned tools, builds the SPA, serves the demo, runs every
 //! test layer. Run `cargo xtask help` for the commands.
 
+mod layers;
 mod postgres;
-mod tests;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ fn main() -> Result<()> {
             tools::ensure_spa_tools()?;
             build_spa(&root)
         }
-        "test" => tests::run_all(&root, &rest),
+        "test" => layers::run_all(&root, &rest),
         "tools" => {
             tools::ensure_spa_tools()?;
             tools::ensure_browser()?;
