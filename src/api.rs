@@ -16,6 +16,10 @@ use serde::Serialize;
 
 use crate::url;
 
+mod admin;
+
+pub(crate) use admin::*;
+
 /// Signs in. A wrong password or an unknown e-mail address is a 401 problem, which this
 /// call returns to the form instead of redirecting.
 pub(crate) async fn sign_in(body: SignInBody) -> Result<Me, ApiError> {

@@ -9,7 +9,10 @@ use crate::api;
 use crate::components::SignedInLayout;
 use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
-use crate::pages::admin::{AdminArea, AdminHome};
+use crate::pages::admin::{
+    AdminArea, AdminHome, AnyPartnerWizard, CatalogPage, DepartmentWizard, DirectoryUsersWizard,
+    EditPolicyPage, NewPolicyPage, PackagePage, SpecificPartnersWizard,
+};
 use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
 use crate::pages::my_access::MyAccessPage;
 use crate::pages::not_found::NotFoundPage;
@@ -36,6 +39,14 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/approvals/:id") view=ApprovalPage/>
                     <ParentRoute path=path!("/admin") view=AdminArea>
                         <Route path=path!("") view=AdminHome/>
+                        <Route path=path!("/catalogs/:id") view=CatalogPage/>
+                        <Route path=path!("/access-packages/:id") view=PackagePage/>
+                        <Route path=path!("/access-packages/:id/policies/new") view=NewPolicyPage/>
+                        <Route path=path!("/policies/:id") view=EditPolicyPage/>
+                        <Route path=path!("/wizards/directory-users") view=DirectoryUsersWizard/>
+                        <Route path=path!("/wizards/department") view=DepartmentWizard/>
+                        <Route path=path!("/wizards/specific-partners") view=SpecificPartnersWizard/>
+                        <Route path=path!("/wizards/any-partner") view=AnyPartnerWizard/>
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

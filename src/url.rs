@@ -51,6 +51,16 @@ pub(crate) fn encode_query_value(text: &str) -> String {
     encoded
 }
 
+/// Percent-encodes one path segment: like [`encode_query_value`], but `/` is encoded too.
+pub(crate) fn encode_path_segment(text: &str) -> String {
+    encode_query_value(text).replace('/', "%2F")
+}
+
+/// The absolute address of a package's My Access page, to send to people.
+pub(crate) fn package_link(origin: &str, package: &str) -> String {
+    format!("{origin}/access-packages/{}", encode_path_segment(package))
+}
+
 /// The My Access path for a search, so that a search can be shared as a link.
 pub(crate) fn my_access_path(search: &str) -> String {
     match search.trim().is_empty() {
@@ -108,6 +118,16 @@ mod tests {
         );
         assert_eq!(sign_in_path("/", true), "/sign-in?expired=1");
         assert_eq!(sign_in_path("//evil.example", false), "/sign-in");
+    }
+
+    #[test]
+    fn path_segments_never_add_a_level() {
+        assert_eq!(encode_path_segment("ap-1"), "ap-1");
+        assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(
+            package_link("https://e.example", "ap 1"),
+            "https://e.example/access-packages/ap%201"
+        );
     }
 
     #[test]

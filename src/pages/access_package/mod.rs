@@ -2,11 +2,9 @@ use entrada_domain::api::PackageOffer;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::api;
-use crate::components::{set_page_title, Grants, Loading, PolicySummary, ProblemPanel};
+use crate::components::{set_page_title, CopyLink, Grants, Loading, PolicySummary, ProblemPanel};
 
 /// `/access-packages/:id`: the stable direct link to one package, as the person may see it
 /// (hidden packages too).
@@ -99,50 +97,4 @@ fn NotFoundPanel() -> impl IntoView {
             <p><A href="/">"Browse the packages in My Access"</A></p>
         </section>
     }
-}
-
-/// "Copy link": puts the package's full address on the clipboard, so that it can be sent
-/// to a colleague. Where the browser allows no clipboard (a page not served over HTTPS),
-/// it shows the address to copy by hand.
-#[component]
-fn CopyLink(path: String) -> impl IntoView {
-    let origin = window().location().origin().unwrap_or_default();
-    let link = format!("{origin}{path}");
-    let outcome = RwSignal::new(None::<bool>);
-    let copy = {
-        let link = link.clone();
-        move |_| {
-            let link = link.clone();
-            leptos::task::spawn_local(async move {
-                outcome.set(Some(write_to_clipboard(&link).await));
-            });
-        }
-    };
-    view! {
-        <div class="copy-link">
-            <button type="button" class="button secondary small" on:click=copy>"Copy link"</button>
-            <span class="status-line" role="status">
-                {move || match outcome.get() {
-                    Some(true) => Some(view! { "Link copied." }.into_any()),
-                    Some(false) => Some(view! {
-                        "Copy this link: " <input class="link-text" type="text" readonly aria-label="Link to this package" prop:value=link.clone()/>
-                    }.into_any()),
-                    None => None,
-                }}
-            </span>
-        </div>
-    }
-}
-
-async fn write_to_clipboard(text: &str) -> bool {
-    let navigator = window().navigator();
-    // `navigator.clipboard` is undefined outside secure contexts; calling it would throw.
-    let available = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
-        .is_ok_and(|value| !value.is_undefined());
-    if !available {
-        return false;
-    }
-    JsFuture::from(navigator.clipboard().write_text(text))
-        .await
-        .is_ok()
 }

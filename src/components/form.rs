@@ -1,0 +1,510 @@
+//! Form building blocks for the admin pages: the field-error model shared by every form
+//! ([`Feedback`]) and labelled inputs that show their message next to them.
+
+use std::collections::BTreeSet;
+
+use entrada_domain::FieldError;
+use leptos::prelude::*;
+use time::OffsetDateTime;
+
+/// What a form says about its fields: the domain's validation of what is typed (`local`),
+/// the server's answer to the last save (`server`), which fields the person has edited and
+/// whether they tried to go on (after which every message shows).
+///
+/// Paths are the API's (`stages[1].approvers`); `prefix` lets one form part live inside a
+/// larger draft (the wizard's `policy.` part) while its fields name their own paths.
+#[derive(Clone, Copy)]
+pub(crate) struct Feedback {
+    local: Signal<Vec<FieldError>>,
+    server: RwSignal<Vec<FieldError>>,
+    touched: RwSignal<BTreeSet<String>>,
+    show_all: RwSignal<bool>,
+    prefix: &'static str,
+}
+
+impl Feedback {
+    /// Feedback over the errors that `local` computes as the person types.
+    pub(crate) fn new(local: Signal<Vec<FieldError>>) -> Feedback {
+        Feedback {
+            local,
+            server: RwSignal::new(Vec::new()),
+            touched: RwSignal::new(BTreeSet::new()),
+            show_all: RwSignal::new(false),
+            prefix: "",
+        }
+    }
+
+    /// The same feedback, for a part whose paths start with `prefix` (`"policy."`).
+    pub(crate) fn part(self, prefix: &'static str) -> Feedback {
+        Feedback { prefix, ..self }
+    }
+
+    /// The full path of a field of this part.
+    pub(crate) fn path(&self, field: &str) -> String {
+        format!("{}{field}", self.prefix)
+    }
+
+    /// The message to show next to `field`, if any: the server's after a save, else the
+    /// domain's once the field was edited or the person tried to go on.
+    pub(crate) fn message(&self, field: &str) -> Option<String> {
+        let path = self.path(field);
+        let server = self
+            .server
+            .with(|errors| find(errors, &path).map(str::to_owned));
+        if server.is_some() {
+            return server;
+        }
+        let shown = self.show_all.get() || self.touched.with(|touched| touched.contains(&path));
+        if !shown {
+            return None;
+        }
+        self.local
+            .with(|errors| find(errors, &path).map(str::to_owned))
+    }
+
+    /// Notes that the person edited `field`: its message now follows what they type, and
+    /// the server's answer to the last save no longer stands.
+    pub(crate) fn touch(&self, field: &str) {
+        let path = self.path(field);
+        if !self
+            .touched
+            .with_untracked(|touched| touched.contains(&path))
+        {
+            self.touched.update(|touched| {
+                touched.insert(path);
+            });
+        }
+        if !self.server.with_untracked(Vec::is_empty) {
+            self.server.set(Vec::new());
+        }
+    }
+
+    /// Shows every message (after a save or "Next" was refused), or hides the untouched
+    /// ones again (on a fresh step).
+    pub(crate) fn show_all(&self, show: bool) {
+        self.show_all.set(show);
+    }
+
+    /// Whether every message is showing.
+    pub(crate) fn showing_all(&self) -> bool {
+        self.show_all.get()
+    }
+
+    /// Shows the server's field errors (paths as the server names them, prefix included).
+    pub(crate) fn set_server(&self, errors: Vec<FieldError>) {
+        self.server.set(errors);
+        self.show_all.set(true);
+    }
+
+    /// The domain's errors under this part's prefix, whether shown or not.
+    pub(crate) fn pending(&self) -> Vec<FieldError> {
+        let prefix = self.prefix;
+        self.local.with(|errors| {
+            errors
+                .iter()
+                .filter(|error| error.field.starts_with(prefix))
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Every message a summary should list now: the server's, or the domain's ones under
+    /// this part's prefix once they all show.
+    pub(crate) fn visible(&self) -> Vec<FieldError> {
+        let prefix = self.prefix;
+        let server: Vec<FieldError> = self.server.with(|errors| {
+            errors
+                .iter()
+                .filter(|error| error.field.starts_with(prefix))
+                .cloned()
+                .collect()
+        });
+        if !server.is_empty() {
+            return server;
+        }
+        match self.show_all.get() {
+            true => self.pending(),
+            false => Vec::new(),
+        }
+    }
+}
+
+fn find<'e>(errors: &'e [FieldError], path: &str) -> Option<&'e str> {
+    errors
+        .iter()
+        .find(|error| error.field == path)
+        .map(|error| error.message.as_str())
+}
+
+/// An element id for a field path: `policy.stages[1].approvers` → `f-policy-stages-1-approvers`.
+pub(crate) fn dom_id(path: &str) -> String {
+    let mut id = String::from("f-");
+    let mut dash = false;
+    for c in path.chars() {
+        match c.is_ascii_alphanumeric() {
+            true => {
+                id.push(c);
+                dash = false;
+            }
+            false if !dash => {
+                id.push('-');
+                dash = true;
+            }
+            false => {}
+        }
+    }
+    id.trim_end_matches('-').to_owned()
+}
+
+/// The message line under a field; its id is `{id}-error`, which the field names in
+/// `aria-describedby`.
+#[component]
+pub(crate) fn FieldMessage(
+    #[prop(into)] id: String,
+    #[prop(into)] message: Signal<Option<String>>,
+) -> impl IntoView {
+    view! { <p class="field-error" id=format!("{id}-error")>{move || message.get()}</p> }
+}
+
+/// A labelled text input (or text area) bound to part of a draft. Every edit marks the
+/// field as touched, so the domain's message for it shows as the person types.
+#[component]
+pub(crate) fn TextInput(
+    /// The field's path, as the API names it (inside `feedback`'s part).
+    #[prop(into)]
+    path: String,
+    #[prop(into)] label: String,
+    #[prop(into)] value: Signal<String>,
+    on_change: Callback<String>,
+    feedback: Feedback,
+    /// A line of help under the label.
+    #[prop(optional, into)]
+    hint: Option<String>,
+    /// A text area instead of a single line.
+    #[prop(optional)]
+    multiline: bool,
+    #[prop(optional)] disabled: bool,
+    #[prop(into, optional)] autocomplete: Option<String>,
+) -> impl IntoView {
+    let id = dom_id(&feedback.path(&path));
+    let message = {
+        let path = path.clone();
+        Signal::derive(move || feedback.message(&path))
+    };
+    let described_by = described_by(&id, hint.is_some(), message);
+    let on_input = {
+        let path = path.clone();
+        move |event: leptos::ev::Event| {
+            on_change.run(event_target_value(&event));
+            feedback.touch(&path);
+        }
+    };
+    let input = match multiline {
+        true => view! {
+            <textarea
+                id=id.clone()
+                rows="3"
+                disabled=disabled
+                prop:value=move || value.get()
+                aria-invalid=move || invalid(message)
+                aria-describedby=described_by
+                on:input=on_input
+            ></textarea>
+        }
+        .into_any(),
+        false => view! {
+            <input
+                id=id.clone()
+                type="text"
+                disabled=disabled
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                aria-invalid=move || invalid(message)
+                aria-describedby=described_by
+                on:input=on_input
+            />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field" class:invalid=move || message.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+            {input}
+            <FieldMessage id=id.clone() message/>
+        </div>
+    }
+}
+
+/// A labelled whole-number input. What is typed stays as typed (an empty box stays empty
+/// while the draft holds 0, which the domain refuses with a message), and changes made
+/// elsewhere to the number show up in the box.
+#[component]
+pub(crate) fn NumberInput(
+    #[prop(into)] path: String,
+    #[prop(into)] label: String,
+    #[prop(into)] value: Signal<u32>,
+    on_change: Callback<u32>,
+    feedback: Feedback,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional)] min: Option<u32>,
+    #[prop(optional)] max: Option<u32>,
+    #[prop(optional)] disabled: bool,
+) -> impl IntoView {
+    let id = dom_id(&feedback.path(&path));
+    let text = RwSignal::new(value.get_untracked().to_string());
+    Effect::new(move |_| {
+        let number = value.get();
+        if parse_number(&text.get_untracked()) != number {
+            text.set(number.to_string());
+        }
+    });
+    let message = {
+        let path = path.clone();
+        Signal::derive(move || feedback.message(&path))
+    };
+    let described_by = described_by(&id, hint.is_some(), message);
+    let on_input = {
+        let path = path.clone();
+        move |event: leptos::ev::Event| {
+            let typed = event_target_value(&event);
+            text.set(typed.clone());
+            on_change.run(parse_number(&typed));
+            feedback.touch(&path);
+        }
+    };
+    view! {
+        <div class="field number" class:invalid=move || message.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+            <input
+                id=id.clone()
+                type="number"
+                inputmode="numeric"
+                min=min
+                max=max
+                disabled=disabled
+                prop:value=move || text.get()
+                aria-invalid=move || invalid(message)
+                aria-describedby=described_by
+                on:input=on_input
+            />
+            <FieldMessage id=id.clone() message/>
+        </div>
+    }
+}
+
+/// A labelled date input for an end date. Its value is the end of the chosen day (UTC);
+/// an empty box holds the Unix epoch, which the domain refuses as not in the future.
+#[component]
+pub(crate) fn DateInput(
+    #[prop(into)] path: String,
+    #[prop(into)] label: String,
+    #[prop(into)] value: Signal<OffsetDateTime>,
+    on_change: Callback<OffsetDateTime>,
+    feedback: Feedback,
+    #[prop(optional, into)] hint: Option<String>,
+) -> impl IntoView {
+    let id = dom_id(&feedback.path(&path));
+    let text = RwSignal::new(date_input_value(value.get_untracked()));
+    Effect::new(move |_| {
+        let date = value.get();
+        if parse_date_input(&text.get_untracked()) != date {
+            text.set(date_input_value(date));
+        }
+    });
+    let message = {
+        let path = path.clone();
+        Signal::derive(move || feedback.message(&path))
+    };
+    let described_by = described_by(&id, hint.is_some(), message);
+    let on_input = {
+        let path = path.clone();
+        move |event: leptos::ev::Event| {
+            let typed = event_target_value(&event);
+            text.set(typed.clone());
+            on_change.run(parse_date_input(&typed));
+            feedback.touch(&path);
+        }
+    };
+    view! {
+        <div class="field date" class:invalid=move || message.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+            <input
+                id=id.clone()
+                type="date"
+                prop:value=move || text.get()
+                aria-invalid=move || invalid(message)
+                aria-describedby=described_by
+                on:input=on_input.clone()
+                on:change=on_input
+            />
+            <FieldMessage id=id.clone() message/>
+        </div>
+    }
+}
+
+/// A checkbox with its label (and an optional message, for fields the domain checks).
+#[component]
+pub(crate) fn Checkbox(
+    #[prop(into)] path: String,
+    #[prop(into)] label: String,
+    #[prop(into)] checked: Signal<bool>,
+    on_change: Callback<bool>,
+    feedback: Feedback,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional)] disabled: bool,
+) -> impl IntoView {
+    let id = dom_id(&feedback.path(&path));
+    let message = {
+        let path = path.clone();
+        Signal::derive(move || feedback.message(&path))
+    };
+    let described_by = described_by(&id, hint.is_some(), message);
+    let on_input = {
+        let path = path.clone();
+        move |event: leptos::ev::Event| {
+            on_change.run(event_target_checked(&event));
+            feedback.touch(&path);
+        }
+    };
+    view! {
+        <div class="field check" class:invalid=move || message.get().is_some()>
+            <input
+                id=id.clone()
+                type="checkbox"
+                disabled=disabled
+                prop:checked=move || checked.get()
+                aria-invalid=move || invalid(message)
+                aria-describedby=described_by
+                on:change=on_input
+            />
+            <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=format!("{id}-hint")>{hint}</p> })}
+            <FieldMessage id=id.clone() message/>
+        </div>
+    }
+}
+
+/// The box at the top of a form that says what stops it, with every message listed.
+#[component]
+pub(crate) fn ErrorSummary(
+    feedback: Feedback,
+    /// A message that is not about one field (a 409, a 403), shown first.
+    #[prop(into, optional)]
+    problem: Signal<Option<String>>,
+) -> impl IntoView {
+    let content = move || {
+        let problem = problem.get();
+        let errors = feedback.visible();
+        if problem.is_none() && errors.is_empty() {
+            return None;
+        }
+        let heading = match errors.len() {
+            0 => None,
+            1 => Some("1 field needs attention:".to_owned()),
+            n => Some(format!("{n} fields need attention:")),
+        };
+        Some(view! {
+            <div class="alert-box">
+                {problem.map(|text| view! { <p>{text}</p> })}
+                {heading.map(|text| view! { <p class="summary-heading">{text}</p> })}
+                {(!errors.is_empty()).then(|| view! {
+                    <ul>{errors.into_iter().map(|error| view! { <li>{error.message}</li> }).collect_view()}</ul>
+                })}
+            </div>
+        })
+    };
+    view! { <div class="form-alert" role="alert">{content}</div> }
+}
+
+fn invalid(message: Signal<Option<String>>) -> &'static str {
+    match message.get().is_some() {
+        true => "true",
+        false => "false",
+    }
+}
+
+fn described_by(
+    id: &str,
+    hint: bool,
+    message: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
+    let hint_id = hint.then(|| format!("{id}-hint"));
+    let error_id = format!("{id}-error");
+    move || {
+        let ids: Vec<&str> = [
+            hint_id.as_deref(),
+            message.get().is_some().then_some(error_id.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A typed whole number; anything else (an empty box) is 0, which the domain refuses.
+fn parse_number(text: &str) -> u32 {
+    text.trim().parse().unwrap_or(0)
+}
+
+/// `YYYY-MM-DD` for a date input; the epoch (no date chosen) is an empty box.
+pub(crate) fn date_input_value(date: OffsetDateTime) -> String {
+    if date.unix_timestamp() <= 0 {
+        return String::new();
+    }
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The end of the typed day in UTC; the epoch when nothing (or nonsense) is typed.
+pub(crate) fn parse_date_input(text: &str) -> OffsetDateTime {
+    let mut parts = text.trim().splitn(3, '-');
+    let parsed = (|| {
+        let year: i32 = parts.next()?.parse().ok()?;
+        let month: u8 = parts.next()?.parse().ok()?;
+        let day: u8 = parts.next()?.parse().ok()?;
+        let month = time::Month::try_from(month).ok()?;
+        let date = time::Date::from_calendar_date(year, month, day).ok()?;
+        let time = time::Time::from_hms(23, 59, 59).ok()?;
+        Some(date.with_time(time).assume_utc())
+    })();
+    parsed.unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Now, from the browser's clock (the domain never reads one).
+pub(crate) fn now() -> OffsetDateTime {
+    let millis = js_sys::Date::now() as i128;
+    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dom_ids_follow_field_paths() {
+        assert_eq!(
+            dom_id("policy.stages[1].approvers"),
+            "f-policy-stages-1-approvers"
+        );
+        assert_eq!(dom_id("name"), "f-name");
+    }
+
+    #[test]
+    fn date_inputs_round_trip_to_the_end_of_the_day() {
+        let date = parse_date_input("2030-02-28");
+        assert_eq!(date_input_value(date), "2030-02-28");
+        assert_eq!((date.hour(), date.minute()), (23, 59));
+        assert_eq!(parse_date_input(""), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(parse_date_input("2030-02-30"), OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(date_input_value(OffsetDateTime::UNIX_EPOCH), "");
+    }
+}
