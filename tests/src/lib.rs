@@ -382,31 +382,36 @@ impl Browser {
 
     async fn fit_viewport(&self) -> Result<()> {
         let want = (i64::from(self.size.width), i64::from(self.size.height));
+        // A window comfortably larger than the viewport, then the DevTools protocol pins
+        // the viewport itself: exact whatever the browser chrome or the machine's load
+        // (resizing the window until innerWidth fits proved flaky on a busy machine).
         self.driver
-            .set_window_rect(0, 0, self.size.width, self.size.height)
+            .set_window_rect(0, 0, self.size.width + 200, self.size.height + 200)
             .await?;
-        // Right after a resize Chromium may still report the old (or no) viewport, so each
-        // round corrects the window by what is measured now until the viewport is exact.
+        let metrics = serde_json::json!({
+            "width": self.size.width,
+            "height": self.size.height,
+            "deviceScaleFactor": 1,
+            "mobile": self.size.is_narrow(),
+        });
+        self.driver
+            .cdp()
+            .send_raw("Emulation.setDeviceMetricsOverride", metrics)
+            .await
+            .context("pinning the viewport with Emulation.setDeviceMetricsOverride")?;
+        // A phone is emulated as one (overlay scrollbars, and pages laid out by their
+        // `<meta name="viewport">`), so before the app loads the blank page reports the
+        // emulated screen rather than a layout width.
+        let measure = match self.size.is_narrow() {
+            true => "return [screen.width, screen.height];",
+            false => "return [window.innerWidth, window.innerHeight];",
+        };
         eventually(&format!("a {} viewport", self.size), async || {
-            let inner = self.inner_size().await?;
-            if inner == want {
+            let measured: (i64, i64) = serde_json::from_value(self.script(measure).await?)?;
+            if measured == want {
                 return Ok(());
             }
-            let outer = self.driver.get_window_rect().await?;
-            if inner.0 > 0 && inner.1 > 0 {
-                let width = outer.width + want.0 - inner.0;
-                let height = outer.height + want.1 - inner.1;
-                self.driver
-                    .set_window_rect(0, 0, u32::try_from(width)?, u32::try_from(height)?)
-                    .await?;
-            }
-            bail!(
-                "the viewport was {}x{} in a {}x{} window",
-                inner.0,
-                inner.1,
-                outer.width,
-                outer.height
-            )
+            bail!("the viewport was {}x{}", measured.0, measured.1)
         })
         .await
     }
