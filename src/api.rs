@@ -260,3 +260,53 @@ fn send_to_sign_in(error: &ApiError) {
         }
     }
 }
+
+/// Asks for a package (`userAdd`), more time (`userExtend`) or to give access up
+/// (`userRemove`). A 409 says the person already holds it or already asked; a 422 names
+/// the fields of the form that need attention.
+pub(crate) async fn create_request(
+    body: entrada_domain::api::NewRequestBody,
+) -> Result<entrada_domain::api::RequestView, ApiError> {
+    request(Call::new(Method::POST, "/requests").json(&body)?).await
+}
+
+/// One request with its stages and decisions, for its requestor and its approvers.
+pub(crate) async fn access_request(
+    id: String,
+) -> Result<entrada_domain::api::RequestView, ApiError> {
+    let path = format!("/requests/{}", url::encode_query_value(&id));
+    request(Call::new(Method::GET, &path)).await
+}
+
+/// Withdraws a pending request of the signed-in person.
+pub(crate) async fn cancel_request(
+    id: String,
+) -> Result<entrada_domain::api::RequestView, ApiError> {
+    let path = format!("/requests/{}/cancel", url::encode_query_value(&id));
+    request(Call::new(Method::POST, &path)).await
+}
+
+/// Approves or denies the current stage of a request. A 409 says that someone else
+/// decided first.
+pub(crate) async fn decide_request(
+    id: String,
+    body: entrada_domain::api::DecisionBody,
+) -> Result<entrada_domain::api::RequestView, ApiError> {
+    let path = format!("/requests/{}/decisions", url::encode_query_value(&id));
+    request(Call::new(Method::POST, &path).json(&body)?).await
+}
+
+/// The requests waiting for the signed-in person's decision now.
+pub(crate) async fn approvals() -> Result<Vec<entrada_domain::api::RequestView>, ApiError> {
+    request(Call::new(Method::GET, "/approvals")).await
+}
+
+/// The signed-in person's requests, newest first.
+pub(crate) async fn my_requests() -> Result<Vec<entrada_domain::api::RequestView>, ApiError> {
+    request(Call::new(Method::GET, "/my/requests")).await
+}
+
+/// The signed-in person's access packages, active and ended.
+pub(crate) async fn my_assignments() -> Result<Vec<entrada_domain::api::MyAssignment>, ApiError> {
+    request(Call::new(Method::GET, "/my/assignments")).await
+}

@@ -1,0 +1,463 @@
+//! The fields of the request form: text boxes, the policy's questions and the schedule,
+//! each with its label, hint and message, and the rules for what message shows when.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use entrada_domain::policy::{Expiration, Question, QuestionKind};
+use entrada_domain::request::Schedule;
+use entrada_domain::FieldError;
+use leptos::prelude::*;
+use time::OffsetDateTime;
+
+use crate::components::request_time;
+
+/// Choices with at most this many options are radio buttons; longer lists are a select.
+const MAX_RADIO_OPTIONS: usize = 5;
+
+/// What each field shows: the domain's message once the field was left or the person tried
+/// to send, or the server's message after a send until the field is edited.
+#[derive(Clone, Copy)]
+pub(crate) struct Feedback {
+    pub(crate) local: Memo<Vec<FieldError>>,
+    pub(crate) server: RwSignal<Vec<FieldError>>,
+    pub(crate) touched: RwSignal<BTreeSet<String>>,
+    pub(crate) tried: RwSignal<bool>,
+}
+
+impl Feedback {
+    fn message(&self, field: &str) -> Option<String> {
+        let server = self.server.with(|errors| find(errors, field));
+        if server.is_some() {
+            return server;
+        }
+        let shown = self.tried.get() || self.touched.with(|touched| touched.contains(field));
+        match shown {
+            true => self.local.with(|errors| find(errors, field)),
+            false => None,
+        }
+    }
+
+    pub(crate) fn signal(self, field: String) -> Signal<Option<String>> {
+        Signal::derive(move || self.message(&field))
+    }
+
+    /// The person left the field: from now on its own message shows.
+    fn touch(&self, field: &str) {
+        if !self
+            .touched
+            .with_untracked(|touched| touched.contains(field))
+        {
+            self.touched.update(|touched| {
+                touched.insert(field.to_owned());
+            });
+        }
+    }
+
+    /// The person edited the field: the server's word about it no longer applies.
+    fn edited(&self, field: &str) {
+        if self
+            .server
+            .with_untracked(|errors| errors.iter().any(|e| e.field == field))
+        {
+            self.server
+                .update(|errors| errors.retain(|error| error.field != field));
+        }
+    }
+}
+
+fn find(errors: &[FieldError], field: &str) -> Option<String> {
+    errors
+        .iter()
+        .find(|error| error.field == field)
+        .map(|error| error.message.clone())
+}
+
+/// A labelled multi-line text box with its hint and message.
+#[component]
+pub(crate) fn TextArea(
+    id: String,
+    /// The field path the domain and the server use.
+    #[prop(into)]
+    field: String,
+    #[prop(into)] label: String,
+    #[prop(into, optional)] hint: Option<String>,
+    required: bool,
+    value: RwSignal<String>,
+    feedback: Feedback,
+) -> impl IntoView {
+    let error = feedback.signal(field.clone());
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let hint_id = hint.as_ref().map(|_| hint_id.clone());
+        let error_id = error_id.clone();
+        move || {
+            let ids: Vec<String> = hint_id
+                .iter()
+                .cloned()
+                .chain(error.get().map(|_| error_id.clone()))
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let field_on_input = field.clone();
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label} " " <RequiredMark required/></label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            <textarea
+                id=id.clone()
+                name=id
+                rows="3"
+                aria-required=required.then_some("true")
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                prop:value=move || value.get()
+                on:input=move |event| {
+                    value.set(event_target_value(&event));
+                    feedback.edited(&field_on_input);
+                }
+                on:blur=move |_| feedback.touch(&field)
+            ></textarea>
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// "(required)" or "(optional)" after a label.
+#[component]
+fn RequiredMark(required: bool) -> impl IntoView {
+    match required {
+        true => view! { <span class="required">"(required)"</span> }.into_any(),
+        false => view! { <span class="optional">"(optional)"</span> }.into_any(),
+    }
+}
+
+/// One of the policy's questions: a line, a box, radio buttons or a list.
+#[component]
+pub(crate) fn QuestionField(
+    id: String,
+    question: Question,
+    answers: RwSignal<BTreeMap<String, String>>,
+    feedback: Feedback,
+) -> impl IntoView {
+    let key = question.id.as_str().to_owned();
+    let field = format!("answers[{key}]");
+    let value = {
+        let key = key.clone();
+        move || answers.with(|answers| answers.get(&key).cloned().unwrap_or_default())
+    };
+    let set = {
+        let key = key.clone();
+        let field = field.clone();
+        move |text: String| {
+            answers.update(|answers| {
+                answers.insert(key.clone(), text);
+            });
+            feedback.edited(&field);
+        }
+    };
+    let error = feedback.signal(field.clone());
+    let error_id = format!("{id}-error");
+    let invalid = move || {
+        if error.get().is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    };
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.get().map(|_| error_id.clone())
+    };
+    let required = question.required;
+    let touch = {
+        let field = field.clone();
+        move || feedback.touch(&field)
+    };
+    let message = move || error.get();
+
+    match question.kind {
+        QuestionKind::Choice { options } if options.len() <= MAX_RADIO_OPTIONS => {
+            let name = id.clone();
+            let choices = options
+                .into_iter()
+                .enumerate()
+                .map(|(index, option)| {
+                    let option_id = format!("{id}-{index}");
+                    let checked = {
+                        let option = option.clone();
+                        let value = value.clone();
+                        move || value() == option
+                    };
+                    let set = set.clone();
+                    let touch = touch.clone();
+                    let chosen = option.clone();
+                    view! {
+                        <div class="choice">
+                            <input
+                                type="radio"
+                                id=option_id.clone()
+                                name=name.clone()
+                                value=option.clone()
+                                prop:checked=checked
+                                on:change=move |_| {
+                                    set(chosen.clone());
+                                    touch();
+                                }
+                            />
+                            <label for=option_id>{option}</label>
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <fieldset
+                    class="choice-group field"
+                    class:invalid=move || error.get().is_some()
+                    aria-required=required.then_some("true")
+                    aria-invalid=invalid
+                    aria-describedby=described_by
+                >
+                    <legend>{question.text} " " <RequiredMark required/></legend>
+                    {choices}
+                    <p class="field-error" id=error_id>{message}</p>
+                </fieldset>
+            }
+            .into_any()
+        }
+        QuestionKind::Choice { options } => {
+            let current = value.clone();
+            view! {
+                <div class="field" class:invalid=move || error.get().is_some()>
+                    <label for=id.clone()>{question.text} " " <RequiredMark required/></label>
+                    <select
+                        id=id.clone()
+                        name=id
+                        aria-required=required.then_some("true")
+                        aria-invalid=invalid
+                        aria-describedby=described_by
+                        on:change=move |event| {
+                            set(event_target_value(&event));
+                            touch();
+                        }
+                    >
+                        <option value="" selected=move || current().is_empty()>"Choose…"</option>
+                        {options
+                            .into_iter()
+                            .map(|option| {
+                                let selected = {
+                                    let option = option.clone();
+                                    let value = value.clone();
+                                    move || value() == option
+                                };
+                                let label = option.clone();
+                                view! { <option value=option selected=selected>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <p class="field-error" id=error_id>{message}</p>
+                </div>
+            }
+            .into_any()
+        }
+        kind => {
+            let long = matches!(kind, QuestionKind::LongText);
+            let on_input = move |event: leptos::ev::Event| set(event_target_value(&event));
+            let control = match long {
+                true => view! {
+                    <textarea
+                        id=id.clone()
+                        name=id.clone()
+                        rows="3"
+                        aria-required=required.then_some("true")
+                        aria-invalid=invalid
+                        aria-describedby=described_by.clone()
+                        prop:value=value.clone()
+                        on:input=on_input.clone()
+                        on:blur=move |_| touch()
+                    ></textarea>
+                }
+                .into_any(),
+                false => view! {
+                    <input
+                        type="text"
+                        id=id.clone()
+                        name=id.clone()
+                        aria-required=required.then_some("true")
+                        aria-invalid=invalid
+                        aria-describedby=described_by
+                        prop:value=value
+                        on:input=on_input
+                        on:blur=move |_| touch()
+                    />
+                }
+                .into_any(),
+            };
+            view! {
+                <div class="field" class:invalid=move || error.get().is_some()>
+                    <label for=id>{question.text} " " <RequiredMark required/></label>
+                    {control}
+                    <p class="field-error" id=error_id>{message}</p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// "When do you need it?": an optional first and last day, within the policy's limits.
+#[component]
+pub(crate) fn ScheduleFields(
+    prefix: String,
+    expiration: Expiration,
+    start: RwSignal<String>,
+    end: RwSignal<String>,
+    feedback: Feedback,
+) -> impl IntoView {
+    let today = request_time::date_input_value(request_time::now());
+    let start_max = match &expiration {
+        Expiration::OnDate { date } => Some(request_time::date_input_value(
+            *date - time::Duration::days(1),
+        )),
+        _ => None,
+    };
+    let end_min = {
+        let today = today.clone();
+        move || {
+            Some(
+                Some(start.get())
+                    .filter(|start| !start.is_empty())
+                    .unwrap_or_else(|| today.clone()),
+            )
+        }
+    };
+    let end_max = {
+        let expiration = expiration.clone();
+        move || {
+            let first = start_instant(&start.get()).unwrap_or_else(request_time::now);
+            expiration
+                .end_for(first)
+                .map(request_time::date_input_value)
+        }
+    };
+    let hint = match &expiration {
+        Expiration::Never => {
+            "Leave both empty to start when your request is approved and keep access until it is removed."
+                .to_owned()
+        }
+        expiration => format!(
+            "Leave both empty to start when your request is approved. {}.",
+            expiration.describe()
+        ),
+    };
+    let hint_id = format!("{prefix}-schedule-hint");
+    let described_by = hint_id.clone();
+    let group_error = feedback.signal("schedule".to_owned());
+    view! {
+        <fieldset class="schedule" aria-describedby=described_by>
+            <legend>"When do you need it? " <span class="optional">"(optional)"</span></legend>
+            <p class="hint" id=hint_id>{hint}</p>
+            <div class="schedule-dates">
+                <DateField
+                    id=format!("{prefix}-start")
+                    field="schedule.start"
+                    label="First day"
+                    value=start
+                    min=Signal::derive(move || Some(today.clone()))
+                    max=Signal::derive(move || start_max.clone())
+                    feedback
+                />
+                <DateField
+                    id=format!("{prefix}-end")
+                    field="schedule.end"
+                    label="Last day"
+                    value=end
+                    min=Signal::derive(end_min)
+                    max=Signal::derive(end_max)
+                    feedback
+                />
+            </div>
+            <p class="field-error">{move || group_error.get()}</p>
+        </fieldset>
+    }
+}
+
+#[component]
+fn DateField(
+    id: String,
+    #[prop(into)] field: String,
+    #[prop(into)] label: String,
+    value: RwSignal<String>,
+    min: Signal<Option<String>>,
+    max: Signal<Option<String>>,
+    feedback: Feedback,
+) -> impl IntoView {
+    let error = feedback.signal(field.clone());
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.get().map(|_| error_id.clone())
+    };
+    let field_on_input = field.clone();
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                type="date"
+                id=id.clone()
+                name=id
+                min=move || min.get()
+                max=move || max.get()
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                prop:value=move || value.get()
+                on:input=move |event| {
+                    value.set(event_target_value(&event));
+                    feedback.edited(&field_on_input);
+                }
+                on:blur=move |_| feedback.touch(&field)
+            />
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// When access starts for a typed first day: none for an empty box or today (access starts
+/// on approval), the start of the day otherwise. A malformed day reads as the epoch, which
+/// the domain refuses as a start in the past.
+fn start_instant(text: &str) -> Option<OffsetDateTime> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let now = request_time::now();
+    match request_time::parse_date_input(text) {
+        Some(_) if text.trim() == request_time::date_input_value(now) => None,
+        Some((first, _)) => Some(first),
+        None => Some(OffsetDateTime::UNIX_EPOCH),
+    }
+}
+
+/// The schedule for the typed days. The last day ends at its last second, except on the
+/// day the policy's limit falls, where access ends at the limit itself.
+pub(crate) fn schedule_of(expiration: &Expiration, start: &str, end: &str) -> Schedule {
+    let start = start_instant(start);
+    let end = match end.trim() {
+        "" => None,
+        text => Some(match request_time::parse_date_input(text) {
+            Some((_, last)) => {
+                let limit = expiration.end_for(start.unwrap_or_else(request_time::now));
+                match limit {
+                    Some(limit)
+                        if request_time::date_input_value(limit) == text.trim() && limit < last =>
+                    {
+                        limit
+                    }
+                    _ => last,
+                }
+            }
+            None => OffsetDateTime::UNIX_EPOCH,
+        }),
+    };
+    Schedule { start, end }
+}
