@@ -1,0 +1,397 @@
+use entrada_domain::api::{DecisionBody, RequestView};
+use entrada_domain::request::{DecisionKind, RequestState, RequestType, MAX_JUSTIFICATION_CHARS};
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{self, ApiError};
+use crate::components::request_summary::{
+    type_label, RequestAnswers, RequestStages, RequestStateBadge,
+};
+use crate::components::request_time;
+use crate::components::{set_page_title, Loading, ProblemPanel};
+
+/// `/approvals/:id`: one request to approve or deny, laid out for a phone first: who asks
+/// for what and why, earlier stages' decisions, a reason box, and Approve / Deny within
+/// reach of a thumb.
+#[component]
+pub(crate) fn ApprovalPage() -> impl IntoView {
+    set_page_title("Approval");
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let request = LocalResource::new(move || api::access_request(id.get()));
+    // What this person decided here, kept above the reloads that follow a decision.
+    let outcome = RwSignal::new(None::<Outcome>);
+    let reload = Callback::new(move |()| request.refetch());
+
+    let content = move || {
+        Suspend::new(async move {
+            match request.await {
+                Ok(view) => view! { <DecisionView view outcome reload/> }.into_any(),
+                Err(error) if error.is_not_found() => view! {
+                    <section class="problem" role="alert">
+                        <h1>"Request not found"</h1>
+                        <p>"This request doesn't exist or isn't one you can see."</p>
+                    </section>
+                }
+                .into_any(),
+                Err(error) => {
+                    let retry = Callback::new(move |()| request.refetch());
+                    view! { <ProblemPanel error retry/> }.into_any()
+                }
+            }
+        })
+    };
+    view! {
+        <div class="decision-page">
+            <p class="breadcrumb"><A href="/approvals">"Approvals"</A></p>
+            <Transition fallback=|| view! { <Loading text="Loading the request…"/> }>{content}</Transition>
+        </div>
+    }
+}
+
+/// What happened to this person's decision.
+#[derive(Clone)]
+enum Outcome {
+    /// The server took the decision; the request as it is now.
+    Decided(DecisionKind, Box<RequestView>),
+    /// Another approver decided first (409).
+    Conflict(String),
+}
+
+#[component]
+fn DecisionView(
+    view: RequestView,
+    outcome: RwSignal<Option<Outcome>>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let who = view.requestor.display_name.clone();
+    let asks = match view.request.request_type {
+        RequestType::UserExtend => format!("{who} asks to keep {}", view.package_name),
+        RequestType::UserRemove => format!("{who} gives up {}", view.package_name),
+        _ => format!("{who} asks for {}", view.package_name),
+    };
+    set_page_title(&asks);
+    let now = request_time::now();
+    let about = [
+        view.requestor.department.clone(),
+        Some(view.requestor.email.clone()),
+        Some(format!(
+            "sent {}",
+            request_time::relative(view.request.created_at, now)
+        )),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let times_out = view
+        .times_out_at
+        .filter(|_| view.request.state == RequestState::PendingApproval)
+        .map(|at| {
+            (
+                format!("Times out {}", request_time::relative(at, now)),
+                format!(
+                    "Undecided requests are denied on {}.",
+                    request_time::date_time(at)
+                ),
+            )
+        });
+    let may_decide = view.caller_may_decide && outcome.get_untracked().is_none();
+    let reason_required = view
+        .request
+        .current_stage
+        .and_then(|stage| view.stages.get(usize::from(stage)))
+        .is_some_and(|stage| stage.approver_justification_required);
+    // Earlier stages' decisions matter to this approver; the stage count is in the badge.
+    let decided_before = view.stages.iter().any(|stage| stage.decision.is_some());
+
+    view! {
+        <article class="decision" aria-labelledby="decision-heading">
+            <header class="decision-head">
+                <h1 id="decision-heading">{asks}</h1>
+                <p class="muted">{about}</p>
+                <p class="decision-state">
+                    <RequestStateBadge view=view.clone()/>
+                    {times_out.map(|(when, detail)| view! { <span class="deadline" title=detail.clone()>{when}</span><span class="sr-only">{format!(". {detail}")}</span> })}
+                </p>
+                <p class="muted policy-line">{type_label(view.request.request_type)} " · " {view.policy_name.clone()}</p>
+            </header>
+            <OutcomePanel outcome who=who.clone()/>
+            <section class="card" aria-label="What they wrote">
+                <RequestAnswers view=view.clone()/>
+            </section>
+            {decided_before.then(|| view! {
+                <section class="card" aria-labelledby="stages-heading">
+                    <h2 id="stages-heading">"Approval stages"</h2>
+                    <RequestStages view=view.clone() compact=true/>
+                </section>
+            })}
+            {match may_decide {
+                true => view! { <DecisionForm id=view.request.id.to_string() who reason_required outcome reload/> }.into_any(),
+                false => view! { <NotYours view outcome/> }.into_any(),
+            }}
+        </article>
+    }
+}
+
+/// Why there is no form: the request was decided, or it isn't this person's to decide.
+#[component]
+fn NotYours(view: RequestView, outcome: RwSignal<Option<Outcome>>) -> impl IntoView {
+    if outcome.get_untracked().is_some() {
+        return view! { <p><A href="/approvals">"Back to approvals"</A></p> }.into_any();
+    }
+    let text = match view.request.state {
+        RequestState::PendingApproval => {
+            "This request is waiting for someone else's decision at its current stage."
+        }
+        RequestState::Submitted => "This request hasn't reached approval yet.",
+        _ => "This request has been decided; nothing is waiting for you.",
+    };
+    view! {
+        <p class="notice">{text}</p>
+        <p><A href="/approvals">"Back to approvals"</A></p>
+    }
+    .into_any()
+}
+
+/// The result of this person's decision, announced and focused.
+#[component]
+fn OutcomePanel(outcome: RwSignal<Option<Outcome>>, who: String) -> impl IntoView {
+    let heading = NodeRef::<html::H2>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading.get() {
+            let _ = heading.focus();
+        }
+    });
+    let who = StoredValue::new(who);
+    move || {
+        let outcome = outcome.get()?;
+        let (class, title, text) = match outcome {
+            Outcome::Conflict(detail) => (
+                "result-panel conflict",
+                "Someone else already decided this request.".to_owned(),
+                match detail.as_str() {
+                    "This request has already been decided." | "" => {
+                        "Your decision wasn't recorded. The page now shows where the request stands.".to_owned()
+                    }
+                    _ => detail,
+                },
+            ),
+            Outcome::Decided(kind, view) => {
+                let who = who.get_value();
+                let next = what_happens_next(&view, &who);
+                match kind {
+                    DecisionKind::Approve => ("result-panel approved", "You approved".to_owned(), next),
+                    DecisionKind::Deny => (
+                        "result-panel denied",
+                        "You denied".to_owned(),
+                        format!("{who} will see your decision and your reason."),
+                    ),
+                }
+            }
+        };
+        Some(view! {
+            <section class=class role="status" aria-live="polite">
+                <h2 tabindex="-1" node_ref=heading>{title}</h2>
+                <p>{text}</p>
+            </section>
+        })
+    }
+}
+
+fn what_happens_next(view: &RequestView, who: &str) -> String {
+    match (view.request.state, view.request.current_stage) {
+        (RequestState::PendingApproval, Some(stage)) => {
+            let approvers = view
+                .stages
+                .get(usize::from(stage))
+                .map(|stage| {
+                    stage
+                        .approvers
+                        .iter()
+                        .map(|person| person.display_name.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            match approvers.is_empty() {
+                true => format!(
+                    "It now waits for stage {} of {}.",
+                    stage + 1,
+                    view.stages.len()
+                ),
+                false => format!(
+                    "It now waits for stage {} of {}: {approvers}.",
+                    stage + 1,
+                    view.stages.len()
+                ),
+            }
+        }
+        (RequestState::Delivered | RequestState::Delivering, _) => {
+            format!("{who} has the access now.")
+        }
+        (RequestState::Approved, _) => match view.request.schedule.start {
+            Some(start) => format!("{who}'s access starts on {}.", request_time::date(start)),
+            None => format!("{who}'s access is being set up."),
+        },
+        (state, _) => format!("The request is {}.", state.label()),
+    }
+}
+
+/// The reason box and the two big buttons; on a phone the buttons stay at the bottom of
+/// the screen.
+#[component]
+fn DecisionForm(
+    id: String,
+    who: String,
+    reason_required: bool,
+    outcome: RwSignal<Option<Outcome>>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let tried = RwSignal::new(false);
+    let server_error = RwSignal::new(None::<ApiError>);
+    let local_error = Memo::new(move |_| {
+        let text = reason.get();
+        let text = text.trim();
+        if reason_required && text.is_empty() {
+            return Some("Give a reason for your decision.".to_owned());
+        }
+        (text.chars().count() > MAX_JUSTIFICATION_CHARS)
+            .then(|| format!("Use at most {MAX_JUSTIFICATION_CHARS} characters."))
+    });
+    let reason_error = Signal::derive(move || {
+        if let Some(message) = server_error
+            .read()
+            .as_ref()
+            .and_then(|error| error.for_field("justification"))
+        {
+            return Some(message.to_owned());
+        }
+        tried.get().then(|| local_error.get()).flatten()
+    });
+    let summary = move || {
+        let error = server_error.get()?;
+        (error.for_field("justification").is_none()).then(|| error.message().to_owned())
+    };
+
+    // The answer comes back with the decision that was sent, which the outcome names.
+    let decide = Action::new_local(|(id, body): &(String, DecisionBody)| {
+        let (id, body) = (id.clone(), body.clone());
+        async move { (body.decision, api::decide_request(id, body).await) }
+    });
+    let textarea = NodeRef::<html::Textarea>::new();
+    Effect::new(move |_| {
+        let Some((kind, result)) = decide.value().get() else {
+            return;
+        };
+        match result {
+            Ok(view) => {
+                outcome.set(Some(Outcome::Decided(kind, Box::new(view))));
+                reload.run(());
+            }
+            Err(error) if error.status == 409 => {
+                outcome.set(Some(Outcome::Conflict(error.message().to_owned())));
+                reload.run(());
+            }
+            Err(error) => {
+                let about_reason = error.for_field("justification").is_some();
+                server_error.set(Some(error));
+                if about_reason {
+                    if let Some(textarea) = textarea.get_untracked() {
+                        let _ = textarea.focus();
+                    }
+                }
+            }
+        }
+    });
+
+    let send = move |kind: DecisionKind| {
+        tried.set(true);
+        server_error.set(None);
+        if decide.pending().get_untracked() {
+            return;
+        }
+        if local_error.get_untracked().is_some() {
+            if let Some(textarea) = textarea.get_untracked() {
+                let _ = textarea.focus();
+            }
+            return;
+        }
+        let justification = Some(reason.get_untracked()).filter(|text| !text.trim().is_empty());
+        decide.dispatch_local((
+            id.clone(),
+            DecisionBody {
+                decision: kind,
+                justification,
+            },
+        ));
+    };
+    let send_deny = send.clone();
+    let pending_kind = move || {
+        decide
+            .pending()
+            .get()
+            .then(|| decide.input().get().map(|(_, body)| body.decision))
+            .flatten()
+    };
+    let hint = match reason_required {
+        true => format!("Required at this stage. {who} sees it."),
+        false => format!("Optional. {who} sees it."),
+    };
+    view! {
+        <form class="decision-form" on:submit=|event: leptos::ev::SubmitEvent| event.prevent_default() novalidate>
+            <div class="form-alert" role="alert">
+                {move || summary().map(|text| view! { <p class="alert-box">{text}</p> })}
+            </div>
+            <div class="field" class:invalid=move || reason_error.get().is_some()>
+                <label for="decision-reason">
+                    "Your reason "
+                    {match reason_required {
+                        true => view! { <span class="required">"(required)"</span> }.into_any(),
+                        false => view! { <span class="optional">"(optional)"</span> }.into_any(),
+                    }}
+                </label>
+                <p class="hint" id="decision-reason-hint">{hint}</p>
+                <textarea
+                    id="decision-reason"
+                    name="justification"
+                    rows="3"
+                    node_ref=textarea
+                    aria-required=reason_required.then_some("true")
+                    aria-invalid=move || if reason_error.get().is_some() { "true" } else { "false" }
+                    aria-describedby=move || match reason_error.get() {
+                        Some(_) => "decision-reason-hint decision-reason-error",
+                        None => "decision-reason-hint",
+                    }
+                    prop:value=move || reason.get()
+                    on:input=move |event| {
+                        reason.set(event_target_value(&event));
+                        server_error.set(None);
+                    }
+                ></textarea>
+                <p class="field-error" id="decision-reason-error">{move || reason_error.get()}</p>
+            </div>
+            <div class="decision-bar">
+                <button
+                    type="button"
+                    class="button deny"
+                    disabled=move || decide.pending().get()
+                    on:click=move |_| send_deny(DecisionKind::Deny)
+                >
+                    {move || match pending_kind() { Some(DecisionKind::Deny) => "Denying…", _ => "Deny" }}
+                </button>
+                <button
+                    type="button"
+                    class="button approve"
+                    disabled=move || decide.pending().get()
+                    on:click=move |_| send(DecisionKind::Approve)
+                >
+                    {move || match pending_kind() { Some(DecisionKind::Approve) => "Approving…", _ => "Approve" }}
+                </button>
+            </div>
+        </form>
+    }
+}
