@@ -14,6 +14,7 @@ use entrada_domain::policy::{AssignmentPolicy, Expiration, Question};
 use entrada_domain::request::{
     validate_request_draft, Answer, RequestDraft, RequestType, Schedule,
 };
+use entrada_domain::FieldError;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -120,18 +121,48 @@ pub(crate) fn RequestForm(
         });
     };
 
+    let several = policies.with_value(|policies| policies.len() > 1);
+    // The server's messages about fields this form doesn't show (the policy changed since
+    // the page loaded) go into the summary, so that none is lost.
+    let unshown = move |errors: &[FieldError]| -> Vec<String> {
+        let Some(policy) = policy.get() else {
+            return Vec::new();
+        };
+        let shown = |field: &str| match field {
+            "justification" => true,
+            "policyId" => several,
+            "schedule" | "schedule.start" | "schedule.end" => {
+                !extending && policy.rules.requestor_may_choose_schedule
+            }
+            field => policy
+                .rules
+                .questions
+                .iter()
+                .any(|question| field == format!("answers[{}]", question.id)),
+        };
+        errors
+            .iter()
+            .filter(|error| !shown(&error.field))
+            .map(|error| match error.field.starts_with("answers[") {
+                true => "The policy now asks a question this page doesn't show yet. Reload the page to answer it.".to_owned(),
+                false => error.message.clone(),
+            })
+            .collect()
+    };
     let summary = move || {
         if let Some(error) = problem.get() {
             return Some(match error.errors.is_empty() {
-                true => error.message().to_owned(),
-                false => "Check the fields marked below.".to_owned(),
+                true => (error.message().to_owned(), Vec::new()),
+                false => (
+                    "Check the fields marked below.".to_owned(),
+                    unshown(&error.errors),
+                ),
             });
         }
         (feedback.tried.get() && !local.read().is_empty())
-            .then(|| "Check the fields marked below.".to_owned())
+            .then(|| ("Check the fields marked below.".to_owned(), Vec::new()))
     };
 
-    let several = policies.with_value(|policies| policies.len() > 1);
     let prefix = StoredValue::new(id_prefix);
     let fields = move || {
         let policy = policy.get()?;
@@ -189,7 +220,19 @@ pub(crate) fn RequestForm(
     view! {
         <form class="request-form" on:submit=submit novalidate>
             <div class="form-alert" role="alert" tabindex="-1" node_ref=summary_ref>
-                {move || summary().map(|text| view! { <p class="alert-box">{text}</p> })}
+                {move || {
+                    summary()
+                        .map(|(text, more)| {
+                            view! {
+                                <div class="alert-box">
+                                    <p>{text}</p>
+                                    {(!more.is_empty()).then(|| view! {
+                                        <ul>{more.into_iter().map(|message| view! { <li>{message}</li> }).collect_view()}</ul>
+                                    })}
+                                </div>
+                            }
+                        })
+                }}
             </div>
             {several.then(|| view! { <PolicyChoice prefix=prefix.get_value() policies=policies.get_value() chosen feedback/> })}
             {fields}
