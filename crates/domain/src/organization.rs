@@ -44,3 +44,116 @@ impl ConnectedOrganization {
             .any(|own| own.eq_ignore_ascii_case(domain))
     }
 }
+
+/// A connected organisation as the admin form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationDraft {
+    /// Display name, unique.
+    pub name: String,
+    /// What the relationship is.
+    #[serde(default)]
+    pub description: String,
+    /// E-mail domains, e.g. `fabrikam.example`.
+    pub domains: Vec<String>,
+    /// Members of our directory who sponsor the partner.
+    #[serde(default)]
+    pub internal_sponsors: Vec<UserId>,
+    /// People of the partner who sponsor its users.
+    #[serde(default)]
+    pub external_sponsors: Vec<UserId>,
+}
+
+/// Checks an organisation draft; returns it trimmed, with domains lower-case and unique.
+pub fn validate_organization(
+    draft: &OrganizationDraft,
+) -> Result<OrganizationDraft, crate::FieldErrors> {
+    use crate::error::FieldError;
+    let mut errors = Vec::new();
+    let name = draft.name.trim().to_owned();
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "Give the organisation a name."));
+    } else if name.chars().count() > crate::policy::MAX_NAME_CHARS {
+        errors.push(FieldError::new(
+            "name",
+            format!("Use at most {} characters.", crate::policy::MAX_NAME_CHARS),
+        ));
+    }
+    let mut domains: Vec<String> = Vec::new();
+    for (index, domain) in draft.domains.iter().enumerate() {
+        let domain = domain.trim().trim_start_matches('@').to_lowercase();
+        if !looks_like_domain(&domain) {
+            errors.push(FieldError::new(
+                format!("domains[{index}]"),
+                "Enter a domain such as fabrikam.example.",
+            ));
+        } else if !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    if draft.domains.is_empty() {
+        errors.push(FieldError::new(
+            "domains",
+            "Add at least one e-mail domain.",
+        ));
+    }
+    crate::FieldErrors::into_result(errors, || OrganizationDraft {
+        name,
+        description: draft.description.trim().to_owned(),
+        domains,
+        ..draft.clone()
+    })
+}
+
+/// Whether text looks like a DNS domain: dotted labels of letters, digits and hyphens.
+pub fn looks_like_domain(text: &str) -> bool {
+    let labels: Vec<&str> = text.split('.').collect();
+    labels.len() >= 2
+        && text.len() <= 253
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(draft: &OrganizationDraft) -> Vec<String> {
+        match validate_organization(draft) {
+            Ok(_) => Vec::new(),
+            Err(crate::FieldErrors(errors)) => {
+                errors.into_iter().map(|error| error.field).collect()
+            }
+        }
+    }
+
+    #[test]
+    fn organisations_need_a_name_and_valid_domains() {
+        let empty = OrganizationDraft::default();
+        assert_eq!(fields(&empty), ["name", "domains"]);
+        let bad = OrganizationDraft {
+            name: "Fabrikam".into(),
+            domains: vec!["fabrikam".into(), "ok.example".into(), "-x.example".into()],
+            ..Default::default()
+        };
+        assert_eq!(fields(&bad), ["domains[0]", "domains[2]"]);
+    }
+
+    #[test]
+    fn domains_are_trimmed_lower_cased_and_deduplicated() {
+        let draft = OrganizationDraft {
+            name: " Fabrikam ".into(),
+            domains: vec![" @Fabrikam.Example".into(), "fabrikam.example".into()],
+            ..Default::default()
+        };
+        let valid = validate_organization(&draft).unwrap();
+        assert_eq!(valid.name, "Fabrikam");
+        assert_eq!(valid.domains, ["fabrikam.example"]);
+    }
+}

@@ -30,6 +30,7 @@ pub(crate) mod catalogs;
 mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
+mod organizations;
 mod packages;
 mod requests;
 mod session;
@@ -61,6 +62,7 @@ pub(crate) struct AppState {
         (name = "policies", description = "Assignment policies and their preview"),
         (name = "assignments", description = "Direct assignment and removal"),
         (name = "requests", description = "Requests, approvals and decisions"),
+        (name = "connected organizations", description = "Partner organisations"),
         (name = "directory", description = "The directory, for pickers"),
         (name = "platform", description = "Health and this document")
     )
@@ -80,6 +82,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(directory::router())
         .merge(setup::router())
         .merge(requests::router())
+        .merge(organizations::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -228,3 +228,46 @@ pub(crate) async fn all_memberships(
         })
         .collect()
 }
+
+/// Replaces a connected organisation's editable fields.
+pub(crate) async fn update_organization(
+    conn: &mut AnyConnection,
+    organization: &ConnectedOrganization,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE connected_organizations SET name = $1, description = $2, domains_json = $3, \
+         internal_sponsors_json = $4, external_sponsors_json = $5 WHERE id = $6",
+    )
+    .bind(&organization.name)
+    .bind(&organization.description)
+    .bind(to_json(&organization.domains)?)
+    .bind(to_json(&organization.internal_sponsors)?)
+    .bind(to_json(&organization.external_sponsors)?)
+    .bind(organization.id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a connected organisation.
+pub(crate) async fn delete_organization(
+    conn: &mut AnyConnection,
+    id: &ConnectedOrgId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM connected_organizations WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many people belong to a connected organisation.
+pub(crate) async fn organization_members(
+    conn: &mut AnyConnection,
+    id: &ConnectedOrgId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE connected_org_id = $1")
+        .bind(id.as_str())
+        .fetch_one(conn)
+        .await
+}

@@ -287,4 +287,24 @@ on_both_backends! {
         let (status, result) = post(&app, "/setup", allowed).await;
         assert_eq!(status, StatusCode::CREATED, "{result}");
     };
+
+    administrators_connect_edit_and_delete_partner_organisations => |app: TestApp| async move {
+        app.sign_in("alex.morgan").await;
+        let (status, problem) = post(&app, "/connected-organizations", json!({ "name": "Contoso", "domains": ["contoso"], "internalSponsors": ["user-nobody"] })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["domains[0]"]);
+        let (status, created) = post(&app, "/connected-organizations", json!({ "name": "Contoso", "domains": ["Contoso.Example"], "internalSponsors": ["user-hannah.becker"] })).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["domains"], json!(["contoso.example"]));
+        assert_eq!(created["state"], "configured");
+        let id = created["id"].as_str().unwrap().to_owned();
+        let (status, edited) = send(&app, reqwest::Method::PATCH, &format!("/connected-organizations/{id}"), json!({ "domains": ["contoso.example", "contoso-labs.example"] })).await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(edited["domains"].as_array().unwrap().len(), 2);
+        let (status, _) = send(&app, reqwest::Method::DELETE, &format!("/connected-organizations/{id}"), json!({})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, problem) = send(&app, reqwest::Method::DELETE, "/connected-organizations/org-fabrikam", json!({})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    };
 }

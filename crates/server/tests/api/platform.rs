@@ -116,6 +116,10 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/approvals"),
     ("get", "/api/v1/my/requests"),
     ("get", "/api/v1/my/assignments"),
+    ("get", "/api/v1/connected-organizations"),
+    ("post", "/api/v1/connected-organizations"),
+    ("patch", "/api/v1/connected-organizations/{id}"),
+    ("delete", "/api/v1/connected-organizations/{id}"),
 ];
 
 #[tokio::test]

@@ -1,0 +1,202 @@
+//! Connected organisations: the partners whose people may request access (administrators).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use entrada_domain::api::Problem;
+use entrada_domain::ids::ConnectedOrgId;
+use entrada_domain::organization::{
+    validate_organization, ConnectedOrgState, ConnectedOrganization, OrganizationDraft,
+};
+use entrada_domain::permission::Action;
+use entrada_domain::policy::RequestorScope;
+use entrada_domain::{FieldError, FieldErrors};
+use sqlx::AnyConnection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::http::authorize::{event, in_organization};
+use crate::http::error::OnConflict;
+use crate::http::extract::{patched, ApiJson, SignedIn};
+use crate::http::{ApiError, AppState};
+use crate::store;
+
+const ORGANIZATION: &str = "connected organisation";
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(edit, remove))
+}
+
+/// `GET /connected-organizations`.
+#[utoipa::path(get, path = "/connected-organizations", tag = "connected organizations", summary = "Connected organisations (administrators)", responses((status = 200, body = Vec<ConnectedOrganization>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+async fn list(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Json<Vec<ConnectedOrganization>>, ApiError> {
+    in_organization(&signed_in, Action::ManageOrganization)?;
+    let mut conn = app.db.acquire().await?;
+    Ok(Json(store::directory::all_organizations(&mut conn).await?))
+}
+
+/// `POST /connected-organizations`: a configured partner.
+#[utoipa::path(post, path = "/connected-organizations", tag = "connected organizations", summary = "Connect a partner organisation", request_body = OrganizationDraft, responses((status = 201, body = ConnectedOrganization), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+async fn create(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    ApiJson(body): ApiJson<OrganizationDraft>,
+) -> Result<(StatusCode, Json<ConnectedOrganization>), ApiError> {
+    in_organization(&signed_in, Action::ManageOrganization)?;
+    let draft = validate_organization(&body)?;
+    let now = app.clock.now();
+    let mut tx = crate::db::begin(&app.db).await?;
+    check_sponsors(&mut tx, &draft).await?;
+    let organization = ConnectedOrganization {
+        id: ConnectedOrgId(store::new_id()),
+        name: draft.name,
+        description: draft.description,
+        domains: draft.domains,
+        state: ConnectedOrgState::Configured,
+        internal_sponsors: draft.internal_sponsors,
+        external_sponsors: draft.external_sponsors,
+    };
+    store::directory::insert_organization(&mut tx, &organization, now)
+        .await
+        .on_conflict("A connected organisation with this name already exists.")?;
+    let audit = event(
+        &signed_in,
+        now,
+        "connectedOrganization.created",
+        "connectedOrganization",
+        organization.id.as_str(),
+        None,
+        None,
+    )
+    .with_detail("name", &organization.name)
+    .with_detail("domains", organization.domains.join(" "));
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(organization)))
+}
+
+/// `PATCH /connected-organizations/{id}`: a merge patch of the editable fields.
+#[utoipa::path(patch, path = "/connected-organizations/{id}", tag = "connected organizations", summary = "Edit a connected organisation (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = OrganizationDraft, responses((status = 200, body = ConnectedOrganization), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+async fn edit(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<serde_json::Value>,
+) -> Result<Json<ConnectedOrganization>, ApiError> {
+    in_organization(&signed_in, Action::ManageOrganization)?;
+    let now = app.clock.now();
+    let mut tx = crate::db::begin(&app.db).await?;
+    let current = find(&mut tx, &ConnectedOrgId(id)).await?;
+    let draft = OrganizationDraft {
+        name: current.name.clone(),
+        description: current.description.clone(),
+        domains: current.domains.clone(),
+        internal_sponsors: current.internal_sponsors.clone(),
+        external_sponsors: current.external_sponsors.clone(),
+    };
+    let draft = validate_organization(&patched(&draft, &patch)?)?;
+    check_sponsors(&mut tx, &draft).await?;
+    let organization = ConnectedOrganization {
+        name: draft.name,
+        description: draft.description,
+        domains: draft.domains,
+        internal_sponsors: draft.internal_sponsors,
+        external_sponsors: draft.external_sponsors,
+        ..current
+    };
+    store::directory::update_organization(&mut tx, &organization)
+        .await
+        .on_conflict("A connected organisation with this name already exists.")?;
+    let audit = event(
+        &signed_in,
+        now,
+        "connectedOrganization.updated",
+        "connectedOrganization",
+        organization.id.as_str(),
+        None,
+        None,
+    )
+    .with_detail("domains", organization.domains.join(" "));
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(Json(organization))
+}
+
+/// `DELETE /connected-organizations/{id}`: only when no policy names it and nobody belongs to it.
+#[utoipa::path(delete, path = "/connected-organizations/{id}", tag = "connected organizations", summary = "Delete a connected organisation no policy or person uses", params(("id" = String, Path, description = "Identifier")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+async fn remove(
+    State(app): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    in_organization(&signed_in, Action::ManageOrganization)?;
+    let now = app.clock.now();
+    let mut tx = crate::db::begin(&app.db).await?;
+    let organization = find(&mut tx, &ConnectedOrgId(id)).await?;
+    let policies = store::catalogs::policies(&mut tx, None).await?;
+    let naming = policies
+        .iter()
+        .filter(|policy| matches!(&policy.rules.requestor_scope, RequestorScope::SpecificConnectedOrganizations { organizations } if organizations.contains(&organization.id)))
+        .count();
+    let members = store::directory::organization_members(&mut tx, &organization.id).await?;
+    if naming > 0 || members > 0 {
+        return Err(ApiError::Conflict(format!(
+            "{} is named by {naming} policy(ies) and has {members} guest(s); change those first.",
+            organization.name
+        )));
+    }
+    store::directory::delete_organization(&mut tx, &organization.id).await?;
+    let audit = event(
+        &signed_in,
+        now,
+        "connectedOrganization.deleted",
+        "connectedOrganization",
+        organization.id.as_str(),
+        None,
+        None,
+    )
+    .with_detail("name", organization.name);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn find(
+    conn: &mut AnyConnection,
+    id: &ConnectedOrgId,
+) -> Result<ConnectedOrganization, ApiError> {
+    store::directory::all_organizations(conn)
+        .await?
+        .into_iter()
+        .find(|organization| &organization.id == id)
+        .ok_or(ApiError::NotFound(ORGANIZATION))
+}
+
+async fn check_sponsors(
+    conn: &mut AnyConnection,
+    draft: &OrganizationDraft,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (field, sponsors) in [
+        ("internalSponsors", &draft.internal_sponsors),
+        ("externalSponsors", &draft.external_sponsors),
+    ] {
+        for (index, sponsor) in sponsors.iter().enumerate() {
+            if store::users::get(conn, sponsor).await?.is_none() {
+                errors.push(FieldError::new(
+                    format!("{field}[{index}]"),
+                    "No such person in the directory.",
+                ));
+            }
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(FieldErrors(errors).into()),
+    }
+}
