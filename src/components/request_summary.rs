@@ -99,8 +99,7 @@ pub(crate) fn RequestAnswers(
 #[component]
 pub(crate) fn RequestStages(
     view: RequestView,
-    /// Leaves out the current stage's deadline and the stages still to come (the decision
-    /// page says those elsewhere).
+    /// Shows only the stages decided so far (the decision page says the rest elsewhere).
     #[prop(optional)]
     compact: bool,
 ) -> impl IntoView {
@@ -119,10 +118,9 @@ pub(crate) fn RequestStages(
             {view
                 .stages
                 .into_iter()
-                .filter(|stage| !compact || stage.decision.is_some() || current == Some(stage.stage))
+                .filter(|stage| !compact || stage.decision.is_some())
                 .map(|stage| {
                     let is_current = current == Some(stage.stage);
-                    let times_out_at = times_out_at.filter(|_| !compact);
                     view! { <StageItem stage count is_current times_out_at ended/> }
                 })
                 .collect_view()}

@@ -124,7 +124,7 @@ fn DecisionView(
             </section>
             {decided_before.then(|| view! {
                 <section class="card" aria-labelledby="stages-heading">
-                    <h2 id="stages-heading">"Approval stages"</h2>
+                    <h2 id="stages-heading">"Decisions so far"</h2>
                     <RequestStages view=view.clone() compact=true/>
                 </section>
             })}
@@ -358,7 +358,7 @@ fn DecisionForm(
                 <textarea
                     id="decision-reason"
                     name="justification"
-                    rows="3"
+                    rows="2"
                     node_ref=textarea
                     aria-required=reason_required.then_some("true")
                     aria-invalid=move || if reason_error.get().is_some() { "true" } else { "false" }
