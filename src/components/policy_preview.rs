@@ -37,6 +37,9 @@ pub(crate) fn PolicyPreviewPanel(
     /// wizard and the editor name theirs apart anyway).
     #[prop(into, default = "preview".to_owned())]
     id: String,
+    /// Whether the panel sits inside a page section (its heading is then `h3`).
+    #[prop(optional)]
+    nested: bool,
 ) -> impl IntoView {
     let requestor = RwSignal::new(None::<UserId>);
     let outcome = RwSignal::new(None::<Result<PolicyPreview, ApiError>>);
@@ -109,7 +112,10 @@ pub(crate) fn PolicyPreviewPanel(
     let labelled_by = heading_id.clone();
     view! {
         <aside class="card preview" aria-labelledby=labelled_by>
-            <h2 id=heading_id>"Preview"</h2>
+            {match nested {
+                true => view! { <h3 id=heading_id class="panel-title">"Preview"</h3> }.into_any(),
+                false => view! { <h2 id=heading_id>"Preview"</h2> }.into_any(),
+            }}
             <p class="status-line" role="status" aria-live="polite">
                 {move || loading.get().then_some("Updating the preview…")}
             </p>

@@ -14,8 +14,8 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::json;
 
 use super::shared::{
-    confirm, directory_objects, kind_label, perform, server_problem, CatalogFields, PackageFields,
-    Status, StatusLine,
+    confirm, directory_objects, kind_label, load, perform, server_problem, CatalogFields,
+    PackageFields, Status, StatusLine,
 };
 use crate::api;
 use crate::components::directory::PersonPicker;
@@ -282,7 +282,7 @@ fn AddResource(
     refresh: Callback<()>,
     status: RwSignal<Status>,
 ) -> impl IntoView {
-    let objects = LocalResource::new(directory_objects);
+    let objects = load(|| (), |()| directory_objects());
     let kind = RwSignal::new("group".to_owned());
     let chosen = RwSignal::new(String::new());
     let present = StoredValue::new(present);

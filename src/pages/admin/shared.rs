@@ -91,6 +91,40 @@ pub(crate) fn server_problem(
     })
 }
 
+/// What an async load holds: nothing yet, then the answer.
+pub(crate) type Loaded<T> = RwSignal<Option<Result<T, ApiError>>>;
+
+/// Loads data into a plain signal, again whenever a signal that `source` reads changes.
+///
+/// Unlike `LocalResource::get`, reading the signal never suspends: the pages render
+/// inside the layout's `<Suspense>`, which would otherwise swap the whole page for its
+/// fallback while this loads (losing focus and what was on screen).
+pub(crate) fn load<S, T, F>(
+    source: impl Fn() -> S + 'static,
+    fetch: impl Fn(S) -> F + 'static,
+) -> Loaded<T>
+where
+    S: 'static,
+    T: Send + Sync + 'static,
+    F: Future<Output = Result<T, ApiError>> + 'static,
+{
+    let value: Loaded<T> = RwSignal::new(None);
+    let generation = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        let input = source();
+        generation.update_value(|count| *count += 1);
+        let mine = generation.get_value();
+        let answer = fetch(input);
+        leptos::task::spawn_local(async move {
+            let answer = answer.await;
+            if generation.try_get_value() == Some(mine) {
+                value.try_set(Some(answer));
+            }
+        });
+    });
+    value
+}
+
 /// Asks the person to confirm something that can't be undone.
 pub(crate) fn confirm(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)

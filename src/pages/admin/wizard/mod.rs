@@ -22,8 +22,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use super::shared::{confirm, focus_soon, me, LeaveGuard, Status};
-use crate::api::{self, ApiError};
+use super::shared::{confirm, focus_soon, load, me, LeaveGuard, Loaded, Status};
+use crate::api;
 use crate::components::form::{now, Feedback};
 use crate::components::policy_editor::{default_policy, ScopeKind};
 use crate::components::set_page_title;
@@ -231,8 +231,8 @@ pub(crate) struct Wizard {
     pub feedback: Feedback,
     pub result: RwSignal<Option<SetupResult>>,
     pub status: RwSignal<Status>,
-    pub catalogs: LocalResource<Result<Vec<CatalogSummary>, ApiError>>,
-    pub detail: LocalResource<Result<Option<CatalogDetail>, ApiError>>,
+    pub catalogs: Loaded<Vec<CatalogSummary>>,
+    pub detail: Loaded<Option<CatalogDetail>>,
     pub may_create: bool,
 }
 
@@ -271,18 +271,17 @@ impl Wizard {
                 .map(|errors| errors.0)
                 .unwrap_or_default()
         });
-        let detail = LocalResource::new(move || {
-            let id = existing.get();
-            let mode = mode.get();
-            async move {
+        let detail = load(
+            move || (mode.get(), existing.get()),
+            |(mode, id)| async move {
                 match (mode, id) {
                     (CatalogMode::Existing, Some(id)) => {
                         api::catalog(id.to_string()).await.map(Some)
                     }
                     _ => Ok(None),
                 }
-            }
-        });
+            },
+        );
         Wizard {
             scenario,
             step: RwSignal::new(0),
@@ -297,7 +296,7 @@ impl Wizard {
             feedback: Feedback::new(errors.into()),
             result: RwSignal::new(None),
             status: RwSignal::new(Status::Idle),
-            catalogs: LocalResource::new(api::catalogs),
+            catalogs: load(|| (), |()| api::catalogs()),
             detail,
             may_create,
         }
@@ -498,7 +497,7 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
     provide_context(actor);
 
     // Unsaved work: everything differs from how the wizard started, until it is created.
-    let initial = StoredValue::new(snapshot(&wizard));
+    let initial = StoredValue::new(untrack(|| snapshot(&wizard)));
     let leaving = RwSignal::new(false);
     let dirty = Signal::derive(move || {
         !leaving.get()

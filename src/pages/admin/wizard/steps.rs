@@ -7,13 +7,16 @@ use entrada_domain::permission::{may, Action, Actor, Target};
 use leptos::prelude::*;
 
 use super::{CatalogMode, ChosenRole, Scenario, Wizard};
+use crate::api::ApiError;
 use crate::components::directory::{person_details, PersonPicker};
 use crate::components::form::{dom_id, FieldMessage};
 use crate::components::policy_editor::PolicyEditor;
 use crate::components::policy_preview::PolicyPreviewPanel;
 use crate::components::Loading;
 use crate::pages::admin::plural;
-use crate::pages::admin::shared::{directory_objects, kind_label, CatalogFields, PackageFields};
+use crate::pages::admin::shared::{
+    directory_objects, kind_label, load, CatalogFields, PackageFields,
+};
 
 #[component]
 pub(super) fn CatalogStep(wizard: Wizard) -> impl IntoView {
@@ -79,29 +82,30 @@ fn ExistingCatalogs(wizard: Wizard) -> impl IntoView {
         });
         manages && (!external || summary.catalog.external_users_allowed)
     };
-    let message = Signal::derive(move || wizard.feedback.message("catalog.id"));
+    // A plain reactive closure rather than `Suspend`: the view below reads wizard-wide
+    // signals, and a suspended view's effects could outlive this step when the mode
+    // changes (seen as "reactive value already disposed").
     let list = move || {
-        let eligible = eligible.clone();
-        Suspend::new(async move {
-            let catalogs = match wizard.catalogs.await {
-                Ok(catalogs) => catalogs,
-                Err(error) => {
+        let catalogs = match wizard.catalogs.get() {
+                None => return view! { <Loading text="Loading catalogs…"/> }.into_any(),
+                Some(Ok(catalogs)) => catalogs,
+                Some(Err(error)) => {
                     return view! { <p class="alert-box">{format!("The catalogs didn't load: {}", error.message())}</p> }
                         .into_any()
                 }
             };
-            let catalogs: Vec<CatalogSummary> =
-                catalogs.into_iter().filter(|c| eligible(c)).collect();
-            if catalogs.is_empty() {
-                let text = match (external, wizard.may_create) {
+        let catalogs: Vec<CatalogSummary> = catalogs.into_iter().filter(|c| eligible(c)).collect();
+        let message = move || wizard.feedback.message("catalog.id");
+        if catalogs.is_empty() {
+            let text = match (external, wizard.may_create) {
                     (true, true) => "None of the catalogs you manage is open to external users. Create a new catalog instead.",
                     (true, false) => "None of the catalogs you manage is open to external users. A catalog owner can open one, or an administrator can create one.",
                     (false, _) => "You don't manage access packages in any catalog yet.",
                 };
-                return view! { <p class="notice">{text}</p> }.into_any();
-            }
-            view! {
-                <fieldset class="group" class:invalid=move || message.get().is_some()
+            return view! { <p class="notice">{text}</p> }.into_any();
+        }
+        view! {
+                <fieldset class="group" class:invalid=move || message().is_some()
                     aria-describedby="f-catalog-id-error">
                     <legend>"Catalogs you manage"</legend>
                     <div class="radios">
@@ -134,13 +138,12 @@ fn ExistingCatalogs(wizard: Wizard) -> impl IntoView {
                             }
                         }).collect_view()}
                     </div>
-                    <FieldMessage id="f-catalog-id" message/>
+                    <p class="field-error" id="f-catalog-id-error">{message}</p>
                 </fieldset>
             }
             .into_any()
-        })
     };
-    view! { <Transition fallback=|| view! { <Loading text="Loading catalogs…"/> }>{list}</Transition> }
+    view! { {list} }
 }
 
 #[component]
@@ -213,12 +216,14 @@ struct Offer {
 
 #[component]
 pub(super) fn ResourcesStep(wizard: Wizard) -> impl IntoView {
-    let objects = LocalResource::new(directory_objects);
-    let filter = RwSignal::new(String::new());
-    let offers = move || async move {
-        let detail = match wizard.detail.await {
+    let objects = load(|| (), |()| directory_objects());
+    // What the person may choose from: the catalog's resources, and the directory's
+    // objects when they may add resources. A plain closure, not `Suspend` (see the
+    // catalog step).
+    let offers = move || -> Option<Result<(Vec<Offer>, bool), ApiError>> {
+        let detail = match wizard.detail.get()? {
             Ok(detail) => detail,
-            Err(error) => return Err(error),
+            Err(error) => return Some(Err(error)),
         };
         let may_add = match &detail {
             Some(detail) => detail.permissions.manage_resources,
@@ -237,7 +242,11 @@ pub(super) fn ResourcesStep(wizard: Wizard) -> impl IntoView {
             })
             .collect();
         if may_add {
-            for object in objects.await? {
+            let objects = match objects.get()? {
+                Ok(objects) => objects,
+                Err(error) => return Some(Err(error)),
+            };
+            for object in objects {
                 let present = offers
                     .iter_mut()
                     .find(|offer| offer.kind == object.kind && offer.origin_id == object.origin_id);
@@ -254,18 +263,15 @@ pub(super) fn ResourcesStep(wizard: Wizard) -> impl IntoView {
                 }
             }
         }
-        Ok::<_, crate::api::ApiError>((offers, may_add))
+        Some(Ok((offers, may_add)))
     };
-    let content = move || {
-        Suspend::new(async move {
-            match offers().await {
-                Ok((offers, may_add)) => view! { <OfferList wizard offers may_add filter/> }.into_any(),
-                Err(error) => view! {
-                    <p class="alert-box">{format!("The resources didn't load: {}", error.message())}</p>
-                }
-                .into_any(),
-            }
-        })
+    let content = move || match offers() {
+        None => view! { <Loading text="Loading resources…"/> }.into_any(),
+        Some(Ok((offers, may_add))) => view! { <OfferList wizard offers may_add/> }.into_any(),
+        Some(Err(error)) => view! {
+            <p class="alert-box">{format!("The resources didn't load: {}", error.message())}</p>
+        }
+        .into_any(),
     };
     let message = Signal::derive(move || {
         wizard.feedback.message("roles").or_else(|| {
@@ -310,23 +316,13 @@ pub(super) fn ResourcesStep(wizard: Wizard) -> impl IntoView {
             <ul class="chips" aria-label="Chosen resource roles">{chips}</ul>
             <FieldMessage id="f-roles" message/>
         </div>
-        <div class="field">
-            <label for="resource-filter">"Filter resources"</label>
-            <input id="resource-filter" type="search" autocomplete="off"
-                prop:value=move || filter.get()
-                on:input=move |event| filter.set(event_target_value(&event))/>
-        </div>
-        <Transition fallback=|| view! { <Loading text="Loading resources…"/> }>{content}</Transition>
+        {content}
     }
 }
 
 #[component]
-fn OfferList(
-    wizard: Wizard,
-    offers: Vec<Offer>,
-    may_add: bool,
-    filter: RwSignal<String>,
-) -> impl IntoView {
+fn OfferList(wizard: Wizard, offers: Vec<Offer>, may_add: bool) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
     let offers = StoredValue::new(offers);
     let note = (!may_add).then(|| view! {
         <p class="notice">"You can choose among the catalog's resources; its owners add new ones."</p>
@@ -369,6 +365,12 @@ fn OfferList(
     };
     view! {
         {note}
+        <div class="field">
+            <label for="resource-filter">"Filter resources"</label>
+            <input id="resource-filter" type="search" autocomplete="off"
+                prop:value=move || filter.get()
+                on:input=move |event| filter.set(event_target_value(&event))/>
+        </div>
         {section(ResourceKind::Group, "Groups")}
         {section(ResourceKind::Application, "Applications")}
         {section(ResourceKind::Site, "Sites")}
@@ -459,7 +461,7 @@ pub(super) fn PolicyStep(wizard: Wizard) -> impl IntoView {
             <div class="editor-main">
                 <PolicyEditor draft=wizard.policy feedback scopes=wizard.scenario.scopes() nested=true/>
             </div>
-            <PolicyPreviewPanel draft=Signal::derive(move || wizard.policy.get()) valid catalog_id id="wizard-preview"/>
+            <PolicyPreviewPanel draft=Signal::derive(move || wizard.policy.get()) valid catalog_id id="wizard-preview" nested=true/>
         </div>
     }
 }
