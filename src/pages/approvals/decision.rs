@@ -58,6 +58,9 @@ enum Outcome {
     Decided(DecisionKind, Box<RequestView>),
     /// Another approver decided first (409).
     Conflict(String),
+    /// The request left this person's sight meanwhile (404: canceled, timed out, or
+    /// decided by another approver of the stage); there is nothing to reload.
+    Gone,
 }
 
 #[component]
@@ -104,6 +107,7 @@ fn DecisionView(
         .current_stage
         .and_then(|stage| view.stages.get(usize::from(stage)))
         .is_some_and(|stage| stage.approver_justification_required);
+    let state_view = view.clone();
     // Earlier stages' decisions matter to this approver; the stage count is in the badge.
     let decided_before = view.stages.iter().any(|stage| stage.decision.is_some());
 
@@ -112,13 +116,16 @@ fn DecisionView(
             <header class="decision-head">
                 <h1 id="decision-heading">{asks}</h1>
                 <p class="muted">{about}</p>
-                <p class="decision-state">
-                    <RequestStateBadge view=view.clone()/>
-                    {times_out.map(|(when, detail)| view! { <span class="deadline" title=detail.clone()>{when}</span><span class="sr-only">{format!(". {detail}")}</span> })}
-                </p>
+                // Once the request is out of sight (404 on deciding), its old state would mislead.
+                <Show when=move || outcome.with(|outcome| !matches!(outcome, Some(Outcome::Gone)))>
+                    <p class="decision-state">
+                        <RequestStateBadge view=state_view.clone()/>
+                        {times_out.clone().map(|(when, detail)| view! { <span class="deadline" title=detail.clone()>{when}</span><span class="sr-only">{format!(". {detail}")}</span> })}
+                    </p>
+                </Show>
                 <p class="muted policy-line">{type_label(view.request.request_type)} " · " {view.policy_name.clone()}</p>
             </header>
-            <OutcomePanel outcome who=who.clone()/>
+            <OutcomePanel outcome who=who.clone() state=view.request.state/>
             <section class="card" aria-label="What they wrote">
                 <RequestAnswers view=view.clone()/>
             </section>
@@ -129,7 +136,18 @@ fn DecisionView(
                 </section>
             })}
             {match may_decide {
-                true => view! { <DecisionForm id=view.request.id.to_string() who reason_required outcome reload/> }.into_any(),
+                true => {
+                    let id = view.request.id.to_string();
+                    view! {
+                        <Show
+                            when=move || outcome.with(Option::is_none)
+                            fallback=|| view! { <p><A href="/approvals">"Back to approvals"</A></p> }
+                        >
+                            <DecisionForm id=id.clone() who=who.clone() reason_required outcome reload/>
+                        </Show>
+                    }
+                    .into_any()
+                }
                 false => view! { <NotYours view outcome/> }.into_any(),
             }}
         </article>
@@ -158,7 +176,12 @@ fn NotYours(view: RequestView, outcome: RwSignal<Option<Outcome>>) -> impl IntoV
 
 /// The result of this person's decision, announced and focused.
 #[component]
-fn OutcomePanel(outcome: RwSignal<Option<Outcome>>, who: String) -> impl IntoView {
+fn OutcomePanel(
+    outcome: RwSignal<Option<Outcome>>,
+    who: String,
+    /// Where the request stands now, which explains a refused decision.
+    state: RequestState,
+) -> impl IntoView {
     let heading = NodeRef::<html::H2>::new();
     Effect::new(move |_| {
         if let Some(heading) = heading.get() {
@@ -169,21 +192,22 @@ fn OutcomePanel(outcome: RwSignal<Option<Outcome>>, who: String) -> impl IntoVie
     move || {
         let outcome = outcome.get()?;
         let (class, title, text) = match outcome {
-            Outcome::Conflict(detail) => (
+            Outcome::Conflict(detail) => {
+                let (title, text) = conflict_text(state, &who.get_value(), detail);
+                ("result-panel conflict", title, text)
+            }
+            Outcome::Gone => (
                 "result-panel conflict",
-                "Someone else already decided this request.".to_owned(),
-                match detail.as_str() {
-                    "This request has already been decided." | "" => {
-                        "Your decision wasn't recorded. The page now shows where the request stands.".to_owned()
-                    }
-                    _ => detail,
-                },
+                "This request is no longer waiting for you.".to_owned(),
+                "It was canceled, timed out or decided by another approver in the meantime. Your decision wasn't recorded.".to_owned(),
             ),
             Outcome::Decided(kind, view) => {
                 let who = who.get_value();
                 let next = what_happens_next(&view, &who);
                 match kind {
-                    DecisionKind::Approve => ("result-panel approved", "You approved".to_owned(), next),
+                    DecisionKind::Approve => {
+                        ("result-panel approved", "You approved".to_owned(), next)
+                    }
                     DecisionKind::Deny => (
                         "result-panel denied",
                         "You denied".to_owned(),
@@ -198,6 +222,26 @@ fn OutcomePanel(outcome: RwSignal<Option<Outcome>>, who: String) -> impl IntoVie
                 <p>{text}</p>
             </section>
         })
+    }
+}
+
+/// Why a decision was refused with a 409, in the light of where the request stands now.
+fn conflict_text(state: RequestState, who: &str, detail: String) -> (String, String) {
+    let not_recorded = "Your decision wasn't recorded.";
+    match state {
+        RequestState::Canceled => (
+            format!("{who} canceled this request."),
+            not_recorded.to_owned(),
+        ),
+        RequestState::TimedOut => (
+            "This request timed out.".to_owned(),
+            format!("It waited too long for a decision and was denied. {not_recorded}"),
+        ),
+        _ if detail.is_empty() || detail == "This request has already been decided." => (
+            "Someone else already decided this request.".to_owned(),
+            format!("{not_recorded} The page now shows where the request stands."),
+        ),
+        _ => (not_recorded.to_owned(), detail),
     }
 }
 
@@ -296,6 +340,7 @@ fn DecisionForm(
                 outcome.set(Some(Outcome::Conflict(error.message().to_owned())));
                 reload.run(());
             }
+            Err(error) if error.is_not_found() => outcome.set(Some(Outcome::Gone)),
             Err(error) => {
                 let about_reason = error.for_field("justification").is_some();
                 server_error.set(Some(error));
