@@ -62,6 +62,31 @@ pub(crate) async fn current_approvers(
     .unwrap_or_default())
 }
 
+/// Whether `person` approves some stage of `request` (as a primary, fallback or
+/// escalation approver), whatever stage the request has reached: such a person may see it,
+/// and learns "already decided" rather than "not found" when someone else was quicker.
+pub(crate) async fn approves_some_stage(
+    conn: &mut AnyConnection,
+    request: &AccessRequest,
+    policy: &AssignmentPolicy,
+    person: &UserId,
+) -> Result<bool, sqlx::Error> {
+    let directory = store::snapshot(conn).await?;
+    let Some(requestor) = directory
+        .person(&request.requestor)
+        .map(|found| found.user.clone())
+    else {
+        return Ok(false);
+    };
+    let approves = |escalated: bool| {
+        (0..policy.rules.stages.len()).any(|stage| {
+            stage_approvers(policy, stage, escalated, &requestor, &directory)
+                .is_some_and(|resolved| resolved.people.contains(person))
+        })
+    };
+    Ok(approves(false) || approves(true))
+}
+
 /// Applies `event` to a stored request and saves it if nobody changed it meanwhile; writes
 /// the decision (one per stage, enforced by the database) and the audit event; delivers
 /// the request when it became approved and is due. Returns the request as saved.

@@ -221,7 +221,7 @@ async fn detail(
         &signed_in.actor,
     )
     .await?;
-    if !may_see(&signed_in, &view, &package) {
+    if !may_see(&mut conn, &signed_in, &view, policy.as_ref(), &package).await? {
         return Err(ApiError::NotFound(REQUEST));
     }
     Ok(Json(view))
@@ -301,7 +301,7 @@ async fn decide(
         &signed_in.actor,
     )
     .await?;
-    if !may_see(&signed_in, &view, &package) {
+    if !may_see(&mut tx, &signed_in, &view, policy.as_ref(), &package).await? {
         return Err(ApiError::NotFound(REQUEST));
     }
     if stored.request.state != RequestState::PendingApproval {
@@ -475,11 +475,18 @@ async fn may_request_through(
     Ok(!requestable_policies(catalog, package, policies, &requestor, &organizations).is_empty())
 }
 
-/// Who may see a request: its requestor, whoever may decide it now or decided a stage, and
-/// those who may read the catalog's assignments.
-fn may_see(signed_in: &SignedIn, view: &RequestView, package: &AccessPackage) -> bool {
+/// Who may see a request: its requestor, those who decided a stage or approve one (as a
+/// primary, fallback or escalation approver), and those who may read the catalog's
+/// assignments.
+async fn may_see(
+    conn: &mut AnyConnection,
+    signed_in: &SignedIn,
+    view: &RequestView,
+    policy: Option<&AssignmentPolicy>,
+    package: &AccessPackage,
+) -> Result<bool, sqlx::Error> {
     let me = &signed_in.user.id;
-    view.request.requestor == *me
+    if view.request.requestor == *me
         || view.caller_may_decide
         || view
             .request
@@ -491,6 +498,13 @@ fn may_see(signed_in: &SignedIn, view: &RequestView, package: &AccessPackage) ->
             Action::ReadAssignments,
             &Target::Catalog(&package.catalog_id),
         )
+    {
+        return Ok(true);
+    }
+    match policy {
+        Some(policy) => lifecycle::approves_some_stage(conn, &view.request, policy, me).await,
+        None => Ok(false),
+    }
 }
 
 /// A request with names, stages, and whether `caller` may decide it now.

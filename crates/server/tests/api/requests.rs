@@ -314,4 +314,22 @@ on_both_backends! {
         let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'request.timedOut'").fetch_one(&app.db).await.unwrap();
         assert_eq!(audited, 1);
     };
+
+    an_approver_who_was_too_late_hears_it_was_decided_not_that_it_vanished => |app: TestApp| async move {
+        // Hannah is Ethan's manager and holds no role in the Engineering catalog.
+        let ethan = as_person(&app, "ethan.brooks").await;
+        let hannah = as_person(&app, "hannah.becker").await;
+        let mut body = add("ap-project-falcon", "pol-project-falcon", Some("Go-to-market plan"));
+        body["answers"] = json!([{ "questionId": "q-workstream", "value": "Go-to-market" }]);
+        let (_, view) = post(&app, &ethan, "/requests", body).await;
+        let id = view["request"]["id"].as_str().unwrap().to_owned();
+        post(&app, &ethan, &format!("/requests/{id}/cancel"), json!({})).await;
+        let (status, problem) = post(&app, &hannah, &format!("/requests/{id}/decisions"), json!({ "decision": "approve" })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        let response = hannah.get(app.api(&format!("/requests/{id}"))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "she may still see what happened");
+        let stranger = as_person(&app, "ben.cohen").await;
+        let response = stranger.get(app.api(&format!("/requests/{id}"))).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    };
 }
