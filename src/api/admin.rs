@@ -92,6 +92,17 @@ pub(crate) async fn delete_package(id: String) -> Result<(), ApiError> {
     request(Call::new(Method::DELETE, &path(&["access-packages", &id]))).await
 }
 
+/// What a package grants.
+pub(crate) async fn package_resource_roles(
+    id: String,
+) -> Result<Vec<PackageResourceRole>, ApiError> {
+    request(Call::new(
+        Method::GET,
+        &path(&["access-packages", &id, "resource-roles"]),
+    ))
+    .await
+}
+
 /// Adds one role of a catalog resource to a package.
 pub(crate) async fn add_package_resource_role(
     id: String,

@@ -107,7 +107,7 @@ fn StageEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback, index: usize) -
         })
     };
     view! {
-        <div class="subcard stage">
+        <div class="subcard policy-stage">
             <div class="subcard-head">
                 <h4>{format!("Stage {}", index + 1)}</h4>
                 <button type="button" class="button secondary small" on:click=remove>

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 use super::catalog::NotYours;
 use super::shared::{
-    confirm, kind_label, perform, server_problem, PackageFields, Status, StatusLine,
+    confirm, kind_label, load, perform, server_problem, PackageFields, Status, StatusLine,
 };
 use crate::api::{self, ApiError};
 use crate::components::directory::PersonPicker;
@@ -101,8 +101,8 @@ fn PackageView(
             <p class="muted">"Send this link to the people who should ask for this package, for example a partner's contact person."</p>
             <LinkBox id="package-link" label="My Access link" link/>
         </section>
-        <GrantsSection package_id=package.id.clone() roles=package.resource_roles.clone()
-            resources=catalog.resources.clone() manage=permissions.manage_packages refresh status/>
+        <GrantsSection package_id=package.id.clone() resources=catalog.resources.clone()
+            manage=permissions.manage_packages status/>
         <PoliciesSection package_id=package.id.clone() policies manage=permissions.manage_packages status/>
         <AssignmentsSection package_id=package.id.clone() policies permissions status/>
     }
@@ -218,8 +218,47 @@ fn EditPackage(
     }
 }
 
+/// What the package grants, from `GET /access-packages/{id}/resource-roles`, reloaded on
+/// its own after each change.
 #[component]
 fn GrantsSection(
+    package_id: PackageId,
+    resources: Vec<Resource>,
+    manage: bool,
+    status: RwSignal<Status>,
+) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let roles = {
+        let id = package_id.to_string();
+        load(
+            move || version.get(),
+            move |_| api::package_resource_roles(id.clone()),
+        )
+    };
+    let refresh = Callback::new(move |()| version.update(|version| *version += 1));
+    let body = move || {
+        match roles.get() {
+        None => view! { <Loading text="Loading what the package grants…"/> }.into_any(),
+        Some(Err(error)) => view! {
+            <p class="alert-box">{format!("What the package grants didn't load: {}", error.message())}</p>
+        }
+        .into_any(),
+        Some(Ok(roles)) => view! {
+            <GrantList package_id=package_id.clone() roles resources=resources.clone() manage refresh status/>
+        }
+        .into_any(),
+    }
+    };
+    view! {
+        <section class="card admin-section" aria-labelledby="grants-heading">
+            <h2 id="grants-heading">"What it grants"</h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn GrantList(
     package_id: PackageId,
     roles: Vec<PackageResourceRole>,
     resources: Vec<Resource>,
@@ -269,11 +308,8 @@ fn GrantsSection(
         .into_any(),
     };
     view! {
-        <section class="card admin-section" aria-labelledby="grants-heading">
-            <h2 id="grants-heading">"What it grants"</h2>
-            {rows}
-            {manage.then(|| view! { <AddGrant package_id=package_id.clone() resources=resources.clone() granted=granted.clone() refresh status/> })}
-        </section>
+        {rows}
+        {manage.then(|| view! { <AddGrant package_id=package_id.clone() resources=resources.clone() granted=granted.clone() refresh status/> })}
     }
 }
 

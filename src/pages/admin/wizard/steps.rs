@@ -102,7 +102,17 @@ fn ExistingCatalogs(wizard: Wizard) -> impl IntoView {
                     (true, false) => "None of the catalogs you manage is open to external users. A catalog owner can open one, or an administrator can create one.",
                     (false, _) => "You don't manage access packages in any catalog yet.",
                 };
-            return view! { <p class="notice">{text}</p> }.into_any();
+            let offer_new = external && wizard.may_create;
+            return view! {
+                <div class="notice">
+                    <p>{text}</p>
+                    {offer_new.then(|| view! {
+                        <button type="button" class="button secondary small"
+                            on:click=move |_| wizard.mode.set(CatalogMode::New)>"Create a new catalog"</button>
+                    })}
+                </div>
+            }
+            .into_any();
         }
         view! {
                 <fieldset class="group" class:invalid=move || message().is_some()
