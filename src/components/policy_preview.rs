@@ -260,7 +260,7 @@ fn Trace(
     };
     view! {
         <div class="trace-box" aria-live="polite">
-            <h3>{format!("For {}", person.display_name)}</h3>
+            <p class="trace-title">{format!("For {}", person.display_name)}</p>
             <p>{standing}</p>
             {stages}
         </div>

@@ -62,6 +62,14 @@ pub(crate) fn default_policy() -> PolicyDraft {
 pub(crate) struct Level(bool);
 
 impl Level {
+    /// The heading of a question or stage inside a section, one level below it.
+    pub(crate) fn subheading(self, text: String) -> AnyView {
+        match self.0 {
+            true => view! { <h4>{text}</h4> }.into_any(),
+            false => view! { <h3 class="subheading">{text}</h3> }.into_any(),
+        }
+    }
+
     pub(crate) fn heading(self, id: String, text: &'static str) -> AnyView {
         match self.0 {
             true => view! { <h3 id=id>{text}</h3> }.into_any(),
@@ -142,14 +150,18 @@ fn RequestSection(draft: RwSignal<PolicyDraft>, feedback: Feedback, level: Level
                     on_change=write(draft, |d, v| d.requestor_justification_required = v)
                     feedback
                 />
-                <QuestionsEditor draft feedback/>
+                <QuestionsEditor draft feedback level/>
             </Show>
         </section>
     }
 }
 
 #[component]
-fn QuestionsEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback) -> impl IntoView {
+fn QuestionsEditor(
+    draft: RwSignal<PolicyDraft>,
+    feedback: Feedback,
+    level: Level,
+) -> impl IntoView {
     let count = read(draft, |d| d.questions.len());
     let add = move |_| {
         draft.update(|d| {
@@ -170,7 +182,7 @@ fn QuestionsEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback) -> impl Int
                 <p class="muted">"No questions: requestors only give the details above."</p>
             </Show>
             <For each=move || 0..count.get() key=|index| *index let(index)>
-                <QuestionEditor draft feedback index/>
+                <QuestionEditor draft feedback index level/>
             </For>
             <button type="button" class="button secondary small" on:click=add>"Add a question"</button>
         </fieldset>
@@ -178,7 +190,12 @@ fn QuestionsEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback) -> impl Int
 }
 
 #[component]
-fn QuestionEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback, index: usize) -> impl IntoView {
+fn QuestionEditor(
+    draft: RwSignal<PolicyDraft>,
+    feedback: Feedback,
+    index: usize,
+    level: Level,
+) -> impl IntoView {
     let path = format!("questions[{index}]");
     let question = move || draft.with(|d| d.questions.get(index).cloned());
     let edit = move |change: Box<dyn FnOnce(&mut Question)>| {
@@ -231,7 +248,7 @@ fn QuestionEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback, index: usize
     view! {
         <div class="subcard">
             <div class="subcard-head">
-                <h4>{format!("Question {}", index + 1)}</h4>
+                {level.subheading(format!("Question {}", index + 1))}
                 <button type="button" class="button secondary small" on:click=remove>
                     "Remove question"
                     <span class="visually-hidden">{format!(" {}", index + 1)}</span>

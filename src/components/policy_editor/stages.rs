@@ -58,7 +58,7 @@ pub(super) fn ApprovalSection(
             {level.heading(heading_id.clone(), "Approval")}
             <p class="muted" aria-live="polite">{summary}</p>
             <For each=move || 0..count.get() key=|index| *index let(index)>
-                <StageEditor draft feedback index/>
+                <StageEditor draft feedback index level/>
             </For>
             <Show when=move || { count.get() < MAX_STAGES && !(admin_only.get() && count.get() == 0) }>
                 <button type="button" class="button secondary small" on:click=add>
@@ -85,7 +85,12 @@ fn edit_stage(draft: RwSignal<PolicyDraft>, index: usize, change: impl FnOnce(&m
 }
 
 #[component]
-fn StageEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback, index: usize) -> impl IntoView {
+fn StageEditor(
+    draft: RwSignal<PolicyDraft>,
+    feedback: Feedback,
+    index: usize,
+    level: Level,
+) -> impl IntoView {
     let path = format!("stages[{index}]");
     let stage = move || draft.with(|d| d.stages.get(index).cloned());
     let external = read(draft, |d| d.requestor_scope.is_external());
@@ -109,7 +114,7 @@ fn StageEditor(draft: RwSignal<PolicyDraft>, feedback: Feedback, index: usize) -
     view! {
         <div class="subcard policy-stage">
             <div class="subcard-head">
-                <h4>{format!("Stage {}", index + 1)}</h4>
+                {level.subheading(format!("Stage {}", index + 1))}
                 <button type="button" class="button secondary small" on:click=remove>
                     "Remove stage"<span class="visually-hidden">{format!(" {}", index + 1)}</span>
                 </button>
