@@ -179,7 +179,7 @@ pub(super) fn ReviewStep(wizard: Wizard) -> impl IntoView {
     let failure = move || match wizard.status.get() {
         Status::Failed(error) if error.status != 401 => Some(view! {
             <div class="alert-box" role="alert">
-                <p><strong>{format!("Nothing was created. {}", error.title)}</strong></p>
+                <p><strong>"Nothing was created."</strong></p>
                 <p>{error.message().to_owned()}</p>
                 {(!error.errors.is_empty()).then(|| view! {
                     <ul>{error.errors.iter().map(|e| view! { <li>{e.message.clone()}</li> }).collect_view()}</ul>
