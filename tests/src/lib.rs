@@ -4,8 +4,11 @@
 //!
 //! Tests run one body at each [`SIZES`] through [`at_each_size`], which also saves a
 //! screenshot of the last state to `target/screenshots/<test>-<size>.png` (on failure too)
-//! and always quits the browser. Nothing sleeps for a fixed time: every wait polls a
-//! condition until [`DEADLINE`].
+//! and always quits the browser. Stories with several people (an administrator and a
+//! member, a requestor and two approvers) run through [`with_scene`]: one server, one
+//! browser per person at the size that person uses, each quit at the end and pictured
+//! when the story fails; [`TestApp::count`] checks the directory itself. Nothing sleeps
+//! for a fixed time: every wait polls a condition until [`DEADLINE`].
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -19,6 +22,7 @@ use anyhow::{anyhow, bail, ensure, Context, Result};
 use entrada_server::{App, Clock, Config, ManualClock};
 use futures_util::FutureExt;
 use serde_json::Value;
+use sqlx::AnyPool;
 use thirtyfour::prelude::*;
 use time::OffsetDateTime;
 use tokio::sync::{oneshot, Mutex};
@@ -116,6 +120,7 @@ pub struct TestApp {
     pub base_url: String,
     /// The server's clock; it stands still unless a test advances it.
     pub clock: Arc<ManualClock>,
+    db: AnyPool,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -138,6 +143,7 @@ impl TestApp {
             .await
             .context("loading the demo organisation")?;
         let base_url = format!("http://{}", app.local_addr());
+        let db = app.db().clone();
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async {
             let _ = stop.await;
@@ -145,10 +151,42 @@ impl TestApp {
         Ok(TestApp {
             base_url,
             clock,
+            db,
             shutdown: Some(shutdown),
             server: Some(server),
             _dir: dir,
         })
+    }
+
+    /// The server's database, to check what it holds (the directory's real grants).
+    pub fn db(&self) -> &AnyPool {
+        &self.db
+    }
+
+    /// The number `sql` (a `SELECT COUNT(*) …` with `$1`, `$2`… placeholders) answers.
+    pub async fn count(&self, sql: &str, binds: &[&str]) -> Result<i64> {
+        let mut query = sqlx::query_scalar::<_, i64>(sql);
+        for bind in binds {
+            query = query.bind(*bind);
+        }
+        query
+            .fetch_one(&self.db)
+            .await
+            .with_context(|| format!("querying {sql}"))
+    }
+
+    /// The whole number in the first column of the first row of `sql`, if there is a row
+    /// and the value is not NULL.
+    pub async fn number(&self, sql: &str, binds: &[&str]) -> Result<Option<i64>> {
+        let mut query = sqlx::query_scalar::<_, Option<i64>>(sql);
+        for bind in binds {
+            query = query.bind(*bind);
+        }
+        let row = query
+            .fetch_optional(&self.db)
+            .await
+            .with_context(|| format!("querying {sql}"))?;
+        Ok(row.flatten())
     }
 
     /// Stops serving and waits for the server to finish.
@@ -329,10 +367,17 @@ pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T>
     }
 }
 
-/// A single-quoted XPath string literal (the texts tests look for hold no `'`).
-fn xpath_literal(text: &str) -> String {
-    assert!(!text.contains('\''), "xpath_literal cannot quote {text:?}");
-    format!("'{text}'")
+/// An XPath string literal for `text`: single-quoted, double-quoted when it holds a `'`,
+/// and a `concat(…)` when it holds both kinds of quote.
+pub fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        return format!("'{text}'");
+    }
+    if !text.contains('"') {
+        return format!("\"{text}\"");
+    }
+    let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
+    format!("concat({})", parts.join(", \"'\", "))
 }
 
 /// The XPath of the input whose `<label>` reads `label`.
@@ -341,6 +386,36 @@ pub fn input_labelled(label: &str) -> String {
         "//input[@id=//label[normalize-space()={}]/@for]",
         xpath_literal(label)
     )
+}
+
+/// The XPath of the `<input>`, `<textarea>` or `<select>` whose `<label>` reads `label`,
+/// alone or followed by a note in brackets ("Why do you need this access? (required)").
+pub fn control_labelled(label: &str) -> String {
+    let text = xpath_literal(label);
+    let noted = xpath_literal(&format!("{label} ("));
+    format!(
+        "//*[self::input or self::textarea or self::select]\
+         [@id=//label[normalize-space()={text} or starts-with(normalize-space(), {noted})]/@for]"
+    )
+}
+
+/// The XPath of the button reading `text` (hidden words for screen readers included).
+pub fn button_reading(text: &str) -> String {
+    format!("//button[normalize-space()={}]", xpath_literal(text))
+}
+
+/// The XPath of the link reading `text`.
+pub fn link_reading(text: &str) -> String {
+    format!("//a[normalize-space()={}]", xpath_literal(text))
+}
+
+/// A name no earlier run used: `prefix` and a few characters from the clock.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|since| since.as_nanos())
+        .unwrap_or_default();
+    format!("{prefix} {:05x}", (nanos / 1_000) % 0xf_ffff)
 }
 
 /// A headless Chromium session whose viewport is exactly one [`Size`], pointed at one
@@ -543,6 +618,180 @@ impl Browser {
         .await
     }
 
+    /// Scrolls `element` to the middle of the viewport (for a screenshot, or clear of
+    /// sticky headers and bars).
+    pub async fn scroll_to(&self, element: &WebElement) -> Result<()> {
+        self.script_with(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'}); return null;",
+            vec![element.to_json()?],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Scrolls `element` to the middle of the viewport and clicks it.
+    pub async fn click(&self, element: &WebElement) -> Result<()> {
+        self.scroll_to(element).await?;
+        element.click().await?;
+        Ok(())
+    }
+
+    /// Clicks the button reading `text`, once it is shown.
+    pub async fn click_button(&self, text: &str) -> Result<()> {
+        let button = self.button(text).await?;
+        self.click(&button).await
+    }
+
+    /// Clicks the link reading `text`, once it is shown.
+    pub async fn click_link(&self, text: &str) -> Result<()> {
+        let link = self.wait_for(&link_reading(text)).await?;
+        self.click(&link).await
+    }
+
+    /// The input, text area or select labelled `label` (see [`control_labelled`]).
+    pub async fn control(&self, label: &str) -> Result<WebElement> {
+        self.wait_for(&control_labelled(label)).await
+    }
+
+    /// Types `text` into the field labelled `label`.
+    pub async fn fill(&self, label: &str, text: &str) -> Result<WebElement> {
+        let field = self.control(label).await?;
+        self.scroll_to(&field).await?;
+        field.send_keys(text).await?;
+        Ok(field)
+    }
+
+    /// Ticks the checkbox or radio button labelled `label` (by clicking its label, as a
+    /// person would), unless it is already ticked.
+    pub async fn tick(&self, label: &str) -> Result<()> {
+        self.tick_at(&input_labelled(label)).await
+    }
+
+    /// Ticks the checkbox or radio button at `xpath` by clicking its label, unless it is
+    /// already ticked.
+    pub async fn tick_at(&self, xpath: &str) -> Result<()> {
+        let input = self.wait_for_present(xpath).await?;
+        if input.is_selected().await? {
+            return Ok(());
+        }
+        let id = input
+            .attr("id")
+            .await?
+            .ok_or_else(|| anyhow!("the input at {xpath} has no id"))?;
+        let label = self
+            .wait_for(&format!("//label[@for={}]", xpath_literal(&id)))
+            .await?;
+        self.click(&label).await?;
+        eventually(&format!("{xpath} to be ticked"), async || {
+            ensure!(input.is_selected().await?, "it is not ticked");
+            Ok(())
+        })
+        .await
+    }
+
+    /// Chooses the option reading `option` in the select labelled `label` (once the
+    /// option has loaded).
+    pub async fn choose_option(&self, label: &str, option: &str) -> Result<()> {
+        let select = self.control(label).await?;
+        eventually(&format!("the option {option:?} of {label:?}"), async || {
+            let choice = thirtyfour::components::SelectElement::new(&select).await?;
+            choice.select_by_exact_text(option).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Searches the person picker labelled `label` for `query` and picks `name` from
+    /// its results.
+    pub async fn pick_person(&self, label: &str, query: &str, name: &str) -> Result<()> {
+        let search = self.fill(label, query).await?;
+        let id = search
+            .attr("id")
+            .await?
+            .ok_or_else(|| anyhow!("the person search {label:?} has no id"))?;
+        let result = self
+            .wait_for(&format!(
+                "//ul[@id={}]//button[.//*[contains(@class, 'pick-name')][normalize-space()={}]]",
+                xpath_literal(&format!("{id}-results")),
+                xpath_literal(name)
+            ))
+            .await?;
+        self.click(&result).await
+    }
+
+    /// The element at `xpath` once it is in the page, shown or not (checkboxes styled as
+    /// custom controls may be hidden behind their label).
+    pub async fn wait_for_present(&self, xpath: &str) -> Result<WebElement> {
+        eventually(&format!("{xpath} in the page"), async || {
+            let found = self.driver.find_all(By::XPath(xpath)).await?;
+            found
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow!("not in the page"))
+        })
+        .await
+    }
+
+    /// Waits until no displayed element matches `xpath`.
+    pub async fn wait_until_gone(&self, xpath: &str) -> Result<()> {
+        eventually(&format!("{xpath} to go"), async || {
+            ensure!(!self.is_shown(xpath).await?, "it is still shown");
+            Ok(())
+        })
+        .await
+    }
+
+    /// Fails unless the page is at most as wide as the viewport.
+    pub async fn ensure_no_sideways_scrolling(&self, page: &str) -> Result<()> {
+        let widths = self
+            .script("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await?;
+        let (scroll, inner): (i64, i64) = serde_json::from_value(widths)?;
+        ensure!(
+            scroll <= inner,
+            "{page} scrolls sideways at {}: {scroll} px wide in a {inner} px viewport",
+            self.size
+        );
+        Ok(())
+    }
+
+    /// Whether `element` lies wholly inside the viewport as it is scrolled now and is the
+    /// topmost thing at its own centre (nothing covers it).
+    pub async fn wholly_on_screen(&self, element: &WebElement) -> Result<bool> {
+        let value = self
+            .script_with(
+                "const e = arguments[0];
+                 const r = e.getBoundingClientRect();
+                 const inside = r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0
+                   && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
+                 const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                 return inside && top !== null && (top === e || e.contains(top));",
+                vec![element.to_json()?],
+            )
+            .await?;
+        Ok(value.as_bool().unwrap_or(false))
+    }
+
+    /// Signs out with the header's button and waits for the sign-in page.
+    pub async fn sign_out(&self) -> Result<()> {
+        self.click_button("Sign out").await?;
+        self.wait_for_path("/sign-in").await?;
+        Ok(())
+    }
+
+    /// Waits until My Access lists `name` (among others).
+    pub async fn wait_until_listed(&self, name: &str) -> Result<Vec<String>> {
+        eventually(&format!("My Access to list {name:?}"), async || {
+            let listed = self.listed_packages().await?;
+            ensure!(
+                listed.iter().any(|listed| listed == name),
+                "it lists {listed:?}"
+            );
+            Ok(listed)
+        })
+        .await
+    }
+
     /// Fills the sign-in form (which must be showing) and submits it, without waiting for
     /// the outcome.
     pub async fn submit_sign_in(&self, email: &str, password: &str) -> Result<()> {
@@ -655,17 +904,89 @@ impl Browser {
     }
 
     async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
-        let dir = screenshot_dir();
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let path = dir.join(format!("{name}.png"));
-        let png = self.driver.screenshot_as_png().await?;
-        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
-        Ok(path)
+        save_png(&self.driver, name).await
     }
 
     /// Ends the session (and its Chromium).
     pub async fn quit(self) {
         let _ = self.driver.quit().await;
+    }
+}
+
+/// Saves a PNG of `driver`'s viewport as `target/screenshots/<name>.png`.
+async fn save_png(driver: &WebDriver, name: &str) -> Result<PathBuf> {
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join(format!("{name}.png"));
+    let png = driver.screenshot_as_png().await?;
+    std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+/// One server shared by the people of a story, each in their own browser (one
+/// chromedriver serves them all). See [`with_scene`].
+pub struct Scene {
+    /// The server.
+    pub app: TestApp,
+    test: String,
+    opened: std::sync::Mutex<Vec<(String, WebDriver)>>,
+    _chromedriver: Arc<Chromedriver>,
+}
+
+impl Scene {
+    /// Opens a browser for `who` at `size`. Its screenshots are named
+    /// `<test>-<who>-<step>-<size>.png`; [`with_scene`] quits it at the end.
+    pub async fn browser(&self, who: &str, size: Size) -> Result<Browser> {
+        let browser = Browser::open(&self.app, size, &format!("{}-{who}", self.test)).await?;
+        let name = format!("{}-{who}-failure-{size}", self.test);
+        self.opened
+            .lock()
+            .map_err(|_| anyhow!("the list of browsers is poisoned"))?
+            .push((name, browser.driver.clone()));
+        Ok(browser)
+    }
+
+    /// Opens a browser for `who` at `size` and signs `email` in from the sign-in page.
+    pub async fn signed_in(&self, who: &str, size: Size, email: &str) -> Result<Browser> {
+        let browser = self.browser(who, size).await?;
+        browser.sign_in_from_start(email).await?;
+        Ok(browser)
+    }
+}
+
+/// Runs `body` against one fresh server, in which it opens as many browsers as the story
+/// needs ([`Scene::browser`]). Afterwards every browser is quit; when the body failed or
+/// panicked, each first saves `target/screenshots/<test>-<who>-failure-<size>.png`.
+pub async fn with_scene(test: &str, body: impl AsyncFn(&Scene) -> Result<()>) -> Result<()> {
+    dist_dir()?;
+    let app = TestApp::spawn().await?;
+    let scene = Scene {
+        app,
+        test: test.to_owned(),
+        opened: std::sync::Mutex::new(Vec::new()),
+        _chromedriver: chromedriver().await?,
+    };
+    let outcome = AssertUnwindSafe(body(&scene)).catch_unwind().await;
+    let failed = !matches!(outcome, Ok(Ok(())));
+    let opened = match scene.opened.lock() {
+        Ok(mut opened) => std::mem::take(&mut *opened),
+        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    };
+    let mut shots = Vec::new();
+    for (name, driver) in opened {
+        if failed {
+            if let Ok(path) = save_png(&driver, &name).await {
+                shots.push(path.display().to_string());
+            }
+        }
+        let _ = driver.quit().await;
+    }
+    let stopped = scene.app.stop().await;
+    match outcome {
+        Err(panic) => std::panic::resume_unwind(panic),
+        Ok(Ok(())) => stopped,
+        Ok(Err(error)) if shots.is_empty() => Err(error),
+        Ok(Err(error)) => Err(error.context(format!("screenshots: {}", shots.join(", ")))),
     }
 }
 
