@@ -1973,6 +1973,17 @@ mod tests {
                     );
                     prop_assert_eq!(next.updated_at, now);
                     prop_assert!(next.decisions.starts_with(&request.decisions));
+                    if next.state == RequestState::Delivering {
+                        // Delivery is the only way an assignment is made: it needs every
+                        // stage approved, unless an administrator acted or a holder gives
+                        // their own access up.
+                        let approved = next.decisions.iter().filter(|d| d.decision == DecisionKind::Approve).count();
+                        let without_approval = matches!(
+                            request_type,
+                            RequestType::AdminAdd | RequestType::AdminRemove | RequestType::UserRemove
+                        );
+                        prop_assert!(without_approval || approved == specs.len(), "{:?} delivered with {} approvals", request_type, approved);
+                    }
                     if let RequestEvent::Approve { by, .. } | RequestEvent::Deny { by, .. } = &event {
                         prop_assert!(approvers.contains(by) && *by != request.requestor);
                         prop_assert_eq!(next.decisions.len(), request.decisions.len() + 1);
