@@ -437,6 +437,72 @@ fn rows() -> Vec<Row> {
             [200, 200, 200, 200, 200, 200, 200, 403, 403, 401],
         ),
         (
+            "wizard setup in this catalog",
+            |f, _| {
+                (
+                    M::POST,
+                    "/setup".into(),
+                    Some(
+                        json!({ "catalog": { "kind": "existing", "id": f.catalog }, "package": { "catalogId": "", "name": "From a wizard" }, "roles": [{ "kind": "group", "originId": "grp-project-falcon", "roleId": "member" }], "policy": policy_body() }),
+                    ),
+                )
+            },
+            [201, 422, 201, 422, 403, 201, 403, 422, 422, 401],
+        ),
+        (
+            "wizard setup of a new catalog",
+            |_, n| {
+                (
+                    M::POST,
+                    "/setup".into(),
+                    Some(
+                        json!({ "catalog": { "kind": "new", "catalog": { "name": format!("Wizard {n}") } }, "package": { "catalogId": "", "name": "From a wizard" }, "roles": [{ "kind": "group", "originId": "grp-project-falcon", "roleId": "member" }], "policy": policy_body() }),
+                    ),
+                )
+            },
+            [201, 201, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "list connected organisations",
+            |_, _| (M::GET, "/connected-organizations".into(), None),
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "connect an organisation",
+            |_, n| {
+                (
+                    M::POST,
+                    "/connected-organizations".into(),
+                    Some(
+                        json!({ "name": format!("Partner {n}"), "domains": [format!("partner{n}.example")] }),
+                    ),
+                )
+            },
+            [201, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "edit a connected organisation",
+            |_, _| {
+                (
+                    M::PATCH,
+                    "/connected-organizations/org-fabrikam".into(),
+                    Some(json!({ "description": "Edited" })),
+                )
+            },
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "delete an organisation in use",
+            |_, _| {
+                (
+                    M::DELETE,
+                    "/connected-organizations/org-fabrikam".into(),
+                    None,
+                )
+            },
+            [409, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
             "policy preview",
             |f, _| {
                 (
