@@ -162,6 +162,9 @@ on_both_backends! {
         let id = view["request"]["id"].as_str().unwrap().to_owned();
         let (status, _) = post(&app, &sam, "/requests", add("ap-company-wiki", "pol-company-wiki", Some("Docs"))).await;
         assert_eq!(status, StatusCode::CONFLICT, "one pending request per package");
+        let admin = as_person(&app, "alex.morgan").await;
+        let response = admin.delete(app.api("/policies/pol-company-wiki")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT, "a policy with a pending request stays");
         let daniel = as_person(&app, "daniel.kim").await;
         let (status, _) = post(&app, &daniel, &format!("/requests/{id}/cancel"), json!({})).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "the approver may not cancel it");
