@@ -11,6 +11,7 @@ pub mod api;
 pub mod assignment;
 pub mod audit;
 pub mod catalog;
+pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod ids;

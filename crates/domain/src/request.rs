@@ -242,6 +242,11 @@ pub const MAX_JUSTIFICATION_CHARS: usize = 1000;
 /// How far in the past a requested start may lie (a form filled in slowly).
 pub const SCHEDULE_START_GRACE: Duration = Duration::hours(1);
 
+/// How far ahead a requested start may lie. An approved request waits for its start, and
+/// while it waits it blocks the person's other requests for the package and the deletion
+/// of its policy, so the wait is bounded.
+pub const SCHEDULE_START_HORIZON: Duration = Duration::days(365);
+
 /// What a requestor fills in: the part of `POST /requests` that is checked against the
 /// policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,6 +376,18 @@ fn schedule_errors(
             errors.push(FieldError::new(
                 "schedule.start",
                 "Choose a start that is not in the past.",
+            ));
+        }
+        if now
+            .checked_add(SCHEDULE_START_HORIZON)
+            .is_some_and(|latest| requested > latest)
+        {
+            errors.push(FieldError::new(
+                "schedule.start",
+                format!(
+                    "Choose a start within {} days from today.",
+                    SCHEDULE_START_HORIZON.whole_days()
+                ),
             ));
         }
         if let Expiration::OnDate { date } = rules.expiration {
@@ -953,6 +970,23 @@ mod tests {
         check(
             keep,
             |d| d.schedule = schedule(ago(61), None),
+            &["schedule.start"],
+        );
+    }
+
+    #[test]
+    fn start_lies_at_most_a_year_ahead() {
+        let ahead = |days_ahead| Some(t0() + days(days_ahead));
+        check(keep, |d| d.schedule = schedule(ahead(365), None), &[]);
+        check(
+            keep,
+            |d| d.schedule = schedule(ahead(366), None),
+            &["schedule.start"],
+        );
+        let far = Some(datetime!(9999-12-31 0:00 UTC));
+        check(
+            keep,
+            |d| d.schedule = schedule(far, None),
             &["schedule.start"],
         );
     }
