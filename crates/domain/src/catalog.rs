@@ -194,6 +194,11 @@ pub struct AccessPackage {
     pub description: String,
     /// Hidden packages are not listed in My Access; they are reachable by link only.
     pub hidden: bool,
+    /// Archived packages were deleted while they had request or assignment history: kept
+    /// for audit and reports, shown to administrators as archived, requestable by nobody
+    /// and absent from My Access.
+    #[serde(default)]
+    pub archived: bool,
     /// What an assignment grants.
     pub resource_roles: Vec<PackageResourceRole>,
     /// When it was created.

@@ -319,8 +319,9 @@ pub fn partner_of<'o>(
 }
 
 /// The policies of `package` through which `person` may request it now, in the given order.
-/// Nothing is requestable from a disabled catalog, by a blocked person, through a policy that
-/// stopped accepting requests, or by a guest when the catalog is closed to external users.
+/// Nothing is requestable from a disabled catalog or an archived package, by a blocked
+/// person, through a policy that stopped accepting requests, or by a guest when the catalog
+/// is closed to external users.
 pub fn requestable_policies<'p>(
     catalog: &Catalog,
     package: &AccessPackage,
@@ -328,7 +329,7 @@ pub fn requestable_policies<'p>(
     person: &Requestor<'_>,
     organizations: &[ConnectedOrganization],
 ) -> Vec<&'p AssignmentPolicy> {
-    if !catalog.enabled || person.user.state != UserState::Active {
+    if !catalog.enabled || package.archived || person.user.state != UserState::Active {
         return Vec::new();
     }
     if person.user.kind == UserKind::Guest && !catalog.external_users_allowed {
@@ -1249,6 +1250,7 @@ mod tests {
             name: "Package".to_owned(),
             description: String::new(),
             hidden: false,
+            archived: false,
             resource_roles: Vec::new(),
             created_at: t0(),
         };

@@ -317,6 +317,7 @@ mod tests {
             name: "P".into(),
             description: String::new(),
             hidden: false,
+            archived: false,
             resource_roles: Vec::new(),
             created_at: datetime!(2026-01-01 0:00 UTC),
         }

@@ -770,6 +770,7 @@ async fn insert_catalogs(
             name: package.2.to_owned(),
             description: package.3.to_owned(),
             hidden: package.4,
+            archived: false,
             resource_roles: grants
                 .iter()
                 .filter_map(|(origin, role)| package_role(&resources, package.0, origin, role))

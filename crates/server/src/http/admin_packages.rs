@@ -112,6 +112,7 @@ async fn create(
         name: draft.name,
         description: draft.description,
         hidden: draft.hidden,
+        archived: false,
         resource_roles: Vec::new(),
         created_at: now,
     };
@@ -182,8 +183,11 @@ async fn edit(
     Ok(Json(package))
 }
 
-/// `DELETE /access-packages/{id}`: only when nobody holds it.
-#[utoipa::path(delete, path = "/access-packages/{id}", tag = "access packages", summary = "Delete a package nobody holds", params(("id" = String, Path, description = "Identifier")), responses((status = 204, description = "Deleted"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+/// `DELETE /access-packages/{id}`: only when nobody holds it and no request for it is
+/// open. A package with request or assignment history is archived instead of deleted
+/// (hidden from requestors, unrequestable, kept for audit and reports); one without
+/// history is deleted with its policies.
+#[utoipa::path(delete, path = "/access-packages/{id}", tag = "access packages", summary = "Delete a package nobody holds; one with history is archived", params(("id" = String, Path, description = "Identifier")), responses((status = 204, description = "Deleted, or archived when it has request or assignment history"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn remove(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -198,11 +202,26 @@ async fn remove(
             "{live} person(s) still hold this access package; remove their assignments first."
         )));
     }
-    store::catalogs::delete_package(&mut tx, &package.id).await?;
+    let open = store::requests::open_for_package(&mut tx, &package.id).await?;
+    if open > 0 {
+        return Err(ApiError::Conflict(format!(
+            "{open} request(s) for this access package are still open; stop its policies accepting requests, and delete it once they are decided."
+        )));
+    }
+    let action = match store::catalogs::package_has_history(&mut tx, &package.id).await? {
+        true => {
+            store::catalogs::archive_package(&mut tx, &package.id).await?;
+            "accessPackage.archived"
+        }
+        false => {
+            store::catalogs::delete_package(&mut tx, &package.id).await?;
+            "accessPackage.deleted"
+        }
+    };
     let audit = event(
         &signed_in,
         now,
-        "accessPackage.deleted",
+        action,
         "accessPackage",
         package.id.as_str(),
         Some(&package.catalog_id),
@@ -407,6 +426,7 @@ async fn edit_policy(
         policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
     let rules = validate_policy_at(&patched(&current.rules, &patch)?, now)?;
     check_references(&mut tx, &rules).await?;
+    refuse_stranding(&mut tx, &current, &rules).await?;
     let policy = AssignmentPolicy { rules, ..current };
     store::catalogs::update_policy(&mut tx, &policy).await?;
     let audit = event(
@@ -444,7 +464,16 @@ async fn remove_policy(
             "{open} request(s) through this policy are still pending; stop it accepting requests instead, and delete it once they are decided."
         )));
     }
-    store::catalogs::delete_policy(&mut tx, &policy.id).await?;
+    // An open request refers to its policy through a foreign key: a request submitted at
+    // the same moment wins, and this deletion is refused.
+    if let Err(error) = store::catalogs::delete_policy(&mut tx, &policy.id).await {
+        return Err(match store::requests::is_foreign_key_violation(&error) {
+            true => ApiError::Conflict(
+                "A request through this policy was submitted at the same moment; stop it accepting requests instead, and delete it once its requests are decided.".to_owned(),
+            ),
+            false => ApiError::Database(error),
+        });
+    }
     let audit = event(
         &signed_in,
         now,
@@ -458,6 +487,31 @@ async fn remove_policy(
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Refuses an edit that takes away approval stages while requests wait at one of them:
+/// nobody could decide those requests, they would never time out, and they would block
+/// the policy's deletion. The message names the waiting requests.
+async fn refuse_stranding(
+    conn: &mut AnyConnection,
+    current: &AssignmentPolicy,
+    rules: &PolicyDraft,
+) -> Result<(), ApiError> {
+    let kept = rules.stages.len();
+    if kept >= current.rules.stages.len() {
+        return Ok(());
+    }
+    let stranded = store::requests::pending_from_stage(conn, &current.id, kept).await?;
+    if stranded.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = stranded.iter().map(|id| id.as_str()).collect();
+    Err(ApiError::Conflict(format!(
+        "{} request(s) wait for a decision at stage {} or later, which this edit removes: {}. Let them be decided (or stop the policy accepting requests and wait) before removing stages.",
+        stranded.len(),
+        kept + 1,
+        ids.join(", ")
+    )))
 }
 
 /// `POST /policy-preview`: who could request through the policy as edited, and who would
@@ -508,6 +562,7 @@ async fn preview(
             name: String::new(),
             description: String::new(),
             hidden: false,
+            archived: false,
             resource_roles: Vec::new(),
             created_at: now,
         },

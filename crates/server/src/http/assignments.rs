@@ -103,6 +103,7 @@ async fn assign(
     let mut tx = crate::db::begin(&app.db).await?;
     let package = store::catalogs::get_package(&mut tx, &draft.access_package_id)
         .await?
+        .filter(|package| !package.archived)
         .filter(|package| {
             may(
                 &signed_in.actor,

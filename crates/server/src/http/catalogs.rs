@@ -337,6 +337,8 @@ async fn remove_role(
     in_catalog(&signed_in, Action::ManageCatalogRoles, &id, CATALOG)?;
     let now = app.clock.now();
     let mut tx = crate::db::begin(&app.db).await?;
+    // Two owners removing each other at once must not both see two owners.
+    store::catalogs::lock_catalog(&mut tx, &id).await?;
     let roles = store::catalogs::roles_of(&mut tx, &id).await?;
     let grant = roles
         .iter()

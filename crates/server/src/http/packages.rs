@@ -43,7 +43,10 @@ async fn my_access_packages(
     };
 
     let mut offers = Vec::new();
-    for package in packages.into_iter().filter(|package| !package.hidden) {
+    for package in packages
+        .into_iter()
+        .filter(|package| !package.hidden && !package.archived)
+    {
         let Some(catalog) = catalogs
             .iter()
             .find(|catalog| catalog.id == package.catalog_id)

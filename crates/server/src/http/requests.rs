@@ -180,6 +180,9 @@ async fn create(
                     "You already have a pending request for {}.",
                     package.name
                 )),
+                false if store::requests::is_foreign_key_violation(&error) => {
+                    ApiError::Conflict("This policy was deleted at the same moment.".to_owned())
+                }
                 false => ApiError::Database(error),
             },
         );

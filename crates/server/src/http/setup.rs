@@ -135,6 +135,7 @@ async fn setup(
         name: draft.package.name.clone(),
         description: draft.package.description.clone(),
         hidden: draft.package.hidden,
+        archived: false,
         resource_roles: package_roles,
         created_at: now,
     };

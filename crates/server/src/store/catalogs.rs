@@ -133,7 +133,7 @@ pub(crate) async fn all_packages(
     conn: &mut AnyConnection,
 ) -> Result<Vec<AccessPackage>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, catalog_id, name, description, hidden, created_at FROM access_packages ORDER BY name, id",
+        "SELECT id, catalog_id, name, description, hidden, archived, created_at FROM access_packages ORDER BY name, id",
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -152,7 +152,7 @@ pub(crate) async fn get_package(
     conn: &mut AnyConnection,
     id: &PackageId,
 ) -> Result<Option<AccessPackage>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, catalog_id, name, description, hidden, created_at FROM access_packages WHERE id = $1")
+    let row = sqlx::query("SELECT id, catalog_id, name, description, hidden, archived, created_at FROM access_packages WHERE id = $1")
         .bind(id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
@@ -264,6 +264,7 @@ fn package_from_row(row: &AnyRow) -> Result<AccessPackage, sqlx::Error> {
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         hidden: row.try_get::<i64, _>("hidden")? != 0,
+        archived: row.try_get::<i64, _>("archived")? != 0,
         resource_roles: Vec::new(),
         created_at: from_millis(row.try_get("created_at")?),
     })
@@ -298,6 +299,23 @@ pub(crate) async fn delete_catalog(
         .bind(id.as_str())
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Locks a catalog's row until the transaction ends, so that changes which check a count
+/// of its role grants first (a catalog keeps one owner) run one after the other. This is
+/// where the backends differ: PostgreSQL takes a row lock; SQLite's single writer (every
+/// write transaction begins with `BEGIN IMMEDIATE`, see `db::begin`) already serialises.
+pub(crate) async fn lock_catalog(
+    conn: &mut AnyConnection,
+    id: &CatalogId,
+) -> Result<(), sqlx::Error> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM catalogs WHERE id = $1 FOR UPDATE")
+            .bind(id.as_str())
+            .fetch_optional(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -421,17 +439,41 @@ pub(crate) async fn update_package(
     Ok(())
 }
 
-/// Deletes a package with its resource roles, policies and ended assignments (callers
-/// check that no assignment is live).
+/// Whether any request or assignment, open or ended, names a package: such a package is
+/// archived, never deleted, so its history stays.
+pub(crate) async fn package_has_history(
+    conn: &mut AnyConnection,
+    id: &PackageId,
+) -> Result<bool, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM access_requests WHERE package_id = $1) \
+         + (SELECT COUNT(*) FROM assignments WHERE package_id = $1)",
+    )
+    .bind(id.as_str())
+    .fetch_one(conn)
+    .await?;
+    Ok(count > 0)
+}
+
+/// Archives a package: it keeps its policies and history, and nobody can request it.
+pub(crate) async fn archive_package(
+    conn: &mut AnyConnection,
+    id: &PackageId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE access_packages SET archived = 1 WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a package without history with its resource roles and policies (callers check
+/// [`package_has_history`] first; a package with history is archived instead).
 pub(crate) async fn delete_package(
     conn: &mut AnyConnection,
     id: &PackageId,
 ) -> Result<(), sqlx::Error> {
-    for table in [
-        "package_resource_roles",
-        "assignment_policies",
-        "assignments",
-    ] {
+    for table in ["package_resource_roles", "assignment_policies"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE package_id = $1"))
             .bind(id.as_str())
             .execute(&mut *conn)

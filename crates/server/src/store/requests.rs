@@ -22,13 +22,15 @@ pub(crate) struct Stored {
 }
 
 /// Inserts a new request (version 1). A second open request for the same person and
-/// package violates a unique index: callers map that to 409.
+/// package violates a unique index: callers map that to 409. An open request also refers
+/// to its policy through a foreign key (`open_policy_id`), so a request through a policy
+/// deleted at the same moment violates it (see [`is_foreign_key_violation`]).
 pub(crate) async fn insert(
     conn: &mut AnyConnection,
     request: &AccessRequest,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
-        "INSERT INTO access_requests ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)"
+        "INSERT INTO access_requests ({COLUMNS}, open_policy_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16, $17)"
     ))
     .bind(request.id.as_str())
     .bind(type_name(request.request_type))
@@ -46,9 +48,26 @@ pub(crate) async fn insert(
     .bind(request.schedule.end.map(to_millis))
     .bind(to_millis(request.created_at))
     .bind(to_millis(request.updated_at))
+    .bind(open_policy(request))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Whether an error is a foreign-key violation: something the change refers to was deleted
+/// at the same moment (a policy under a request being submitted, for one).
+pub(crate) fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|db| db.is_foreign_key_violation())
+}
+
+/// The policy an open request holds on to; none once it is closed.
+fn open_policy(request: &AccessRequest) -> Option<&str> {
+    request
+        .state
+        .is_open()
+        .then_some(request.policy_id.as_str())
 }
 
 /// Saves `next` only if the stored request is still at `version`; returns whether it did.
@@ -60,7 +79,7 @@ pub(crate) async fn update_guarded(
 ) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE access_requests SET state = $1, current_stage = $2, stage_started_at = $3, escalated = $4, \
-         updated_at = $5, version = version + 1 WHERE id = $6 AND version = $7",
+         updated_at = $5, open_policy_id = $8, version = version + 1 WHERE id = $6 AND version = $7",
     )
     .bind(next.state.as_str())
     .bind(next.current_stage.map(i64::from))
@@ -69,6 +88,7 @@ pub(crate) async fn update_guarded(
     .bind(to_millis(next.updated_at))
     .bind(next.id.as_str())
     .bind(version)
+    .bind(open_policy(next))
     .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)
@@ -177,6 +197,35 @@ pub(crate) async fn open_for_policy(
     .bind(policy.as_str())
     .fetch_one(conn)
     .await
+}
+
+/// How many open requests are for a package.
+pub(crate) async fn open_for_package(
+    conn: &mut AnyConnection,
+    package: &PackageId,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM access_requests WHERE package_id = $1 AND state IN ('submitted', 'pendingApproval', 'approved', 'delivering')",
+    )
+    .bind(package.as_str())
+    .fetch_one(conn)
+    .await
+}
+
+/// The requests of a policy that wait for a decision at stage `first_removed` or later.
+pub(crate) async fn pending_from_stage(
+    conn: &mut AnyConnection,
+    policy: &PolicyId,
+    first_removed: usize,
+) -> Result<Vec<RequestId>, sqlx::Error> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM access_requests WHERE policy_id = $1 AND state = 'pendingApproval' AND current_stage >= $2 ORDER BY created_at, id",
+    )
+    .bind(policy.as_str())
+    .bind(i64::try_from(first_removed).unwrap_or(i64::MAX))
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(RequestId).collect())
 }
 
 async fn with_decisions(conn: &mut AnyConnection, row: &AnyRow) -> Result<Stored, sqlx::Error> {
