@@ -3,18 +3,26 @@
 //! instances: every change is a guarded update, so an item another instance changed first
 //! is skipped (and counted nowhere). The loop in [`run_forever`] calls it; tests call it
 //! directly with a manual clock.
+//!
+//! Every job treats its items one by one, each in its own transaction. An item that fails
+//! (any error, a database constraint included) rolls back its own transaction only, is
+//! counted in [`Outcome::failed`] and logged, and the run goes on with the next item and
+//! the next job: one stuck item never stops expiry or session clean-up anywhere. A
+//! scheduled start that cannot be delivered is marked delivery failed, with the reason in
+//! the audit log, in a fresh transaction, so it is not retried for ever.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use entrada_domain::assignment::AssignmentEvent;
+use entrada_domain::assignment::{Assignment, AssignmentEvent};
 use entrada_domain::request::{self, RequestEvent, RequestState};
 use sqlx::AnyPool;
 use time::OffsetDateTime;
 
 use crate::clock::Clock;
-use crate::lifecycle::{self, LifecycleError};
+use crate::lifecycle::{self, Delivery, LifecycleError};
 use crate::store;
+use crate::store::requests::Stored;
 
 /// What one pass of the jobs did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -25,21 +33,46 @@ pub struct Outcome {
     pub timed_out: u64,
     /// Approved requests whose scheduled start came, delivered.
     pub started: u64,
+    /// Approved requests whose scheduled start came but that could not be delivered
+    /// (marked delivery failed, with the reason in the audit log).
+    pub delivery_failed: u64,
     /// Assignments past their end, expired and their grants taken back.
     pub expired: u64,
     /// Sessions deleted because they had ended.
     pub sessions_deleted: u64,
+    /// Items (or whole jobs, when their list could not be read) that failed with an error
+    /// this pass; each was logged and the run went on.
+    pub failed: u64,
 }
 
-/// Runs every job once at `now`.
+/// Runs every job once at `now`. Failures of single items, and of whole jobs, are counted
+/// in [`Outcome::failed`] and logged: one never stops the others.
 pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx::Error> {
     let mut outcome = Outcome::default();
-    stage_timers(db, now, &mut outcome).await?;
-    scheduled_starts(db, now, &mut outcome).await?;
-    expiry(db, now, &mut outcome).await?;
-    let mut conn = db.acquire().await?;
-    outcome.sessions_deleted = store::sessions::delete_ended(&mut conn, now).await?;
+    if let Err(error) = stage_timers(db, now, &mut outcome).await {
+        job_failed("stage timers", &error, &mut outcome);
+    }
+    if let Err(error) = scheduled_starts(db, now, &mut outcome).await {
+        job_failed("scheduled starts", &error, &mut outcome);
+    }
+    if let Err(error) = expiry(db, now, &mut outcome).await {
+        job_failed("expiry", &error, &mut outcome);
+    }
+    match delete_ended_sessions(db, now).await {
+        Ok(deleted) => outcome.sessions_deleted = deleted,
+        Err(error) => job_failed("session clean-up", &error, &mut outcome),
+    }
     Ok(outcome)
+}
+
+fn job_failed(job: &str, error: &sqlx::Error, outcome: &mut Outcome) {
+    tracing::warn!(%error, job, "a background job could not run; the others went on");
+    outcome.failed += 1;
+}
+
+async fn delete_ended_sessions(db: &AnyPool, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    store::sessions::delete_ended(&mut conn, now).await
 }
 
 /// Escalates stages that waited past their escalation day, and times out stages past
@@ -54,34 +87,14 @@ async fn stage_timers(
         store::requests::in_state(&mut conn, RequestState::PendingApproval).await?
     };
     for stored in pending {
-        let mut tx = crate::db::begin(db).await?;
-        let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
-        else {
-            continue;
-        };
-        let Some(package) =
-            store::catalogs::get_package(&mut tx, &stored.request.access_package_id).await?
-        else {
-            continue;
-        };
-        let timed_out = request::stage_deadline(&stored.request, &policy)
-            .is_some_and(|deadline| deadline <= now);
-        let escalate = !stored.request.escalated
-            && request::escalation_due_at(&stored.request, &policy).is_some_and(|due| due <= now);
-        let event = match (timed_out, escalate) {
-            (true, _) => RequestEvent::StageTimedOut,
-            (false, true) => RequestEvent::Escalate,
-            (false, false) => continue,
-        };
-        match lifecycle::advance(&mut tx, &stored, &policy, &package, &event, None, now).await {
-            Ok(_) => {
-                tx.commit().await?;
-                match event {
-                    RequestEvent::StageTimedOut => outcome.timed_out += 1,
-                    _ => outcome.escalated += 1,
-                }
+        match stage_timer(db, &stored, now).await {
+            Ok(Some(RequestEvent::StageTimedOut)) => outcome.timed_out += 1,
+            Ok(Some(_)) => outcome.escalated += 1,
+            Ok(None) => {}
+            Err(LifecycleError::Database(error)) => {
+                tracing::warn!(%error, request = %stored.request.id, "stage timer failed");
+                outcome.failed += 1;
             }
-            Err(LifecycleError::Database(error)) => return Err(error),
             Err(error) => {
                 tracing::debug!(%error, request = %stored.request.id, "stage timer skipped")
             }
@@ -90,7 +103,39 @@ async fn stage_timers(
     Ok(())
 }
 
-/// Delivers approved requests whose start date has come.
+/// Times out or escalates one pending request when due, in its own transaction; returns
+/// the event applied, if any.
+async fn stage_timer(
+    db: &AnyPool,
+    stored: &Stored,
+    now: OffsetDateTime,
+) -> Result<Option<RequestEvent>, LifecycleError> {
+    let mut tx = crate::db::begin(db).await?;
+    let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
+    else {
+        return Ok(None);
+    };
+    let Some(package) =
+        store::catalogs::get_package(&mut tx, &stored.request.access_package_id).await?
+    else {
+        return Ok(None);
+    };
+    let timed_out =
+        request::stage_deadline(&stored.request, &policy).is_some_and(|deadline| deadline <= now);
+    let escalate = !stored.request.escalated
+        && request::escalation_due_at(&stored.request, &policy).is_some_and(|due| due <= now);
+    let event = match (timed_out, escalate) {
+        (true, _) => RequestEvent::StageTimedOut,
+        (false, true) => RequestEvent::Escalate,
+        (false, false) => return Ok(None),
+    };
+    lifecycle::advance(&mut tx, stored, &policy, &package, &event, None, now).await?;
+    tx.commit().await?;
+    Ok(Some(event))
+}
+
+/// Delivers approved requests whose start date has come. One that fails with an error is
+/// marked delivery failed (with the error as its reason) in a fresh transaction.
 async fn scheduled_starts(
     db: &AnyPool,
     now: OffsetDateTime,
@@ -104,28 +149,82 @@ async fn scheduled_starts(
         .into_iter()
         .filter(|stored| lifecycle::due_to_start(&stored.request, now))
     {
-        let mut tx = crate::db::begin(db).await?;
-        let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
-        else {
-            continue;
-        };
-        let Some(package) =
-            store::catalogs::get_package(&mut tx, &stored.request.access_package_id).await?
-        else {
-            continue;
-        };
-        match lifecycle::deliver(&mut tx, &stored, &policy, &package, now).await {
-            Ok(_) => {
-                tx.commit().await?;
-                outcome.started += 1;
+        match scheduled_start(db, &stored, now).await {
+            Ok(Some(delivered)) if delivered.state == RequestState::Delivered => {
+                outcome.started += 1
             }
-            Err(LifecycleError::Database(error)) => return Err(error),
-            Err(error) => {
+            Ok(Some(_)) => outcome.delivery_failed += 1,
+            Ok(None) => {}
+            Err(error @ (LifecycleError::Raced | LifecycleError::Transition(_))) => {
                 tracing::debug!(%error, request = %stored.request.id, "scheduled start skipped")
+            }
+            Err(error) => {
+                tracing::warn!(%error, request = %stored.request.id, "scheduled start failed");
+                outcome.failed += 1;
+                let reason = format!("The access could not be granted: {error}");
+                match mark_delivery_failed(db, &stored, reason, now).await {
+                    Ok(true) => outcome.delivery_failed += 1,
+                    Ok(false) => {}
+                    Err(error) => tracing::warn!(
+                        %error,
+                        request = %stored.request.id,
+                        "a failed scheduled start could not be marked"
+                    ),
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Delivers one approved request in its own transaction.
+async fn scheduled_start(
+    db: &AnyPool,
+    stored: &Stored,
+    now: OffsetDateTime,
+) -> Result<Option<request::AccessRequest>, LifecycleError> {
+    let mut tx = crate::db::begin(db).await?;
+    let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
+    else {
+        return Ok(None);
+    };
+    let Some(package) =
+        store::catalogs::get_package(&mut tx, &stored.request.access_package_id).await?
+    else {
+        return Ok(None);
+    };
+    let delivered = lifecycle::deliver(&mut tx, stored, &policy, &package, now).await?;
+    tx.commit().await?;
+    Ok(Some(delivered))
+}
+
+/// Marks an approved request whose delivery failed as delivery failed, with `reason` in
+/// the audit log; false when it changed meanwhile (another instance handled it).
+async fn mark_delivery_failed(
+    db: &AnyPool,
+    stored: &Stored,
+    reason: String,
+    now: OffsetDateTime,
+) -> Result<bool, LifecycleError> {
+    let mut tx = crate::db::begin(db).await?;
+    let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
+    else {
+        return Ok(false);
+    };
+    let Some(package) =
+        store::catalogs::get_package(&mut tx, &stored.request.access_package_id).await?
+    else {
+        return Ok(false);
+    };
+    let delivery = Delivery::Failed(reason);
+    match lifecycle::finish_delivery(&mut tx, stored, &policy, &package, &delivery, now).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(true)
+        }
+        Err(LifecycleError::Raced | LifecycleError::Transition(_)) => Ok(false),
+        Err(error) => Err(error),
+    }
 }
 
 /// Expires assignments past their end and takes their grants back.
@@ -139,31 +238,42 @@ async fn expiry(
         store::assignments::due_for_expiry(&mut conn, now).await?
     };
     for assignment in due {
-        let mut tx = crate::db::begin(db).await?;
-        let Some(package) =
-            store::catalogs::get_package(&mut tx, &assignment.access_package_id).await?
-        else {
-            continue;
-        };
-        match lifecycle::end_assignment(
-            &mut tx,
-            &assignment,
-            &AssignmentEvent::Expire,
-            &package,
-            None,
-            now,
-        )
-        .await
-        {
-            Ok(_) => {
-                tx.commit().await?;
-                outcome.expired += 1;
+        match expire(db, &assignment, now).await {
+            Ok(true) => outcome.expired += 1,
+            Ok(false) => {}
+            Err(LifecycleError::Database(error)) => {
+                tracing::warn!(%error, assignment = %assignment.id, "expiry failed");
+                outcome.failed += 1;
             }
-            Err(LifecycleError::Database(error)) => return Err(error),
             Err(error) => tracing::debug!(%error, assignment = %assignment.id, "expiry skipped"),
         }
     }
     Ok(())
+}
+
+/// Expires one assignment in its own transaction.
+async fn expire(
+    db: &AnyPool,
+    assignment: &Assignment,
+    now: OffsetDateTime,
+) -> Result<bool, LifecycleError> {
+    let mut tx = crate::db::begin(db).await?;
+    let Some(package) =
+        store::catalogs::get_package(&mut tx, &assignment.access_package_id).await?
+    else {
+        return Ok(false);
+    };
+    lifecycle::end_assignment(
+        &mut tx,
+        assignment,
+        &AssignmentEvent::Expire,
+        &package,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Runs the jobs every 20 seconds until the task is aborted (so expired access goes within
@@ -174,6 +284,9 @@ pub(crate) async fn run_forever(db: AnyPool, clock: Arc<dyn Clock>) {
     loop {
         ticker.tick().await;
         match run_once(&db, clock.now()).await {
+            Ok(outcome) if outcome.failed > 0 => {
+                tracing::warn!(?outcome, "background jobs ran; some items failed")
+            }
             Ok(outcome) if outcome != Outcome::default() => {
                 tracing::info!(?outcome, "background jobs ran")
             }

@@ -7,8 +7,9 @@
 use entrada_domain::assignment::{self, Assignment, AssignmentEvent, AssignmentState};
 use entrada_domain::audit::AuditEvent;
 use entrada_domain::catalog::AccessPackage;
+use entrada_domain::delivery::{recheck_at_delivery, NoLongerEligible};
 use entrada_domain::ids::{AssignmentId, AuditEventId, UserId};
-use entrada_domain::policy::{stage_approvers, AssignmentPolicy};
+use entrada_domain::policy::{stage_approvers, AssignmentPolicy, Requestor};
 use entrada_domain::request::{
     self, AccessRequest, Decision, RequestEvent, RequestState, RequestType, TransitionError,
 };
@@ -135,12 +136,71 @@ pub(crate) fn due_to_start(request: &AccessRequest, now: OffsetDateTime) -> bool
     request.schedule.start.is_none_or(|start| start <= now)
 }
 
+/// How the delivery of an approved request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// Delivered; the note says how when it is not the plain way (`alreadyHeld`).
+    Done(Option<&'static str>),
+    /// Nothing granted, for this reason (shown in the audit log).
+    Failed(String),
+}
+
 /// Delivers an approved request: grants a new assignment, extends one, or removes one.
+///
+/// A request to add or extend is first re-checked against the situation now (see
+/// [`recheck_at_delivery`]): if the catalog was disabled, the package archived, the policy
+/// stopped accepting requests or the person left its scope since the approval, nothing is
+/// granted and the request ends as delivery failed, with the reason in the audit log.
+///
+/// A request to add a package the person meanwhile holds (an administrator assigned it
+/// directly) does not fail: the request closes as delivered ("already held" in the audit
+/// log), and the held assignment is extended to the end the request would have given when
+/// that is later; it is never shortened.
 pub(crate) async fn deliver(
     conn: &mut AnyConnection,
     stored: &Stored,
     policy: &AssignmentPolicy,
     package: &AccessPackage,
+    now: OffsetDateTime,
+) -> Result<AccessRequest, LifecycleError> {
+    let request = &stored.request;
+    // Only an approved request is delivered; refuse anything else before granting.
+    request::apply(request, policy, &RequestEvent::StartDelivery, &[], now)?;
+    let delivery = match recheck(conn, request, policy, package).await? {
+        Err(reason) => Delivery::Failed(reason.to_string()),
+        Ok(()) => {
+            let done = match request.request_type {
+                RequestType::UserAdd | RequestType::AdminAdd => {
+                    grant_or_extend_held(conn, request, policy, package, now).await
+                }
+                RequestType::UserExtend => extend(conn, request, policy, package, now)
+                    .await
+                    .map(|()| None),
+                RequestType::UserRemove | RequestType::AdminRemove => {
+                    remove(conn, request, package, now).await.map(|()| None)
+                }
+            };
+            match done {
+                Ok(note) => Delivery::Done(note),
+                Err(LifecycleError::AssignmentGone) => {
+                    Delivery::Failed(LifecycleError::AssignmentGone.to_string())
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    };
+    finish_delivery(conn, stored, policy, package, &delivery, now).await
+}
+
+/// Records how the delivery of an approved request ended: the request becomes delivered or
+/// delivery failed (a guarded update) and the audit log says why. The jobs also call it,
+/// in a fresh transaction, for a request whose delivery failed with an error.
+pub(crate) async fn finish_delivery(
+    conn: &mut AnyConnection,
+    stored: &Stored,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+    delivery: &Delivery,
     now: OffsetDateTime,
 ) -> Result<AccessRequest, LifecycleError> {
     let delivering = request::apply(
@@ -150,40 +210,109 @@ pub(crate) async fn deliver(
         &[],
         now,
     )?;
-    let request = &stored.request;
-    let outcome = match request.request_type {
-        RequestType::UserAdd | RequestType::AdminAdd => {
-            grant(conn, request, policy, package, now).await.map(|_| ())
-        }
-        RequestType::UserExtend => extend(conn, request, policy, package, now).await,
-        RequestType::UserRemove | RequestType::AdminRemove => {
-            remove(conn, request, package, now).await
-        }
-    };
-    let event = match outcome {
-        Ok(()) => RequestEvent::Delivered,
-        Err(LifecycleError::AssignmentGone) => RequestEvent::DeliveryFailed,
-        Err(error) => return Err(error),
+    let event = match delivery {
+        Delivery::Done(_) => RequestEvent::Delivered,
+        Delivery::Failed(_) => RequestEvent::DeliveryFailed,
     };
     let done = request::apply(&delivering, policy, &event, &[], now)?;
     if !store::requests::update_guarded(conn, &done, stored.version).await? {
         return Err(LifecycleError::Raced);
     }
-    let action = match done.state {
-        RequestState::Delivered => "request.delivered",
-        _ => "request.deliveryFailed",
+    let (action, detail) = match delivery {
+        Delivery::Done(note) => (
+            "request.delivered",
+            note.map(|note| ("how", note.to_owned())),
+        ),
+        Delivery::Failed(reason) => ("request.deliveryFailed", Some(("reason", reason.clone()))),
     };
-    audit(conn, &done, package, None, action, now).await?;
+    let mut event = request_event(&done, package, None, action, now);
+    if let Some((key, value)) = detail {
+        event = event.with_detail(key, value);
+    }
+    store::audit::append(conn, &event).await?;
     Ok(done)
 }
 
-async fn grant(
+/// Whether the person may still have what they were approved for (see
+/// [`recheck_at_delivery`]), over the directory as it is now.
+async fn recheck(
+    conn: &mut AnyConnection,
+    request: &AccessRequest,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+) -> Result<Result<(), NoLongerEligible>, sqlx::Error> {
+    if !request.request_type.goes_through_approval() {
+        return Ok(Ok(()));
+    }
+    let Some(catalog) = store::catalogs::get_catalog(conn, &package.catalog_id).await? else {
+        return Ok(Err(NoLongerEligible::CatalogDisabled));
+    };
+    let Some(user) = store::users::get(conn, &request.requestor).await? else {
+        return Ok(Err(NoLongerEligible::OutOfScope));
+    };
+    let groups = store::users::groups_of(conn, &user.id).await?;
+    let organizations = store::directory::all_organizations(conn).await?;
+    let person = Requestor {
+        user: &user,
+        groups: &groups,
+    };
+    Ok(recheck_at_delivery(
+        request.request_type,
+        &catalog,
+        package,
+        policy,
+        &person,
+        &organizations,
+    ))
+}
+
+/// Grants the package, or, when the person already holds it, keeps what they hold and
+/// extends it to the later end.
+async fn grant_or_extend_held(
     conn: &mut AnyConnection,
     request: &AccessRequest,
     policy: &AssignmentPolicy,
     package: &AccessPackage,
     now: OffsetDateTime,
-) -> Result<Assignment, LifecycleError> {
+) -> Result<Option<&'static str>, LifecycleError> {
+    let held = store::assignments::live_of(conn, &request.requestor, &package.id).await?;
+    let Some(held) = held else {
+        return grant(conn, request, policy, package, now)
+            .await
+            .map(|_| None);
+    };
+    if assignment::due_for_expiry(&held, now) {
+        // It ends now anyway (the expiry job has not come by yet): end it, then grant.
+        end_assignment(conn, &held, &AssignmentEvent::Expire, package, None, now).await?;
+        return grant(conn, request, policy, package, now)
+            .await
+            .map(|_| None);
+    }
+    let (_, end) = granted_period(request, policy, now);
+    if let Ok(next) = assignment::apply(&held, &AssignmentEvent::Extend { new_end: end }, now) {
+        if !store::assignments::transition(conn, &next, held.state, now).await? {
+            return Err(LifecycleError::Raced);
+        }
+        let event = system_event(now, "assignment.extended", &next, package)
+            .with_detail(
+                "end",
+                next.end
+                    .map(|end| end.to_string())
+                    .unwrap_or_else(|| "never".to_owned()),
+            )
+            .with_detail("request", request.id.as_str());
+        store::audit::append(conn, &event).await?;
+    }
+    Ok(Some("alreadyHeld"))
+}
+
+/// When access granted for `request` starts and ends: from its scheduled start (or now) to
+/// its scheduled end (or the policy's expiration).
+fn granted_period(
+    request: &AccessRequest,
+    policy: &AssignmentPolicy,
+    now: OffsetDateTime,
+) -> (OffsetDateTime, Option<OffsetDateTime>) {
     let start = request
         .schedule
         .start
@@ -193,6 +322,17 @@ async fn grant(
         .schedule
         .end
         .or_else(|| assignment::expires_at(&policy.rules.expiration, start));
+    (start, end)
+}
+
+async fn grant(
+    conn: &mut AnyConnection,
+    request: &AccessRequest,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+    now: OffsetDateTime,
+) -> Result<Assignment, LifecycleError> {
+    let (start, end) = granted_period(request, policy, now);
     let assignment = Assignment {
         id: AssignmentId(store::new_id()),
         user_id: request.requestor.clone(),
@@ -204,7 +344,18 @@ async fn grant(
         end,
         created_at: now,
     };
-    store::assignments::insert(conn, &assignment).await?;
+    match store::assignments::insert(conn, &assignment).await {
+        Ok(()) => {}
+        // Someone assigned it directly at the same moment: the caller tries again later.
+        Err(error)
+            if error
+                .as_database_error()
+                .is_some_and(|db| db.is_unique_violation()) =>
+        {
+            return Err(LifecycleError::Raced)
+        }
+        Err(error) => return Err(error.into()),
+    }
     let grants = delivery::grant_all(conn, &assignment).await?;
     let event = system_event(now, "assignment.created", &assignment, package)
         .with_detail("grants", grants.to_string())
@@ -338,6 +489,17 @@ async fn audit(
     action: &str,
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
+    let event = request_event(request, package, actor, action, now);
+    store::audit::append(conn, &event).await
+}
+
+fn request_event(
+    request: &AccessRequest,
+    package: &AccessPackage,
+    actor: Option<&UserId>,
+    action: &str,
+    now: OffsetDateTime,
+) -> AuditEvent {
     let mut event = AuditEvent::new(
         AuditEventId(store::new_id()),
         now,
@@ -360,7 +522,7 @@ async fn audit(
             event = event.with_detail("justification", reason);
         }
     }
-    store::audit::append(conn, &event).await
+    event
 }
 
 fn system_event(

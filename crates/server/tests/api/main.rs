@@ -3,6 +3,7 @@
 
 mod admin;
 mod helpers;
+mod lifecycle_edges;
 mod matrix;
 mod packages;
 mod platform;
