@@ -477,6 +477,7 @@ fn PackagesSection(
                             <div class="item-main">
                                 <A href=href><span class="item-name">{package.name.clone()}</span></A>
                                 {package.hidden.then(|| view! { <span class="tag">"Hidden"</span> })}
+                                {package.archived.then(|| view! { <span class="tag">"Archived"</span> })}
                                 <span class="muted item-detail">{grants}</span>
                             </div>
                         </li>

@@ -126,7 +126,7 @@ fn PackageHeader(
         let name = package.name.clone();
         move |_| {
             if !confirm(&format!(
-                "Delete the access package “{name}” and its policies?"
+                "Delete the access package “{name}” and its policies? If anyone ever requested or held it, it is archived instead: kept for audit and reports, and nobody can request it."
             )) {
                 return;
             }
@@ -135,7 +135,7 @@ fn PackageHeader(
             perform(
                 status,
                 "Deleting the access package…",
-                "Access package deleted.".to_owned(),
+                "Access package deleted (archived when it has history).".to_owned(),
                 api::delete_package(id.clone()),
                 move |()| navigate(&catalog_path, Default::default()),
             );
@@ -146,7 +146,11 @@ fn PackageHeader(
         <header class="page-head">
             <h1>{package.name.clone()}</h1>
             <ul class="facts">
-                <li>{if package.hidden { "Hidden: reachable by its link only" } else { "Listed in My Access" }}</li>
+                <li>{match (package.archived, package.hidden) {
+                    (true, _) => "Archived: kept for audit and reports; nobody can request it",
+                    (false, true) => "Hidden: reachable by its link only",
+                    (false, false) => "Listed in My Access",
+                }}</li>
             </ul>
             {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
         </header>
