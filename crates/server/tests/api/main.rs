@@ -6,5 +6,6 @@ mod helpers;
 mod matrix;
 mod packages;
 mod platform;
+mod request_rules;
 mod requests;
 mod session;
