@@ -175,6 +175,31 @@ pub fn submit(
     })
 }
 
+/// Whether the holder of `assignment` is offered an extension: it is live and has an end,
+/// it was granted under `policy`, the policy allows extensions, and the person may still
+/// request through it (exactly what [`submit`] checks for `userExtend`).
+pub fn extension_offered(
+    requestor: &Requestor<'_>,
+    catalog: &Catalog,
+    package: &AccessPackage,
+    policy: &AssignmentPolicy,
+    organizations: &[ConnectedOrganization],
+    assignment: &Assignment,
+) -> bool {
+    assignment.state.is_live()
+        && assignment.end.is_some()
+        && assignment.policy_id == policy.id
+        && policy.rules.extension_allowed
+        && !requestable_policies(
+            catalog,
+            package,
+            std::slice::from_ref(policy),
+            requestor,
+            organizations,
+        )
+        .is_empty()
+}
+
 /// What a person fills in for a request of `request_type`, checked field by field (the
 /// request form calls this as the person types): asking for access or an extension is
 /// checked against the policy ([`validate_request_draft`]); giving access up keeps only a
@@ -463,6 +488,35 @@ mod tests {
         };
         back_in.groups = vec![GroupId::new("grp-sales")];
         assert!(run(&back_in, RequestType::UserExtend, &RequestDraft::default()).is_ok());
+    }
+
+    #[test]
+    fn extension_is_offered_only_where_it_would_be_accepted() {
+        let offered = |world: &World| {
+            extension_offered(
+                &Requestor {
+                    user: &world.user,
+                    groups: &world.groups,
+                },
+                &world.catalog,
+                &world.package,
+                &world.policy,
+                &[],
+                world.holding.as_ref().expect("holding"),
+            )
+        };
+        assert!(offered(&extending()));
+        let mut closed = extending();
+        closed.policy.rules.accepting_requests = false;
+        let mut disabled = extending();
+        disabled.catalog.enabled = false;
+        let mut no_extensions = extending();
+        no_extensions.policy.rules.extension_allowed = false;
+        let mut forever = extending();
+        forever.holding.as_mut().expect("holding").end = None;
+        for world in [closed, disabled, no_extensions, forever] {
+            assert!(!offered(&world));
+        }
     }
 
     #[test]

@@ -5,8 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use entrada_domain::api::{DecisionBody, MyAssignment, NewRequestBody, Problem, RequestView};
-use entrada_domain::catalog::AccessPackage;
-use entrada_domain::ids::{PackageId, PolicyId, RequestId};
+use entrada_domain::catalog::{AccessPackage, Catalog};
+use entrada_domain::ids::{CatalogId, PackageId, PolicyId, RequestId};
 use entrada_domain::permission::{may, Action, Actor, Target};
 use entrada_domain::policy::{AssignmentPolicy, Requestor};
 use entrada_domain::request::{DecisionKind, RequestEvent, RequestState, TransitionError};
@@ -399,26 +399,64 @@ async fn my_assignments(
     signed_in: SignedIn,
 ) -> Result<Json<Vec<MyAssignment>>, ApiError> {
     let mut conn = app.db.acquire().await?;
+    let me = &signed_in.user.id;
+    let assignments = store::assignments::of_user(&mut conn, me).await?;
+    if assignments.is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    let catalogs: HashMap<CatalogId, Catalog> = store::catalogs::all_catalogs(&mut conn)
+        .await?
+        .into_iter()
+        .map(|catalog| (catalog.id.clone(), catalog))
+        .collect();
+    let packages: HashMap<PackageId, AccessPackage> = store::catalogs::all_packages(&mut conn)
+        .await?
+        .into_iter()
+        .map(|package| (package.id.clone(), package))
+        .collect();
+    let policies: HashMap<PolicyId, AssignmentPolicy> = store::catalogs::policies(&mut conn, None)
+        .await?
+        .into_iter()
+        .map(|policy| (policy.id.clone(), policy))
+        .collect();
+    let open: HashMap<PackageId, RequestId> = store::requests::of_requestor(&mut conn, me)
+        .await?
+        .into_iter()
+        .filter(|stored| stored.request.state.is_open())
+        .map(|stored| (stored.request.access_package_id, stored.request.id))
+        .collect();
+    let groups = store::users::groups_of(&mut conn, me).await?;
+    let organizations = store::directory::all_organizations(&mut conn).await?;
+    let requestor = Requestor {
+        user: &signed_in.user,
+        groups: &groups,
+    };
     let mut mine = Vec::new();
-    for assignment in store::assignments::of_user(&mut conn, &signed_in.user.id).await? {
-        let Some(package) =
-            store::catalogs::get_package(&mut conn, &assignment.access_package_id).await?
-        else {
+    for assignment in assignments {
+        let Some(package) = packages.get(&assignment.access_package_id) else {
             continue;
         };
-        let policy = store::catalogs::get_policy(&mut conn, &assignment.policy_id).await?;
-        let extension_allowed = assignment.state.is_live()
-            && assignment.end.is_some()
-            && policy.is_some_and(|policy| {
-                policy.rules.extension_allowed && policy.rules.accepting_requests
-            });
+        let extension_allowed = match (
+            catalogs.get(&package.catalog_id),
+            policies.get(&assignment.policy_id),
+        ) {
+            (Some(catalog), Some(policy)) => submit::extension_offered(
+                &requestor,
+                catalog,
+                package,
+                policy,
+                &organizations,
+                &assignment,
+            ),
+            _ => false,
+        };
         let pending_request = match assignment.state.is_live() {
-            true => store::requests::open_for(&mut conn, &signed_in.user.id, &package.id).await?,
+            true => open.get(&package.id).cloned(),
             false => None,
         };
         mine.push(MyAssignment {
             assignment,
-            package,
+            package: package.clone(),
             extension_allowed,
             pending_request,
         });

@@ -94,6 +94,18 @@ async fn extension_is_refused(app: &TestApp, sam: &Client) {
     .await
     .unwrap();
     assert_eq!(extensions, 0, "no extension was stored");
+    let mine: Value = sam
+        .get(app.api("/my/assignments"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        mine[0]["extensionAllowed"], false,
+        "My access no longer offers it: {mine}"
+    );
 }
 
 /// Sam asks for Company Wiki starting in three days and Daniel approves: approved, waiting.
@@ -153,6 +165,8 @@ on_both_backends! {
         assert_eq!(status, StatusCode::CREATED, "{view}");
         assert_eq!(view["request"]["state"], "pendingApproval");
         assert_eq!(view["stages"][0]["approvers"][0]["displayName"], "Daniel Kim", "the view names the approver");
+        let mine: Value = sam.get(app.api("/my/assignments")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(mine[0]["pendingRequest"], view["request"]["id"], "{mine}");
     };
 
     a_removal_with_an_overlong_justification_is_refused_on_its_field => |app: TestApp| async move {
