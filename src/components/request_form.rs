@@ -2,7 +2,7 @@
 //! are several), the justification, the policy's questions and, where the policy allows,
 //! when access should start and end.
 //!
-//! Every field is checked with the domain's `validate_request_draft` as the person types
+//! Every field is checked with the domain's `validate_draft_for` as the person types
 //! (once they have left the field or tried to send); after a send the server's field errors
 //! take that place until the field is edited again.
 
@@ -11,9 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use entrada_domain::api::{NewRequestBody, RequestView};
 use entrada_domain::ids::PackageId;
 use entrada_domain::policy::{AssignmentPolicy, Expiration, Question};
-use entrada_domain::request::{
-    validate_request_draft, Answer, RequestDraft, RequestType, Schedule,
-};
+use entrada_domain::request::{Answer, RequestDraft, RequestType, Schedule};
+use entrada_domain::submit::validate_draft_for;
 use entrada_domain::FieldError;
 use leptos::html;
 use leptos::prelude::*;
@@ -69,7 +68,7 @@ pub(crate) fn RequestForm(
         }
     };
     let local = Memo::new(move |_| match policy.get() {
-        Some(policy) => validate_request_draft(&policy, &draft(), request_time::now())
+        Some(policy) => validate_draft_for(request_type, &policy, &draft(), request_time::now())
             .err()
             .map(|errors| errors.0)
             .unwrap_or_default(),

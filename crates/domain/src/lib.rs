@@ -20,6 +20,8 @@ pub mod permission;
 pub mod policy;
 pub mod preview;
 pub mod request;
+pub mod request_view;
+pub mod submit;
 
 #[cfg(test)]
 mod testkit;

@@ -465,6 +465,12 @@ pub enum RequestEvent {
         /// Who cancels.
         by: UserId,
     },
+    /// An administrator withdraws someone's request (the caller checked who may).
+    #[serde(rename_all = "camelCase")]
+    AdminCancel {
+        /// The administrator.
+        by: UserId,
+    },
     /// The current stage's decision timeout passed.
     StageTimedOut,
     /// The current stage waited long enough to ask its alternate approvers.
@@ -485,6 +491,7 @@ impl RequestEvent {
             RequestEvent::Approve { .. } => "approve",
             RequestEvent::Deny { .. } => "deny",
             RequestEvent::Cancel { .. } => "cancel",
+            RequestEvent::AdminCancel { .. } => "adminCancel",
             RequestEvent::StageTimedOut => "stageTimedOut",
             RequestEvent::Escalate => "escalate",
             RequestEvent::StartDelivery => "startDelivery",
@@ -526,6 +533,9 @@ pub enum TransitionError {
     /// Someone other than the requestor tried to cancel.
     #[error("Only the person who asked for this access can cancel the request.")]
     NotRequestor,
+    /// Cancelling an approved request whose access starts now (it is being delivered).
+    #[error("This access is starting now; remove the assignment instead.")]
+    AlreadyStarting,
     /// A timer event before its time.
     #[error("It is not time for that yet.")]
     NotYetDue,
@@ -554,7 +564,8 @@ pub enum TransitionError {
 ///   requestor and did not approve an earlier stage), → denied, → canceled (by the
 ///   requestor), → timed out (at the stage deadline), → escalated (same stage, from the
 ///   escalation time on);
-/// - submitted → canceled (by the requestor);
+/// - submitted → canceled (by the requestor, or an administrator's `AdminCancel`);
+/// - approved → canceled (the same), while its scheduled start is still to come;
 /// - approved → delivering → delivered | delivery failed.
 pub fn apply(
     request: &AccessRequest,
@@ -598,9 +609,18 @@ pub fn apply(
         (_, RequestEvent::Approve { .. } | RequestEvent::Deny { .. }) => {
             Err(TransitionError::AlreadyDecided)
         }
-        (S::Submitted | S::PendingApproval, RequestEvent::Cancel { by }) => {
+        (S::Submitted | S::PendingApproval | S::Approved, RequestEvent::Cancel { by }) => {
             if *by != request.requestor {
                 return Err(TransitionError::NotRequestor);
+            }
+            if request.state == S::Approved && !starts_later(request, now) {
+                return Err(TransitionError::AlreadyStarting);
+            }
+            Ok(leave_stages(request, S::Canceled, now))
+        }
+        (S::Submitted | S::PendingApproval | S::Approved, RequestEvent::AdminCancel { .. }) => {
+            if request.state == S::Approved && !starts_later(request, now) {
+                return Err(TransitionError::AlreadyStarting);
             }
             Ok(leave_stages(request, S::Canceled, now))
         }
@@ -662,6 +682,12 @@ pub fn escalation_due_at(
     started.checked_add(Duration::days(i64::from(escalation.after_days)))
 }
 
+/// Whether an approved request waits for a scheduled start still to come at `now` (until
+/// then its requestor or an administrator may cancel it).
+pub fn starts_later(request: &AccessRequest, now: OffsetDateTime) -> bool {
+    request.schedule.start.is_some_and(|start| start > now)
+}
+
 /// Whether the lifecycle allows a request to move from `from` to `to` in one event.
 /// Pending approval may follow itself (the next stage, or an escalation).
 pub fn is_legal_successor(from: RequestState, to: RequestState) -> bool {
@@ -673,7 +699,7 @@ pub fn is_legal_successor(from: RequestState, to: RequestState) -> bool {
                 S::PendingApproval,
                 S::PendingApproval | S::Approved | S::Denied | S::Canceled | S::TimedOut
             )
-            | (S::Approved, S::Delivering)
+            | (S::Approved, S::Delivering | S::Canceled)
             | (S::Delivering, S::Delivered | S::DeliveryFailed)
     )
 }
@@ -1511,18 +1537,89 @@ mod tests {
     }
 
     #[test]
-    fn approved_requests_can_no_longer_be_canceled() {
+    fn approved_requests_starting_now_can_no_longer_be_canceled() {
+        for event in [
+            cancel("alice"),
+            RequestEvent::AdminCancel { by: user("root") },
+        ] {
+            check_step(
+                &in_state(RequestState::Approved),
+                &two_stage_policy(),
+                event,
+                &[],
+                t0(),
+                Err(TransitionError::AlreadyStarting),
+            );
+        }
+        let mut started = in_state(RequestState::Approved);
+        started.schedule.start = Some(t0());
         check_step(
-            &in_state(RequestState::Approved),
+            &started,
             &two_stage_policy(),
             cancel("alice"),
             &[],
             t0(),
-            Err(TransitionError::NotAllowed {
-                from: RequestState::Approved,
-                event: "cancel",
-            }),
+            Err(TransitionError::AlreadyStarting),
         );
+    }
+
+    #[test]
+    fn approved_requests_waiting_for_their_start_can_be_canceled() {
+        let mut waiting = in_state(RequestState::Approved);
+        waiting.schedule.start = Some(t0() + days(3));
+        for event in [
+            cancel("alice"),
+            RequestEvent::AdminCancel { by: user("root") },
+        ] {
+            check_step(
+                &waiting,
+                &two_stage_policy(),
+                event,
+                &[],
+                t0(),
+                Ok(RequestState::Canceled),
+            );
+        }
+        check_step(
+            &waiting,
+            &two_stage_policy(),
+            cancel("bob"),
+            &[],
+            t0(),
+            Err(TransitionError::NotRequestor),
+        );
+    }
+
+    #[test]
+    fn administrators_cancel_open_requests_but_not_finished_ones() {
+        let policy = two_stage_policy();
+        for request in [submitted_request(), pending(0)] {
+            check_step(
+                &request,
+                &policy,
+                RequestEvent::AdminCancel { by: user("root") },
+                &[],
+                t0(),
+                Ok(RequestState::Canceled),
+            );
+        }
+        for state in [
+            RequestState::Delivering,
+            RequestState::Delivered,
+            RequestState::Denied,
+        ] {
+            check_step(
+                &in_state(state),
+                &policy,
+                RequestEvent::AdminCancel { by: user("root") },
+                &[],
+                t0(),
+                Err(TransitionError::NotAllowed {
+                    from: state,
+                    event: "adminCancel",
+                }),
+            );
+        }
     }
 
     #[test]
@@ -1891,7 +1988,8 @@ mod tests {
             10 => (actor.clone(), reason.clone())
                 .prop_map(|(by, justification)| RequestEvent::Approve { by, justification }),
             1 => (actor.clone(), reason).prop_map(|(by, justification)| RequestEvent::Deny { by, justification }),
-            1 => actor.prop_map(|by| RequestEvent::Cancel { by }),
+            1 => actor.clone().prop_map(|by| RequestEvent::Cancel { by }),
+            1 => actor.prop_map(|by| RequestEvent::AdminCancel { by }),
             1 => Just(RequestEvent::StageTimedOut),
             1 => Just(RequestEvent::Escalate),
             1 => Just(RequestEvent::StartDelivery),
@@ -1991,9 +2089,16 @@ mod tests {
             specs in prop::collection::vec(any_stage_spec(), 0..=3),
             request_type in any_request_type(),
             steps in prop::collection::vec((any_event(), any_advance(), any_aim()), 0..40),
+            start_after in prop::option::of(0i64..(3 * 24 * 60)),
         ) {
             let policy = policy_from(&specs);
-            let mut request = AccessRequest { request_type, ..submitted_request() };
+            // Sometimes the access is scheduled to start later: an approved request then
+            // waits, and may be canceled until its start.
+            let schedule = Schedule {
+                start: start_after.map(|minutes| t0() + Duration::minutes(minutes)),
+                end: None,
+            };
+            let mut request = AccessRequest { request_type, schedule, ..submitted_request() };
             let mut now = t0();
             for (event, minutes, aim) in steps {
                 now += Duration::minutes(minutes);
@@ -2017,6 +2122,9 @@ mod tests {
                             RequestType::AdminAdd | RequestType::AdminRemove | RequestType::UserRemove
                         );
                         prop_assert!(without_approval || approved == specs.len(), "{:?} delivered with {} approvals", request_type, approved);
+                    }
+                    if request.state == RequestState::Approved && next.state == RequestState::Canceled {
+                        prop_assert!(starts_later(&request, now), "canceled after its start");
                     }
                     if let RequestEvent::Approve { by, .. } | RequestEvent::Deny { by, .. } = &event {
                         prop_assert!(approvers.contains(by) && *by != request.requestor);

@@ -9,10 +9,12 @@ use entrada_domain::audit::AuditEvent;
 use entrada_domain::catalog::AccessPackage;
 use entrada_domain::delivery::{recheck_at_delivery, NoLongerEligible};
 use entrada_domain::ids::{AssignmentId, AuditEventId, UserId};
-use entrada_domain::policy::{stage_approvers, AssignmentPolicy, Requestor};
+use entrada_domain::policy::{AssignmentPolicy, Requestor};
+use entrada_domain::preview::DirectorySnapshot;
 use entrada_domain::request::{
     self, AccessRequest, Decision, RequestEvent, RequestState, RequestType, TransitionError,
 };
+use entrada_domain::request_view::current_approvers;
 use sqlx::AnyConnection;
 use time::OffsetDateTime;
 
@@ -36,61 +38,12 @@ pub(crate) enum LifecycleError {
     Database(#[from] sqlx::Error),
 }
 
-/// The people who may decide the current stage of `request` now.
-pub(crate) async fn current_approvers(
-    conn: &mut AnyConnection,
-    request: &AccessRequest,
-    policy: &AssignmentPolicy,
-) -> Result<Vec<UserId>, sqlx::Error> {
-    let Some(stage) = request.current_stage else {
-        return Ok(Vec::new());
-    };
-    let directory = store::snapshot(conn).await?;
-    let Some(requestor) = directory
-        .person(&request.requestor)
-        .map(|person| person.user.clone())
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(stage_approvers(
-        policy,
-        usize::from(stage),
-        request.escalated,
-        &requestor,
-        &directory,
-    )
-    .map(|resolved| resolved.people)
-    .unwrap_or_default())
-}
-
-/// Whether `person` approves some stage of `request` (as a primary, fallback or
-/// escalation approver), whatever stage the request has reached: such a person may see it,
-/// and learns "already decided" rather than "not found" when someone else was quicker.
-pub(crate) async fn approves_some_stage(
-    conn: &mut AnyConnection,
-    request: &AccessRequest,
-    policy: &AssignmentPolicy,
-    person: &UserId,
-) -> Result<bool, sqlx::Error> {
-    let directory = store::snapshot(conn).await?;
-    let Some(requestor) = directory
-        .person(&request.requestor)
-        .map(|found| found.user.clone())
-    else {
-        return Ok(false);
-    };
-    let approves = |escalated: bool| {
-        (0..policy.rules.stages.len()).any(|stage| {
-            stage_approvers(policy, stage, escalated, &requestor, &directory)
-                .is_some_and(|resolved| resolved.people.contains(person))
-        })
-    };
-    Ok(approves(false) || approves(true))
-}
-
 /// Applies `event` to a stored request and saves it if nobody changed it meanwhile; writes
 /// the decision (one per stage, enforced by the database) and the audit event; delivers
 /// the request when it became approved and is due. Returns the request as saved.
+///
+/// Only a decision needs the current stage's approvers; for one, this loads the directory
+/// snapshot (once). A caller that already holds a snapshot uses [`advance_with`].
 pub(crate) async fn advance(
     conn: &mut AnyConnection,
     stored: &Stored,
@@ -100,8 +53,44 @@ pub(crate) async fn advance(
     actor: Option<&UserId>,
     now: OffsetDateTime,
 ) -> Result<AccessRequest, LifecycleError> {
-    let approvers = current_approvers(conn, &stored.request, policy).await?;
-    let next = request::apply(&stored.request, policy, event, &approvers, now)?;
+    let approvers = match event {
+        RequestEvent::Approve { .. } | RequestEvent::Deny { .. } => {
+            let directory = store::snapshot(conn).await?;
+            current_approvers(&stored.request, policy, &directory)
+        }
+        _ => Vec::new(),
+    };
+    advance_given(conn, &approvers, stored, policy, package, event, actor, now).await
+}
+
+/// [`advance`] with the directory the caller already loaded for this operation.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn advance_with(
+    conn: &mut AnyConnection,
+    directory: &DirectorySnapshot,
+    stored: &Stored,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+    event: &RequestEvent,
+    actor: Option<&UserId>,
+    now: OffsetDateTime,
+) -> Result<AccessRequest, LifecycleError> {
+    let approvers = current_approvers(&stored.request, policy, directory);
+    advance_given(conn, &approvers, stored, policy, package, event, actor, now).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn advance_given(
+    conn: &mut AnyConnection,
+    approvers: &[UserId],
+    stored: &Stored,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+    event: &RequestEvent,
+    actor: Option<&UserId>,
+    now: OffsetDateTime,
+) -> Result<AccessRequest, LifecycleError> {
+    let next = request::apply(&stored.request, policy, event, approvers, now)?;
     if let Some(decision) = next
         .decisions
         .iter()
@@ -474,7 +463,7 @@ fn event_action(
         }
         (RequestEvent::Approve { .. }, _) => "request.approved",
         (RequestEvent::Deny { .. }, _) => "request.denied",
-        (RequestEvent::Cancel { .. }, _) => "request.canceled",
+        (RequestEvent::Cancel { .. } | RequestEvent::AdminCancel { .. }, _) => "request.canceled",
         (RequestEvent::StageTimedOut, _) => "request.timedOut",
         (RequestEvent::Escalate, _) => "request.escalated",
         _ => "request.changed",

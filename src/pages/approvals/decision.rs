@@ -1,5 +1,6 @@
 use entrada_domain::api::{DecisionBody, RequestView};
-use entrada_domain::request::{DecisionKind, RequestState, RequestType, MAX_JUSTIFICATION_CHARS};
+use entrada_domain::request::{DecisionKind, RequestState, RequestType};
+use entrada_domain::submit::validate_decision;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -297,14 +298,13 @@ fn DecisionForm(
     let reason = RwSignal::new(String::new());
     let tried = RwSignal::new(false);
     let server_error = RwSignal::new(None::<ApiError>);
+    // The server's rule, run here for instant feedback.
     let local_error = Memo::new(move |_| {
-        let text = reason.get();
-        let text = text.trim();
-        if reason_required && text.is_empty() {
-            return Some("Give a reason for your decision.".to_owned());
-        }
-        (text.chars().count() > MAX_JUSTIFICATION_CHARS)
-            .then(|| format!("Use at most {MAX_JUSTIFICATION_CHARS} characters."))
+        reason
+            .with(|text| validate_decision(reason_required, Some(text.as_str())))
+            .err()
+            .and_then(|errors| errors.0.into_iter().next())
+            .map(|error| error.message)
     });
     let reason_error = Signal::derive(move || {
         if let Some(message) = server_error

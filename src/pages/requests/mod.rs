@@ -88,10 +88,12 @@ fn RequestCard(view: RequestView, canceled: Callback<String>) -> impl IntoView {
         _ => None,
     }
     .map(|word| format!("{word} {}", request_time::date_time(request.updated_at)));
+    // Pending, or approved and waiting for its start: the requestor may still cancel.
     let open = matches!(
         request.state,
         RequestState::Submitted | RequestState::PendingApproval
-    );
+    ) || (request.state == RequestState::Approved
+        && entrada_domain::request::starts_later(request, now));
     let id = request.id.to_string();
     let kind = type_label(request.request_type);
     view! {

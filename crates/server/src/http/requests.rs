@@ -4,20 +4,17 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use entrada_domain::api::{
-    DecisionBody, MyAssignment, NewRequestBody, Problem, RequestView, StageView,
-};
+use entrada_domain::api::{DecisionBody, MyAssignment, NewRequestBody, Problem, RequestView};
 use entrada_domain::catalog::{AccessPackage, Catalog};
-use entrada_domain::directory::UserKind;
-use entrada_domain::ids::{RequestId, UserId};
+use entrada_domain::ids::{CatalogId, PackageId, PolicyId, RequestId};
 use entrada_domain::permission::{may, Action, Actor, Target};
-use entrada_domain::policy::{requestable_policies, AssignmentPolicy, Requestor};
-use entrada_domain::preview::PersonSummary;
-use entrada_domain::request::{
-    self, validate_request_draft, AccessRequest, DecisionKind, RequestEvent, RequestState,
-    RequestType, Schedule, TransitionError,
-};
+use entrada_domain::policy::{AssignmentPolicy, Requestor};
+use entrada_domain::request::{DecisionKind, RequestEvent, RequestState, TransitionError};
+use entrada_domain::request_view::{current_approvers, may_see, request_view};
+use entrada_domain::submit::{self, SubmitContext, SubmitError};
 use entrada_domain::{FieldError, FieldErrors};
+use std::collections::HashMap;
+
 use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -65,6 +62,16 @@ impl From<LifecycleError> for ApiError {
     }
 }
 
+impl From<SubmitError> for ApiError {
+    fn from(error: SubmitError) -> Self {
+        match error {
+            SubmitError::Invalid(errors) => errors.into(),
+            SubmitError::NotEligible => ApiError::Forbidden,
+            SubmitError::Conflict(message) => ApiError::Conflict(message),
+        }
+    }
+}
+
 /// `POST /requests`: asks for a package (`userAdd`), more time (`userExtend`) or to give it
 /// up (`userRemove`). Routed through the policy's approval stages; delivered at once when
 /// no approval is needed.
@@ -85,91 +92,36 @@ async fn create(
     let catalog = store::catalogs::get_catalog(&mut tx, &package.catalog_id)
         .await?
         .ok_or_else(|| field("accessPackageId", "No such access package."))?;
-    if signed_in.user.kind == UserKind::Guest && !catalog.external_users_allowed {
-        return Err(field("accessPackageId", "No such access package."));
-    }
     let policy = store::catalogs::get_policy(&mut tx, &body.policy_id)
         .await?
-        .filter(|policy| policy.access_package_id == package.id)
         .ok_or_else(|| field("policyId", "Choose a policy of this access package."))?;
+    let directory = store::snapshot(&mut tx).await?;
     let holding = store::assignments::live_of(&mut tx, &signed_in.user.id, &package.id).await?;
-    let draft = match body.request_type {
-        RequestType::UserAdd => {
-            if !may_request_through(&mut tx, &signed_in, &catalog, &package, &policy).await? {
-                return Err(ApiError::Forbidden);
-            }
-            if holding.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "You already have {}.",
-                    package.name
-                )));
-            }
-            validate_request_draft(&policy, &body.draft(), now)?
-        }
-        RequestType::UserExtend => {
-            let assignment = holding.ok_or_else(|| {
-                ApiError::Conflict(format!("You don't have {} to extend.", package.name))
-            })?;
-            if assignment.policy_id != policy.id {
-                return Err(field(
-                    "policyId",
-                    "Extend through the policy your access was granted under.",
-                ));
-            }
-            if !policy.rules.extension_allowed {
-                return Err(ApiError::Conflict(
-                    "The policy of this access package does not allow extensions.".to_owned(),
-                ));
-            }
-            validate_request_draft(&policy, &body.draft(), now)?
-        }
-        RequestType::UserRemove => {
-            if holding.is_none() {
-                return Err(ApiError::Conflict(format!(
-                    "You don't have {} to remove.",
-                    package.name
-                )));
-            }
-            request::RequestDraft {
-                justification: body.justification.clone(),
-                answers: Vec::new(),
-                schedule: Schedule::default(),
-            }
-        }
-        RequestType::AdminAdd | RequestType::AdminRemove => {
-            return Err(field(
-                "type",
-                "Administrators assign and remove people with /assignments.",
-            ));
-        }
-    };
-    if store::requests::open_for(&mut tx, &signed_in.user.id, &package.id)
+    let open_request = store::requests::open_for(&mut tx, &signed_in.user.id, &package.id)
         .await?
-        .is_some()
-    {
-        return Err(ApiError::Conflict(format!(
-            "You already have a pending request for {}.",
-            package.name
-        )));
-    }
-    let submitted = AccessRequest {
-        id: RequestId(store::new_id()),
-        request_type: body.request_type,
-        requestor: signed_in.user.id.clone(),
-        created_by: signed_in.user.id.clone(),
-        access_package_id: package.id.clone(),
-        policy_id: policy.id.clone(),
-        state: RequestState::Submitted,
-        current_stage: None,
-        stage_started_at: None,
-        escalated: false,
-        justification: draft.justification,
-        answers: draft.answers,
-        schedule: draft.schedule,
-        decisions: Vec::new(),
-        created_at: now,
-        updated_at: now,
+        .is_some();
+    let context = SubmitContext {
+        requestor: Requestor {
+            user: &signed_in.user,
+            groups: directory
+                .person(&signed_in.user.id)
+                .map(|person| person.groups.as_slice())
+                .unwrap_or_default(),
+        },
+        catalog: &catalog,
+        package: &package,
+        policy: &policy,
+        organizations: &directory.organizations,
+        holding: holding.as_ref(),
+        open_request,
     };
+    let submitted = submit::submit(
+        &context,
+        RequestId(store::new_id()),
+        body.request_type,
+        &body.draft(),
+        now,
+    )?;
     if let Err(error) = store::requests::insert(&mut tx, &submitted).await {
         return Err(
             match error
@@ -191,8 +143,9 @@ async fn create(
         request: submitted,
         version: 1,
     };
-    let saved = lifecycle::advance(
+    let saved = lifecycle::advance_with(
         &mut tx,
+        &directory,
         &stored,
         &policy,
         &package,
@@ -201,7 +154,7 @@ async fn create(
         now,
     )
     .await?;
-    let view = view_of(&mut tx, saved, Some(&policy), &package, &signed_in.actor).await?;
+    let view = request_view(saved, Some(&policy), &package, &directory, &signed_in.actor);
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -216,22 +169,29 @@ async fn detail(
 ) -> Result<Json<RequestView>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let (stored, policy, package) = load(&mut conn, &RequestId(id)).await?;
-    let view = view_of(
-        &mut conn,
+    let directory = store::snapshot(&mut conn).await?;
+    let view = request_view(
         stored.request,
         policy.as_ref(),
         &package,
+        &directory,
         &signed_in.actor,
-    )
-    .await?;
-    if !may_see(&mut conn, &signed_in, &view, policy.as_ref(), &package).await? {
+    );
+    if !may_see(
+        &view,
+        policy.as_ref(),
+        &package,
+        &directory,
+        &signed_in.actor,
+    ) {
         return Err(ApiError::NotFound(REQUEST));
     }
     Ok(Json(view))
 }
 
-/// `POST /requests/{id}/cancel`: the requestor withdraws a pending request.
-#[utoipa::path(post, path = "/requests/{id}/cancel", tag = "requests", summary = "Cancel one's own pending request", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = RequestView), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+/// `POST /requests/{id}/cancel`: the requestor, or an administrator, withdraws a request
+/// that is pending, or approved and waiting for its scheduled start.
+#[utoipa::path(post, path = "/requests/{id}/cancel", tag = "requests", summary = "Cancel a pending request, or an approved one before it starts (requestor or administrator)", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = RequestView), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn cancel(
     State(app): State<AppState>,
     signed_in: SignedIn,
@@ -240,46 +200,56 @@ async fn cancel(
     let now = app.clock.now();
     let mut tx = crate::db::begin(&app.db).await?;
     let (stored, policy, package) = load(&mut tx, &RequestId(id)).await?;
-    let approvers = current_approvers(&mut tx, &stored.request, policy.as_ref()).await?;
+    let directory = store::snapshot(&mut tx).await?;
+    let approvers = policy
+        .as_ref()
+        .map(|policy| current_approvers(&stored.request, policy, &directory))
+        .unwrap_or_default();
     let target = Target::Request {
         requestor: &stored.request.requestor,
         current_approvers: &approvers,
     };
-    if stored.request.requestor != signed_in.user.id {
-        return Err(
-            match may(
-                &signed_in.actor,
-                Action::ReadCatalog,
-                &Target::Catalog(&package.catalog_id),
-            ) || may(&signed_in.actor, Action::DecideRequest, &target)
-            {
-                true => ApiError::Forbidden,
-                false => ApiError::NotFound(REQUEST),
-            },
-        );
-    }
+    let by = signed_in.user.id.clone();
+    let event = match stored.request.requestor == by {
+        true => RequestEvent::Cancel { by: by.clone() },
+        false if may(&signed_in.actor, Action::CancelRequest, &target) => {
+            RequestEvent::AdminCancel { by: by.clone() }
+        }
+        false => {
+            return Err(
+                match may(
+                    &signed_in.actor,
+                    Action::ReadCatalog,
+                    &Target::Catalog(&package.catalog_id),
+                ) || may(&signed_in.actor, Action::DecideRequest, &target)
+                {
+                    true => ApiError::Forbidden,
+                    false => ApiError::NotFound(REQUEST),
+                },
+            )
+        }
+    };
     let policy = policy
         .ok_or_else(|| ApiError::Conflict("The policy of this request was deleted.".to_owned()))?;
-    let event = RequestEvent::Cancel {
-        by: signed_in.user.id.clone(),
-    };
-    let saved = lifecycle::advance(
+    let saved = lifecycle::advance_with(
         &mut tx,
+        &directory,
         &stored,
         &policy,
         &package,
         &event,
-        Some(&signed_in.user.id),
+        Some(&by),
         now,
     )
     .await
     .map_err(|error| match error {
-        LifecycleError::Transition(TransitionError::NotAllowed { .. }) => {
-            ApiError::Conflict("Only a pending request can be cancelled.".to_owned())
-        }
+        LifecycleError::Transition(TransitionError::NotAllowed { .. }) => ApiError::Conflict(
+            "Only a pending request, or an approved one before its start, can be cancelled."
+                .to_owned(),
+        ),
         other => other.into(),
     })?;
-    let view = view_of(&mut tx, saved, Some(&policy), &package, &signed_in.actor).await?;
+    let view = request_view(saved, Some(&policy), &package, &directory, &signed_in.actor);
     tx.commit().await?;
     Ok(Json(view))
 }
@@ -296,15 +266,21 @@ async fn decide(
     let now = app.clock.now();
     let mut tx = crate::db::begin(&app.db).await?;
     let (stored, policy, package) = load(&mut tx, &RequestId(id)).await?;
-    let view = view_of(
-        &mut tx,
+    let directory = store::snapshot(&mut tx).await?;
+    let view = request_view(
         stored.request.clone(),
         policy.as_ref(),
         &package,
+        &directory,
         &signed_in.actor,
-    )
-    .await?;
-    if !may_see(&mut tx, &signed_in, &view, policy.as_ref(), &package).await? {
+    );
+    if !may_see(
+        &view,
+        policy.as_ref(),
+        &package,
+        &directory,
+        &signed_in.actor,
+    ) {
         return Err(ApiError::NotFound(REQUEST));
     }
     if stored.request.state != RequestState::PendingApproval {
@@ -320,24 +296,14 @@ async fn decide(
     }
     let policy = policy
         .ok_or_else(|| ApiError::Conflict("The policy of this request was deleted.".to_owned()))?;
+    let justification_required = stored
+        .request
+        .current_stage
+        .and_then(|stage| policy.rules.stages.get(usize::from(stage)))
+        .is_some_and(|stage| stage.approver_justification_required);
+    let justification =
+        submit::validate_decision(justification_required, body.justification.as_deref())?;
     let by = signed_in.user.id.clone();
-    let justification = body
-        .justification
-        .map(|text| text.trim().to_owned())
-        .filter(|text| !text.is_empty());
-    if justification
-        .as_ref()
-        .is_some_and(|text| text.chars().count() > request::MAX_JUSTIFICATION_CHARS)
-    {
-        return Err(FieldErrors(vec![FieldError::new(
-            "justification",
-            format!(
-                "Use at most {} characters.",
-                request::MAX_JUSTIFICATION_CHARS
-            ),
-        )])
-        .into());
-    }
     let event = match body.decision {
         DecisionKind::Approve => RequestEvent::Approve {
             by: by.clone(),
@@ -348,9 +314,18 @@ async fn decide(
             justification,
         },
     };
-    let saved =
-        lifecycle::advance(&mut tx, &stored, &policy, &package, &event, Some(&by), now).await?;
-    let view = view_of(&mut tx, saved, Some(&policy), &package, &signed_in.actor).await?;
+    let saved = lifecycle::advance_with(
+        &mut tx,
+        &directory,
+        &stored,
+        &policy,
+        &package,
+        &event,
+        Some(&by),
+        now,
+    )
+    .await?;
+    let view = request_view(saved, Some(&policy), &package, &directory, &signed_in.actor);
     tx.commit().await?;
     Ok(Json(view))
 }
@@ -383,23 +358,41 @@ async fn my_requests(
     Ok(Json(views_of(&mut conn, mine, &signed_in.actor).await?))
 }
 
-/// The views of several requests, skipping any whose package was deleted.
+/// The views of several requests, skipping any whose package was deleted. Loads the
+/// directory, the packages and the policies once for all of them.
 async fn views_of(
     conn: &mut AnyConnection,
     requests: Vec<Stored>,
     caller: &Actor,
 ) -> Result<Vec<RequestView>, sqlx::Error> {
-    let mut views = Vec::new();
-    for stored in requests {
-        let Some(package) =
-            store::catalogs::get_package(conn, &stored.request.access_package_id).await?
-        else {
-            continue;
-        };
-        let policy = store::catalogs::get_policy(conn, &stored.request.policy_id).await?;
-        views.push(view_of(conn, stored.request, policy.as_ref(), &package, caller).await?);
+    if requests.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(views)
+    let directory = store::snapshot(conn).await?;
+    let packages: HashMap<PackageId, AccessPackage> = store::catalogs::all_packages(conn)
+        .await?
+        .into_iter()
+        .map(|package| (package.id.clone(), package))
+        .collect();
+    let policies: HashMap<PolicyId, AssignmentPolicy> = store::catalogs::policies(conn, None)
+        .await?
+        .into_iter()
+        .map(|policy| (policy.id.clone(), policy))
+        .collect();
+    Ok(requests
+        .into_iter()
+        .filter_map(|stored| {
+            let package = packages.get(&stored.request.access_package_id)?;
+            let policy = policies.get(&stored.request.policy_id);
+            Some(request_view(
+                stored.request,
+                policy,
+                package,
+                &directory,
+                caller,
+            ))
+        })
+        .collect())
 }
 
 /// `GET /my/assignments`: the caller's access, active and ended, newest first.
@@ -409,26 +402,64 @@ async fn my_assignments(
     signed_in: SignedIn,
 ) -> Result<Json<Vec<MyAssignment>>, ApiError> {
     let mut conn = app.db.acquire().await?;
+    let me = &signed_in.user.id;
+    let assignments = store::assignments::of_user(&mut conn, me).await?;
+    if assignments.is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    let catalogs: HashMap<CatalogId, Catalog> = store::catalogs::all_catalogs(&mut conn)
+        .await?
+        .into_iter()
+        .map(|catalog| (catalog.id.clone(), catalog))
+        .collect();
+    let packages: HashMap<PackageId, AccessPackage> = store::catalogs::all_packages(&mut conn)
+        .await?
+        .into_iter()
+        .map(|package| (package.id.clone(), package))
+        .collect();
+    let policies: HashMap<PolicyId, AssignmentPolicy> = store::catalogs::policies(&mut conn, None)
+        .await?
+        .into_iter()
+        .map(|policy| (policy.id.clone(), policy))
+        .collect();
+    let open: HashMap<PackageId, RequestId> = store::requests::of_requestor(&mut conn, me)
+        .await?
+        .into_iter()
+        .filter(|stored| stored.request.state.is_open())
+        .map(|stored| (stored.request.access_package_id, stored.request.id))
+        .collect();
+    let groups = store::users::groups_of(&mut conn, me).await?;
+    let organizations = store::directory::all_organizations(&mut conn).await?;
+    let requestor = Requestor {
+        user: &signed_in.user,
+        groups: &groups,
+    };
     let mut mine = Vec::new();
-    for assignment in store::assignments::of_user(&mut conn, &signed_in.user.id).await? {
-        let Some(package) =
-            store::catalogs::get_package(&mut conn, &assignment.access_package_id).await?
-        else {
+    for assignment in assignments {
+        let Some(package) = packages.get(&assignment.access_package_id) else {
             continue;
         };
-        let policy = store::catalogs::get_policy(&mut conn, &assignment.policy_id).await?;
-        let extension_allowed = assignment.state.is_live()
-            && assignment.end.is_some()
-            && policy.is_some_and(|policy| {
-                policy.rules.extension_allowed && policy.rules.accepting_requests
-            });
+        let extension_allowed = match (
+            catalogs.get(&package.catalog_id),
+            policies.get(&assignment.policy_id),
+        ) {
+            (Some(catalog), Some(policy)) => submit::extension_offered(
+                &requestor,
+                catalog,
+                package,
+                policy,
+                &organizations,
+                &assignment,
+            ),
+            _ => false,
+        };
         let pending_request = match assignment.state.is_live() {
-            true => store::requests::open_for(&mut conn, &signed_in.user.id, &package.id).await?,
+            true => open.get(&package.id).cloned(),
             false => None,
         };
         mine.push(MyAssignment {
             assignment,
-            package,
+            package: package.clone(),
             extension_allowed,
             pending_request,
         });
@@ -448,140 +479,4 @@ async fn load(
         .ok_or(ApiError::NotFound(REQUEST))?;
     let policy = store::catalogs::get_policy(conn, &stored.request.policy_id).await?;
     Ok((stored, policy, package))
-}
-
-async fn current_approvers(
-    conn: &mut AnyConnection,
-    request: &AccessRequest,
-    policy: Option<&AssignmentPolicy>,
-) -> Result<Vec<UserId>, sqlx::Error> {
-    match policy {
-        Some(policy) => lifecycle::current_approvers(conn, request, policy).await,
-        None => Ok(Vec::new()),
-    }
-}
-
-async fn may_request_through(
-    conn: &mut AnyConnection,
-    signed_in: &SignedIn,
-    catalog: &Catalog,
-    package: &AccessPackage,
-    policy: &AssignmentPolicy,
-) -> Result<bool, sqlx::Error> {
-    let groups = store::users::groups_of(conn, &signed_in.user.id).await?;
-    let organizations = store::directory::all_organizations(conn).await?;
-    let requestor = Requestor {
-        user: &signed_in.user,
-        groups: &groups,
-    };
-    let policies = std::slice::from_ref(policy);
-    Ok(!requestable_policies(catalog, package, policies, &requestor, &organizations).is_empty())
-}
-
-/// Who may see a request: its requestor, those who decided a stage or approve one (as a
-/// primary, fallback or escalation approver), and those who may read the catalog's
-/// assignments.
-async fn may_see(
-    conn: &mut AnyConnection,
-    signed_in: &SignedIn,
-    view: &RequestView,
-    policy: Option<&AssignmentPolicy>,
-    package: &AccessPackage,
-) -> Result<bool, sqlx::Error> {
-    let me = &signed_in.user.id;
-    if view.request.requestor == *me
-        || view.caller_may_decide
-        || view
-            .request
-            .decisions
-            .iter()
-            .any(|decision| &decision.approver == me)
-        || may(
-            &signed_in.actor,
-            Action::ReadAssignments,
-            &Target::Catalog(&package.catalog_id),
-        )
-    {
-        return Ok(true);
-    }
-    match policy {
-        Some(policy) => lifecycle::approves_some_stage(conn, &view.request, policy, me).await,
-        None => Ok(false),
-    }
-}
-
-/// A request with names, stages, and whether `caller` may decide it now.
-async fn view_of(
-    conn: &mut AnyConnection,
-    request: AccessRequest,
-    policy: Option<&AssignmentPolicy>,
-    package: &AccessPackage,
-    caller: &Actor,
-) -> Result<RequestView, sqlx::Error> {
-    let approvers = current_approvers(conn, &request, policy).await?;
-    let requestor = match store::users::get(conn, &request.requestor).await? {
-        Some(user) => PersonSummary::of(&user),
-        None => PersonSummary {
-            id: request.requestor.clone(),
-            display_name: "Unknown person".to_owned(),
-            email: String::new(),
-            department: None,
-        },
-    };
-    let mut stages = Vec::new();
-    for (index, definition) in policy
-        .map(|policy| policy.rules.stages.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let stage = u8::try_from(index).unwrap_or(u8::MAX);
-        let decision = request
-            .decisions
-            .iter()
-            .find(|decision| decision.stage == stage)
-            .cloned();
-        let decided_by = match &decision {
-            Some(decision) => store::users::get(conn, &decision.approver)
-                .await?
-                .map(|user| user.display_name),
-            None => None,
-        };
-        let mut people = Vec::new();
-        if request.current_stage == Some(stage) {
-            for id in &approvers {
-                if let Some(user) = store::users::get(conn, id).await? {
-                    people.push(PersonSummary::of(&user));
-                }
-            }
-        }
-        stages.push(StageView {
-            stage,
-            approvers: people,
-            approver_justification_required: definition.approver_justification_required,
-            decision,
-            decided_by,
-        });
-    }
-    let target = Target::Request {
-        requestor: &request.requestor,
-        current_approvers: &approvers,
-    };
-    let caller_may_decide = request.state == RequestState::PendingApproval
-        && may(caller, Action::DecideRequest, &target);
-    let times_out_at = policy.and_then(|policy| request::stage_deadline(&request, policy));
-    Ok(RequestView {
-        requestor,
-        package_name: package.name.clone(),
-        policy_name: policy
-            .map(|policy| policy.rules.name.clone())
-            .unwrap_or_else(|| "Deleted policy".to_owned()),
-        questions: policy
-            .map(|policy| policy.rules.questions.clone())
-            .unwrap_or_default(),
-        stages,
-        times_out_at,
-        caller_may_decide,
-        request,
-    })
 }

@@ -144,11 +144,14 @@ pub(crate) async fn of_requestor(
         .bind(requestor.as_str())
         .fetch_all(&mut *conn)
         .await?;
-    let mut requests = Vec::new();
-    for row in &rows {
-        requests.push(with_decisions(conn, row).await?);
-    }
-    Ok(requests)
+    let decisions = sqlx::query(&format!(
+        "SELECT {DECISION_COLUMNS} FROM request_decisions d JOIN access_requests r ON r.id = d.request_id \
+         WHERE r.requestor_id = $1 ORDER BY d.request_id, d.stage"
+    ))
+    .bind(requestor.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    with_all_decisions(&rows, &decisions)
 }
 
 /// Every request in one state, oldest first.
@@ -162,11 +165,14 @@ pub(crate) async fn in_state(
     .bind(state.as_str())
     .fetch_all(&mut *conn)
     .await?;
-    let mut requests = Vec::new();
-    for row in &rows {
-        requests.push(with_decisions(conn, row).await?);
-    }
-    Ok(requests)
+    let decisions = sqlx::query(&format!(
+        "SELECT {DECISION_COLUMNS} FROM request_decisions d JOIN access_requests r ON r.id = d.request_id \
+         WHERE r.state = $1 ORDER BY d.request_id, d.stage"
+    ))
+    .bind(state.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
+    with_all_decisions(&rows, &decisions)
 }
 
 /// The open request of a person for a package, if any.
@@ -227,30 +233,59 @@ pub(crate) async fn pending_from_stage(
     .await?;
     Ok(ids.into_iter().map(RequestId).collect())
 }
+const DECISION_COLUMNS: &str =
+    "d.request_id, d.stage, d.approver_id, d.decision, d.justification, d.decided_at";
 
 async fn with_decisions(conn: &mut AnyConnection, row: &AnyRow) -> Result<Stored, sqlx::Error> {
     let mut stored = from_row(row)?;
-    let rows = sqlx::query(
-        "SELECT stage, approver_id, decision, justification, decided_at FROM request_decisions WHERE request_id = $1 ORDER BY stage",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {DECISION_COLUMNS} FROM request_decisions d WHERE d.request_id = $1 ORDER BY d.stage"
+    ))
     .bind(stored.request.id.as_str())
     .fetch_all(conn)
     .await?;
     for row in &rows {
-        let decision: String = row.try_get("decision")?;
-        stored.request.decisions.push(Decision {
-            stage: u8::try_from(row.try_get::<i64, _>("stage")?).unwrap_or(u8::MAX),
-            approver: UserId(row.try_get("approver_id")?),
-            decision: match decision.as_str() {
-                "approve" => DecisionKind::Approve,
-                "deny" => DecisionKind::Deny,
-                _ => return Err(bad_value("request_decisions.decision", &decision)),
-            },
-            justification: row.try_get("justification")?,
-            decided_at: from_millis(row.try_get("decided_at")?),
-        });
+        stored.request.decisions.push(decision_from_row(row)?);
     }
     Ok(stored)
+}
+
+/// Requests with their decisions, loaded by one query for all of them (ordered by request
+/// and stage) rather than one per request.
+fn with_all_decisions(rows: &[AnyRow], decisions: &[AnyRow]) -> Result<Vec<Stored>, sqlx::Error> {
+    let mut by_request: std::collections::HashMap<String, Vec<Decision>> =
+        std::collections::HashMap::new();
+    for row in decisions {
+        let request: String = row.try_get("request_id")?;
+        by_request
+            .entry(request)
+            .or_default()
+            .push(decision_from_row(row)?);
+    }
+    rows.iter()
+        .map(|row| {
+            let mut stored = from_row(row)?;
+            stored.request.decisions = by_request
+                .remove(stored.request.id.as_str())
+                .unwrap_or_default();
+            Ok(stored)
+        })
+        .collect()
+}
+
+fn decision_from_row(row: &AnyRow) -> Result<Decision, sqlx::Error> {
+    let decision: String = row.try_get("decision")?;
+    Ok(Decision {
+        stage: u8::try_from(row.try_get::<i64, _>("stage")?).unwrap_or(u8::MAX),
+        approver: UserId(row.try_get("approver_id")?),
+        decision: match decision.as_str() {
+            "approve" => DecisionKind::Approve,
+            "deny" => DecisionKind::Deny,
+            _ => return Err(bad_value("request_decisions.decision", &decision)),
+        },
+        justification: row.try_get("justification")?,
+        decided_at: from_millis(row.try_get("decided_at")?),
+    })
 }
 
 fn from_row(row: &AnyRow) -> Result<Stored, sqlx::Error> {

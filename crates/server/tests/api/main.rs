@@ -7,5 +7,6 @@ mod lifecycle_edges;
 mod matrix;
 mod packages;
 mod platform;
+mod request_rules;
 mod requests;
 mod session;
