@@ -3,7 +3,7 @@
 
 use entrada_domain::admin::{
     validate_direct_assignment, validate_package, DirectAssignmentDraft, PackageDraft,
-    PackageResourceRoleDraft,
+    PackagePatch, PackageResourceRoleDraft, PolicyPatch,
 };
 use entrada_domain::api::{AssignmentView, CatalogDetail, CatalogPermissions};
 use entrada_domain::assignment::AssignmentState;
@@ -14,7 +14,6 @@ use entrada_domain::policy::AssignmentPolicy;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use serde_json::json;
 use time::OffsetDateTime;
 
 use super::catalog::NotYours;
@@ -190,8 +189,11 @@ fn EditPackage(
             return;
         }
         let draft = draft.get_untracked();
-        let patch =
-            json!({ "name": draft.name, "description": draft.description, "hidden": draft.hidden });
+        let patch = PackagePatch {
+            name: Some(draft.name),
+            description: Some(Some(draft.description)),
+            hidden: Some(draft.hidden),
+        };
         perform(
             form_status,
             "Saving the access package…",
@@ -473,7 +475,13 @@ fn PolicyRow(
                 status,
                 busy,
                 done,
-                api::edit_policy(id.clone(), json!({ "acceptingRequests": !accepting })),
+                api::edit_policy(
+                    id.clone(),
+                    PolicyPatch {
+                        accepting_requests: Some(!accepting),
+                        ..PolicyPatch::default()
+                    },
+                ),
                 move |_| policies.refetch(),
             );
         }

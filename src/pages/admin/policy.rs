@@ -1,6 +1,7 @@
 //! `/admin/access-packages/:id/policies/new` and `/admin/policies/:id`: the policy
 //! editor with its preview beside it.
 
+use entrada_domain::admin::PolicyPatch;
 use entrada_domain::api::CatalogDetail;
 use entrada_domain::catalog::AccessPackage;
 use entrada_domain::policy::{validate_policy_at, AssignmentPolicy, PolicyDraft};
@@ -145,7 +146,7 @@ fn PolicyForm(
             };
             match &policy_id {
                 Some(id) => {
-                    let patch = serde_json::to_value(&rules).unwrap_or_default();
+                    let patch = PolicyPatch::replace_with(&rules);
                     perform(
                         status,
                         "Saving the policy…",
