@@ -7,6 +7,8 @@ use entrada_domain::FieldError;
 use leptos::prelude::*;
 use time::OffsetDateTime;
 
+use crate::components::request_time::{day_input_value, end_of_day_input};
+
 /// What a form says about its fields: the domain's validation of what is typed (`local`),
 /// the server's answer to the last save (`server`), which fields the person has edited and
 /// whether they tried to go on (after which every message shows).
@@ -306,11 +308,11 @@ pub(crate) fn DateInput(
     #[prop(optional, into)] hint: Option<String>,
 ) -> impl IntoView {
     let id = dom_id(&feedback.path(&path));
-    let text = RwSignal::new(date_input_value(value.get_untracked()));
+    let text = RwSignal::new(day_input_value(value.get_untracked()));
     Effect::new(move |_| {
         let date = value.get();
-        if parse_date_input(&text.get_untracked()) != date {
-            text.set(date_input_value(date));
+        if end_of_day_input(&text.get_untracked()) != date {
+            text.set(day_input_value(date));
         }
     });
     let message = {
@@ -323,7 +325,7 @@ pub(crate) fn DateInput(
         move |event: leptos::ev::Event| {
             let typed = event_target_value(&event);
             text.set(typed.clone());
-            on_change.run(parse_date_input(&typed));
+            on_change.run(end_of_day_input(&typed));
             feedback.touch(&path);
         }
     };
@@ -450,41 +452,6 @@ fn parse_number(text: &str) -> u32 {
     text.trim().parse().unwrap_or(0)
 }
 
-/// `YYYY-MM-DD` for a date input; the epoch (no date chosen) is an empty box.
-pub(crate) fn date_input_value(date: OffsetDateTime) -> String {
-    if date.unix_timestamp() <= 0 {
-        return String::new();
-    }
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
-}
-
-/// The end of the typed day in UTC; the epoch when nothing (or nonsense) is typed.
-pub(crate) fn parse_date_input(text: &str) -> OffsetDateTime {
-    let mut parts = text.trim().splitn(3, '-');
-    let parsed = (|| {
-        let year: i32 = parts.next()?.parse().ok()?;
-        let month: u8 = parts.next()?.parse().ok()?;
-        let day: u8 = parts.next()?.parse().ok()?;
-        let month = time::Month::try_from(month).ok()?;
-        let date = time::Date::from_calendar_date(year, month, day).ok()?;
-        let time = time::Time::from_hms(23, 59, 59).ok()?;
-        Some(date.with_time(time).assume_utc())
-    })();
-    parsed.unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-/// Now, from the browser's clock (the domain never reads one).
-pub(crate) fn now() -> OffsetDateTime {
-    let millis = js_sys::Date::now() as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,15 +463,5 @@ mod tests {
             "f-policy-stages-1-approvers"
         );
         assert_eq!(dom_id("name"), "f-name");
-    }
-
-    #[test]
-    fn date_inputs_round_trip_to_the_end_of_the_day() {
-        let date = parse_date_input("2030-02-28");
-        assert_eq!(date_input_value(date), "2030-02-28");
-        assert_eq!((date.hour(), date.minute()), (23, 59));
-        assert_eq!(parse_date_input(""), OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(parse_date_input("2030-02-30"), OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(date_input_value(OffsetDateTime::UNIX_EPOCH), "");
     }
 }

@@ -22,10 +22,9 @@ use super::shared::{
 };
 use crate::api::{self, ApiError};
 use crate::components::directory::PersonPicker;
-use crate::components::form::{
-    date_input_value, now, parse_date_input, ErrorSummary, Feedback, FieldMessage,
-};
+use crate::components::form::{ErrorSummary, Feedback, FieldMessage};
 use crate::components::policy_editor::ScopeKind;
+use crate::components::request_time::{day_input_value, end_of_day_input, now};
 use crate::components::{set_page_title, LinkBox, Loading, ProblemPanel};
 use crate::url::{encode_path_segment, package_link};
 
@@ -631,7 +630,7 @@ fn AssignmentRow(
 }
 
 fn day(date: OffsetDateTime) -> String {
-    date_input_value(date)
+    day_input_value(date)
 }
 
 #[component]
@@ -652,7 +651,7 @@ fn AssignDirectly(
         policy_id: PolicyId::new(policy.get()),
         end: match end.get().trim().is_empty() {
             true => None,
-            false => Some(parse_date_input(&end.get())),
+            false => Some(end_of_day_input(&end.get())),
         },
     };
     let errors = Memo::new({

@@ -13,9 +13,10 @@ use super::catalog::NotYours;
 use super::package::package_and_catalog;
 use super::shared::{focus_soon, perform, LeaveGuard, Status};
 use crate::api::{self, ApiError};
-use crate::components::form::{now, ErrorSummary, Feedback};
+use crate::components::form::{ErrorSummary, Feedback};
 use crate::components::policy_editor::{default_policy, PolicyEditor, ScopeKind};
 use crate::components::policy_preview::PolicyPreviewPanel;
+use crate::components::request_time::now;
 use crate::components::{set_page_title, Loading, ProblemPanel};
 use crate::url::encode_path_segment;
 
