@@ -1,5 +1,5 @@
-//! Form building blocks for the admin pages: the field-error model shared by every form
-//! ([`Feedback`]) and labelled inputs that show their message next to them.
+//! The one form kit of the SPA: the field-error model shared by every form ([`Feedback`])
+//! and labelled inputs that show their message next to them ([`Field`], [`TextInput`], …).
 
 use std::collections::BTreeSet;
 
@@ -81,6 +81,43 @@ impl Feedback {
         }
     }
 
+    /// The message of `field` as a signal, for a field component.
+    pub(crate) fn signal(self, field: impl Into<String>) -> Signal<Option<String>> {
+        let field = field.into();
+        Signal::derive(move || self.message(&field))
+    }
+
+    /// Notes that the person left `field`: from now on its own message shows (the server's
+    /// word about other fields stands).
+    pub(crate) fn left(&self, field: &str) {
+        let path = self.path(field);
+        if !self
+            .touched
+            .with_untracked(|touched| touched.contains(&path))
+        {
+            self.touched.update(|touched| {
+                touched.insert(path);
+            });
+        }
+    }
+
+    /// Notes that the person edited `field`: the server's word about it no longer applies.
+    pub(crate) fn edited(&self, field: &str) {
+        let path = self.path(field);
+        if self
+            .server
+            .with_untracked(|errors| errors.iter().any(|error| error.field == path))
+        {
+            self.server
+                .update(|errors| errors.retain(|error| error.field != path));
+        }
+    }
+
+    /// Forgets the server's answer to the last save (a new save is on its way).
+    pub(crate) fn clear_server(&self) {
+        self.server.set(Vec::new());
+    }
+
     /// Shows every message (after a save or "Next" was refused), or hides the untouched
     /// ones again (on a fresh step).
     pub(crate) fn show_all(&self, show: bool) {
@@ -136,6 +173,68 @@ fn find<'e>(errors: &'e [FieldError], path: &str) -> Option<&'e str> {
         .iter()
         .find(|error| error.field == path)
         .map(|error| error.message.as_str())
+}
+
+/// One labelled text field with its error next to it, for forms that manage their own
+/// messages (sign-in). The input says `aria-invalid` and
+/// points at the message with `aria-describedby`, so screen readers read it with the field.
+#[component]
+pub(crate) fn Field(
+    /// The input's id and name; also the field path that validation errors use.
+    #[prop(into)]
+    id: String,
+    /// The visible label.
+    #[prop(into)]
+    label: String,
+    /// The input type (`text`, `email`, `password`, …).
+    #[prop(into, default = "text".to_owned())]
+    input_type: String,
+    /// The browser's autofill hint.
+    #[prop(into, optional)]
+    autocomplete: Option<String>,
+    /// The text in the field.
+    value: RwSignal<String>,
+    /// The message to show, if the field needs attention.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// Called when the person edits the field.
+    #[prop(optional)]
+    on_input: Option<Callback<()>>,
+    /// Called when the field loses focus.
+    #[prop(optional)]
+    on_blur: Option<Callback<()>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.get().map(|_| error_id.clone())
+    };
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id.clone()
+                name=id
+                type=input_type
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                on:input=move |event| {
+                    value.set(event_target_value(&event));
+                    if let Some(on_input) = on_input {
+                        on_input.run(());
+                    }
+                }
+                on:blur=move |_| {
+                    if let Some(on_blur) = on_blur {
+                        on_blur.run(());
+                    }
+                }
+            />
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
 }
 
 /// An element id for a field path: `policy.stages[1].approvers` → `f-policy-stages-1-approvers`.
