@@ -198,3 +198,24 @@ fn session_token(parts: &Parts) -> Option<String> {
         .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
         .map(|(_, value)| value.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::nul_path;
+
+    #[test]
+    fn a_nul_is_found_by_its_field_path() {
+        let body = json!({ "name": "ok", "answers": [{ "value": "a" }, { "value": "b\u{0}" }] });
+        assert_eq!(
+            nul_path(&body, String::new()).as_deref(),
+            Some("answers[1].value")
+        );
+        assert_eq!(nul_path(&json!({ "name": "fine" }), String::new()), None);
+        assert_eq!(
+            nul_path(&json!("x\u{0}"), String::new()).as_deref(),
+            Some("body")
+        );
+    }
+}
