@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
-use entrada_domain::api::{Me, PackageOffer, Problem, SignInBody};
+use entrada_domain::api::{Me, PackageOffer, Problem, ProblemType, SignInBody};
 use entrada_domain::FieldError;
 use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
@@ -71,6 +71,8 @@ pub(crate) fn install_navigator(navigate: impl Fn(&str) + 'static) {
 pub(crate) struct ApiError {
     /// HTTP status; 0 when the server could not be reached.
     pub status: u16,
+    /// The documented kind of problem, when the server sent one.
+    pub kind: Option<ProblemType>,
     /// Short summary.
     pub title: String,
     /// What happened, for people.
@@ -103,15 +105,13 @@ impl ApiError {
 
     /// Whether a 401 says that a session ended, rather than that there never was one.
     fn session_expired(&self) -> bool {
-        self.status == 401
-            && format!("{} {}", self.title, self.detail)
-                .to_lowercase()
-                .contains("expired")
+        self.kind == Some(ProblemType::SessionExpired)
     }
 
     fn unreachable() -> ApiError {
         ApiError {
             status: 0,
+            kind: None,
             title: "Entrada can't be reached".to_owned(),
             detail: "Check your connection and try again.".to_owned(),
             errors: Vec::new(),
@@ -121,6 +121,7 @@ impl ApiError {
     fn unexpected(status: u16) -> ApiError {
         ApiError {
             status,
+            kind: None,
             title: "Unexpected answer from the server".to_owned(),
             detail: format!("The server answered with status {status}, which this page doesn't understand. Try again."),
             errors: Vec::new(),
@@ -139,6 +140,7 @@ impl std::error::Error for ApiError {}
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
         ApiError {
+            kind: problem.kind(),
             status: problem.status,
             title: problem.title,
             detail: problem.detail,

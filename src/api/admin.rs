@@ -3,8 +3,8 @@
 //! pickers, and the guided setup.
 
 use entrada_domain::admin::{
-    CatalogDraft, CatalogRoleDraft, DirectAssignmentDraft, PackageDraft, PackageResourceRoleDraft,
-    ResourceDraft, SetupDraft, SetupResult,
+    CatalogDraft, CatalogPatch, CatalogRoleDraft, DirectAssignmentDraft, PackageDraft,
+    PackagePatch, PackageResourceRoleDraft, PolicyPatch, ResourceDraft, SetupDraft, SetupResult,
 };
 use entrada_domain::api::{
     AssignmentView, CatalogDetail, CatalogRoleMember, CatalogSummary, PolicyPreviewBody,
@@ -16,7 +16,6 @@ use entrada_domain::organization::ConnectedOrganization;
 use entrada_domain::policy::{AssignmentPolicy, PolicyDraft};
 use entrada_domain::preview::PolicyPreview;
 use gloo_net::http::Method;
-use serde_json::Value;
 
 use super::{request, ApiError, Call};
 use crate::url;
@@ -37,7 +36,7 @@ pub(crate) async fn catalog(id: String) -> Result<CatalogDetail, ApiError> {
 }
 
 /// Edits a catalog with a JSON merge patch (name, description, enabled, externalUsersAllowed).
-pub(crate) async fn edit_catalog(id: String, patch: Value) -> Result<Catalog, ApiError> {
+pub(crate) async fn edit_catalog(id: String, patch: CatalogPatch) -> Result<Catalog, ApiError> {
     request(Call::new(Method::PATCH, &path(&["catalogs", &id])).json(&patch)?).await
 }
 
@@ -83,7 +82,10 @@ pub(crate) async fn create_package(draft: PackageDraft) -> Result<AccessPackage,
 }
 
 /// Edits a package with a JSON merge patch (name, description, hidden).
-pub(crate) async fn edit_package(id: String, patch: Value) -> Result<AccessPackage, ApiError> {
+pub(crate) async fn edit_package(
+    id: String,
+    patch: PackagePatch,
+) -> Result<AccessPackage, ApiError> {
     request(Call::new(Method::PATCH, &path(&["access-packages", &id])).json(&patch)?).await
 }
 
@@ -151,7 +153,10 @@ pub(crate) async fn policy(id: String) -> Result<AssignmentPolicy, ApiError> {
 }
 
 /// Edits a policy with a JSON merge patch (the whole draft, or one field).
-pub(crate) async fn edit_policy(id: String, patch: Value) -> Result<AssignmentPolicy, ApiError> {
+pub(crate) async fn edit_policy(
+    id: String,
+    patch: PolicyPatch,
+) -> Result<AssignmentPolicy, ApiError> {
     request(Call::new(Method::PATCH, &path(&["policies", &id])).json(&patch)?).await
 }
 

@@ -1,11 +1,13 @@
-//! Form building blocks for the admin pages: the field-error model shared by every form
-//! ([`Feedback`]) and labelled inputs that show their message next to them.
+//! The one form kit of the SPA: the field-error model shared by every form ([`Feedback`])
+//! and labelled inputs that show their message next to them ([`Field`], [`TextInput`], …).
 
 use std::collections::BTreeSet;
 
 use entrada_domain::FieldError;
 use leptos::prelude::*;
 use time::OffsetDateTime;
+
+use crate::components::request_time::{day_input_value, end_of_day_input};
 
 /// What a form says about its fields: the domain's validation of what is typed (`local`),
 /// the server's answer to the last save (`server`), which fields the person has edited and
@@ -79,6 +81,43 @@ impl Feedback {
         }
     }
 
+    /// The message of `field` as a signal, for a field component.
+    pub(crate) fn signal(self, field: impl Into<String>) -> Signal<Option<String>> {
+        let field = field.into();
+        Signal::derive(move || self.message(&field))
+    }
+
+    /// Notes that the person left `field`: from now on its own message shows (the server's
+    /// word about other fields stands).
+    pub(crate) fn left(&self, field: &str) {
+        let path = self.path(field);
+        if !self
+            .touched
+            .with_untracked(|touched| touched.contains(&path))
+        {
+            self.touched.update(|touched| {
+                touched.insert(path);
+            });
+        }
+    }
+
+    /// Notes that the person edited `field`: the server's word about it no longer applies.
+    pub(crate) fn edited(&self, field: &str) {
+        let path = self.path(field);
+        if self
+            .server
+            .with_untracked(|errors| errors.iter().any(|error| error.field == path))
+        {
+            self.server
+                .update(|errors| errors.retain(|error| error.field != path));
+        }
+    }
+
+    /// Forgets the server's answer to the last save (a new save is on its way).
+    pub(crate) fn clear_server(&self) {
+        self.server.set(Vec::new());
+    }
+
     /// Shows every message (after a save or "Next" was refused), or hides the untouched
     /// ones again (on a fresh step).
     pub(crate) fn show_all(&self, show: bool) {
@@ -134,6 +173,68 @@ fn find<'e>(errors: &'e [FieldError], path: &str) -> Option<&'e str> {
         .iter()
         .find(|error| error.field == path)
         .map(|error| error.message.as_str())
+}
+
+/// One labelled text field with its error next to it, for forms that manage their own
+/// messages (sign-in). The input says `aria-invalid` and
+/// points at the message with `aria-describedby`, so screen readers read it with the field.
+#[component]
+pub(crate) fn Field(
+    /// The input's id and name; also the field path that validation errors use.
+    #[prop(into)]
+    id: String,
+    /// The visible label.
+    #[prop(into)]
+    label: String,
+    /// The input type (`text`, `email`, `password`, …).
+    #[prop(into, default = "text".to_owned())]
+    input_type: String,
+    /// The browser's autofill hint.
+    #[prop(into, optional)]
+    autocomplete: Option<String>,
+    /// The text in the field.
+    value: RwSignal<String>,
+    /// The message to show, if the field needs attention.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// Called when the person edits the field.
+    #[prop(optional)]
+    on_input: Option<Callback<()>>,
+    /// Called when the field loses focus.
+    #[prop(optional)]
+    on_blur: Option<Callback<()>>,
+) -> impl IntoView {
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let error_id = error_id.clone();
+        move || error.get().map(|_| error_id.clone())
+    };
+    view! {
+        <div class="field" class:invalid=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id.clone()
+                name=id
+                type=input_type
+                autocomplete=autocomplete
+                prop:value=move || value.get()
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=described_by
+                on:input=move |event| {
+                    value.set(event_target_value(&event));
+                    if let Some(on_input) = on_input {
+                        on_input.run(());
+                    }
+                }
+                on:blur=move |_| {
+                    if let Some(on_blur) = on_blur {
+                        on_blur.run(());
+                    }
+                }
+            />
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
 }
 
 /// An element id for a field path: `policy.stages[1].approvers` → `f-policy-stages-1-approvers`.
@@ -306,11 +407,11 @@ pub(crate) fn DateInput(
     #[prop(optional, into)] hint: Option<String>,
 ) -> impl IntoView {
     let id = dom_id(&feedback.path(&path));
-    let text = RwSignal::new(date_input_value(value.get_untracked()));
+    let text = RwSignal::new(day_input_value(value.get_untracked()));
     Effect::new(move |_| {
         let date = value.get();
-        if parse_date_input(&text.get_untracked()) != date {
-            text.set(date_input_value(date));
+        if end_of_day_input(&text.get_untracked()) != date {
+            text.set(day_input_value(date));
         }
     });
     let message = {
@@ -323,7 +424,7 @@ pub(crate) fn DateInput(
         move |event: leptos::ev::Event| {
             let typed = event_target_value(&event);
             text.set(typed.clone());
-            on_change.run(parse_date_input(&typed));
+            on_change.run(end_of_day_input(&typed));
             feedback.touch(&path);
         }
     };
@@ -450,41 +551,6 @@ fn parse_number(text: &str) -> u32 {
     text.trim().parse().unwrap_or(0)
 }
 
-/// `YYYY-MM-DD` for a date input; the epoch (no date chosen) is an empty box.
-pub(crate) fn date_input_value(date: OffsetDateTime) -> String {
-    if date.unix_timestamp() <= 0 {
-        return String::new();
-    }
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
-}
-
-/// The end of the typed day in UTC; the epoch when nothing (or nonsense) is typed.
-pub(crate) fn parse_date_input(text: &str) -> OffsetDateTime {
-    let mut parts = text.trim().splitn(3, '-');
-    let parsed = (|| {
-        let year: i32 = parts.next()?.parse().ok()?;
-        let month: u8 = parts.next()?.parse().ok()?;
-        let day: u8 = parts.next()?.parse().ok()?;
-        let month = time::Month::try_from(month).ok()?;
-        let date = time::Date::from_calendar_date(year, month, day).ok()?;
-        let time = time::Time::from_hms(23, 59, 59).ok()?;
-        Some(date.with_time(time).assume_utc())
-    })();
-    parsed.unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-/// Now, from the browser's clock (the domain never reads one).
-pub(crate) fn now() -> OffsetDateTime {
-    let millis = js_sys::Date::now() as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,15 +562,5 @@ mod tests {
             "f-policy-stages-1-approvers"
         );
         assert_eq!(dom_id("name"), "f-name");
-    }
-
-    #[test]
-    fn date_inputs_round_trip_to_the_end_of_the_day() {
-        let date = parse_date_input("2030-02-28");
-        assert_eq!(date_input_value(date), "2030-02-28");
-        assert_eq!((date.hour(), date.minute()), (23, 59));
-        assert_eq!(parse_date_input(""), OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(parse_date_input("2030-02-30"), OffsetDateTime::UNIX_EPOCH);
-        assert_eq!(date_input_value(OffsetDateTime::UNIX_EPOCH), "");
     }
 }

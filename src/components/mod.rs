@@ -2,7 +2,6 @@
 
 mod copy_link;
 pub(crate) mod directory;
-mod field;
 pub(crate) mod form;
 mod layout;
 mod loading;
@@ -18,7 +17,7 @@ pub(crate) mod request_time;
 mod title;
 
 pub(crate) use copy_link::{CopyLink, LinkBox};
-pub(crate) use field::Field;
+pub(crate) use form::Field;
 pub(crate) use layout::{MeResource, PublicLayout, SignedInLayout};
 pub(crate) use loading::Loading;
 pub(crate) use package::{Grants, PolicySummary};

@@ -1,11 +1,10 @@
 //! The fields of the request form: text boxes, the policy's questions and the schedule,
 //! each with its label, hint and message, and the rules for what message shows when.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use entrada_domain::policy::{Expiration, Question, QuestionKind};
 use entrada_domain::request::Schedule;
-use entrada_domain::FieldError;
 use leptos::prelude::*;
 use time::OffsetDateTime;
 
@@ -14,63 +13,7 @@ use crate::components::request_time;
 /// Choices with at most this many options are radio buttons; longer lists are a select.
 const MAX_RADIO_OPTIONS: usize = 5;
 
-/// What each field shows: the domain's message once the field was left or the person tried
-/// to send, or the server's message after a send until the field is edited.
-#[derive(Clone, Copy)]
-pub(crate) struct Feedback {
-    pub(crate) local: Memo<Vec<FieldError>>,
-    pub(crate) server: RwSignal<Vec<FieldError>>,
-    pub(crate) touched: RwSignal<BTreeSet<String>>,
-    pub(crate) tried: RwSignal<bool>,
-}
-
-impl Feedback {
-    fn message(&self, field: &str) -> Option<String> {
-        let server = self.server.with(|errors| find(errors, field));
-        if server.is_some() {
-            return server;
-        }
-        let shown = self.tried.get() || self.touched.with(|touched| touched.contains(field));
-        match shown {
-            true => self.local.with(|errors| find(errors, field)),
-            false => None,
-        }
-    }
-
-    pub(crate) fn signal(self, field: String) -> Signal<Option<String>> {
-        Signal::derive(move || self.message(&field))
-    }
-
-    /// The person left the field: from now on its own message shows.
-    fn touch(&self, field: &str) {
-        if !self
-            .touched
-            .with_untracked(|touched| touched.contains(field))
-        {
-            self.touched.update(|touched| {
-                touched.insert(field.to_owned());
-            });
-        }
-    }
-
-    /// The person edited the field: the server's word about it no longer applies.
-    fn edited(&self, field: &str) {
-        if self
-            .server
-            .with_untracked(|errors| errors.iter().any(|e| e.field == field))
-        {
-            self.server
-                .update(|errors| errors.retain(|error| error.field != field));
-        }
-    }
-}
-
-fn find(errors: &[FieldError], field: &str) -> Option<String> {
-    errors
-        .iter()
-        .find(|error| error.field == field)
-        .map(|error| error.message.clone())
-}
+pub(crate) use crate::components::form::Feedback;
 
 /// A labelled multi-line text box with its hint and message.
 #[component]
@@ -117,7 +60,7 @@ pub(crate) fn TextArea(
                     value.set(event_target_value(&event));
                     feedback.edited(&field_on_input);
                 }
-                on:blur=move |_| feedback.touch(&field)
+                on:blur=move |_| feedback.left(&field)
             ></textarea>
             <p class="field-error" id=error_id>{move || error.get()}</p>
         </div>
@@ -173,7 +116,7 @@ pub(crate) fn QuestionField(
     let required = question.required;
     let touch = {
         let field = field.clone();
-        move || feedback.touch(&field)
+        move || feedback.left(&field)
     };
     let message = move || error.get();
 
@@ -416,7 +359,7 @@ fn DateField(
                     value.set(event_target_value(&event));
                     feedback.edited(&field_on_input);
                 }
-                on:blur=move |_| feedback.touch(&field)
+                on:blur=move |_| feedback.left(&field)
             />
             <p class="field-error" id=error_id>{move || error.get()}</p>
         </div>

@@ -6,7 +6,7 @@
 //! (once they have left the field or tried to send); after a send the server's field errors
 //! take that place until the field is edited again.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use entrada_domain::api::{NewRequestBody, RequestView};
 use entrada_domain::ids::PackageId;
@@ -74,12 +74,7 @@ pub(crate) fn RequestForm(
             .unwrap_or_default(),
         None => Vec::new(),
     });
-    let feedback = Feedback {
-        local,
-        server: RwSignal::new(Vec::new()),
-        touched: RwSignal::new(BTreeSet::new()),
-        tried: RwSignal::new(false),
-    };
+    let feedback = Feedback::new(local.into());
     let problem = RwSignal::new(None::<ApiError>);
 
     let send = Action::new_local(|body: &NewRequestBody| api::create_request(body.clone()));
@@ -87,7 +82,7 @@ pub(crate) fn RequestForm(
     Effect::new(move |_| match send.value().get() {
         Some(Ok(view)) => on_sent.run(view),
         Some(Err(error)) => {
-            feedback.server.set(error.errors.clone());
+            feedback.set_server(error.errors.clone());
             problem.set(Some(error));
             focus(summary_ref);
         }
@@ -96,8 +91,8 @@ pub(crate) fn RequestForm(
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        feedback.tried.set(true);
-        feedback.server.set(Vec::new());
+        feedback.show_all(true);
+        feedback.clear_server();
         problem.set(None);
         if send.pending().get_untracked() {
             return;
@@ -158,7 +153,7 @@ pub(crate) fn RequestForm(
                 ),
             });
         }
-        (feedback.tried.get() && !local.read().is_empty())
+        (feedback.showing_all() && !local.read().is_empty())
             .then(|| ("Check the fields marked below.".to_owned(), Vec::new()))
     };
 

@@ -71,6 +71,23 @@ pub(crate) fn date_input_value(at: OffsetDateTime) -> String {
     )
 }
 
+/// The value of a date input that holds a chosen day (an end date): `YYYY-MM-DD` of the
+/// local day, or an empty box for the epoch (no day chosen yet).
+pub(crate) fn day_input_value(at: OffsetDateTime) -> String {
+    match at.unix_timestamp() <= 0 {
+        true => String::new(),
+        false => date_input_value(at),
+    }
+}
+
+/// The last second of the local day a date input holds; the epoch when the box is empty or
+/// holds nonsense, which the domain refuses as an end in the past.
+pub(crate) fn end_of_day_input(text: &str) -> OffsetDateTime {
+    parse_date_input(text)
+        .map(|(_, last)| last)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 /// The local day a date input holds: its first and its last second. `None` for an empty or
 /// malformed value.
 pub(crate) fn parse_date_input(text: &str) -> Option<(OffsetDateTime, OffsetDateTime)> {

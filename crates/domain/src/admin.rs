@@ -10,15 +10,24 @@ use crate::error::{FieldError, FieldErrors};
 use crate::ids::{CatalogId, PackageId, PolicyId, ResourceId, UserId};
 use crate::policy::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
 
+/// The most resource roles a setup wizard grants in one go.
+pub const MAX_SETUP_ROLES: usize = 50;
+/// The most extra owners a setup wizard names for a new catalog.
+pub const MAX_SETUP_OWNERS: usize = 50;
+/// The longest directory id (a resource's origin id, a role id), in characters.
+pub const MAX_DIRECTORY_ID_CHARS: usize = 200;
+
 /// A catalog as the create and edit forms send it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogDraft {
     /// Display name, unique.
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
     /// What the catalog holds.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub description: String,
     /// Whether its packages are offered to requestors.
     #[serde(default = "yes")]
@@ -48,9 +57,11 @@ pub struct PackageDraft {
     /// The catalog it belongs to (fixed once created).
     pub catalog_id: CatalogId,
     /// Display name, unique in its catalog.
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
     /// What it is for.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub description: String,
     /// Whether it is left out of My Access (reachable by link only).
     #[serde(default)]
@@ -113,6 +124,11 @@ pub fn validate_resource(draft: &ResourceDraft) -> Result<ResourceDraft, FieldEr
         errors.push(FieldError::new(
             "originId",
             "Choose a group, application or site.",
+        ));
+    } else if draft.origin_id.chars().count() > MAX_DIRECTORY_ID_CHARS {
+        errors.push(FieldError::new(
+            "originId",
+            format!("Use at most {MAX_DIRECTORY_ID_CHARS} characters."),
         ));
     }
     FieldErrors::into_result(errors, || draft.clone())
@@ -256,6 +272,7 @@ pub fn validate_setup(draft: &SetupDraft, now: OffsetDateTime) -> Result<SetupDr
                 }));
             }
         };
+    let mut too_many_owners = None;
     let catalog = match &draft.catalog {
         SetupCatalog::Existing { id } => {
             let result = match id.as_str().trim().is_empty() {
@@ -272,6 +289,12 @@ pub fn validate_setup(draft: &SetupDraft, now: OffsetDateTime) -> Result<SetupDr
             let checked = validate_catalog(catalog);
             let catalog = checked.clone().unwrap_or_else(|_| catalog.clone());
             prefixed("catalog", checked.map(|_| ()));
+            if owners.len() > MAX_SETUP_OWNERS {
+                too_many_owners = Some(FieldError::new(
+                    "catalog.owners",
+                    format!("Name at most {MAX_SETUP_OWNERS} owners."),
+                ));
+            }
             SetupCatalog::New {
                 catalog,
                 owners: owners.clone(),
@@ -286,14 +309,27 @@ pub fn validate_setup(draft: &SetupDraft, now: OffsetDateTime) -> Result<SetupDr
     prefixed("package", package.clone().map(|_| ()));
     let policy = crate::policy::validate_policy_at(&draft.policy, now);
     prefixed("policy", policy.clone().map(|_| ()));
+    errors.extend(too_many_owners);
     if draft.roles.is_empty() {
         errors.push(FieldError::new(
             "roles",
             "Choose at least one resource role for the package to grant.",
         ));
     }
-    for (index, role) in draft.roles.iter().enumerate() {
-        if role.origin_id.trim().is_empty() || role.role_id.trim().is_empty() {
+    if draft.roles.len() > MAX_SETUP_ROLES {
+        errors.push(FieldError::new(
+            "roles",
+            format!("Choose at most {MAX_SETUP_ROLES} resource roles."),
+        ));
+    }
+    for (index, role) in draft.roles.iter().enumerate().take(MAX_SETUP_ROLES) {
+        let too_long = |id: &str| id.chars().count() > MAX_DIRECTORY_ID_CHARS;
+        if too_long(&role.origin_id) || too_long(&role.role_id) {
+            errors.push(FieldError::new(
+                format!("roles[{index}]"),
+                format!("Use at most {MAX_DIRECTORY_ID_CHARS} characters for each id."),
+            ));
+        } else if role.origin_id.trim().is_empty() || role.role_id.trim().is_empty() {
             errors.push(FieldError::new(
                 format!("roles[{index}]"),
                 "Choose a resource and one of its roles.",
@@ -324,6 +360,322 @@ pub struct SetupResult {
     pub package: crate::catalog::AccessPackage,
     /// Its policy.
     pub policy: crate::policy::AssignmentPolicy,
+}
+
+// ---- typed merge patches (RFC 7396) ----------------------------------------------------
+//
+// Each PATCH body names only the fields to change: an absent field keeps its value, a
+// nullable field sent as `null` is cleared, and a field the endpoint does not know is
+// refused (400), so a renamed field fails to compile in the SPA and fails loudly on the
+// wire. `apply` turns a patch and the current values into the draft that is validated.
+
+/// Reads a nullable patch field: absent → `None` (keep, with `#[serde(default)]`),
+/// `null` → `Some(None)` (clear), a value → `Some(Some(value))` (replace).
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Reads a patch field that may be left out but not cleared: `null` is refused.
+pub fn not_null<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+fn patched<T: Clone>(change: &Option<T>, current: &T) -> T {
+    change.clone().unwrap_or_else(|| current.clone())
+}
+
+fn cleared<T: Clone + Default>(change: &Option<Option<T>>, current: &T) -> T {
+    match change {
+        None => current.clone(),
+        Some(value) => value.clone().unwrap_or_default(),
+    }
+}
+
+/// Body of `PATCH /catalogs/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CatalogPatch {
+    /// New display name (unique).
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub name: Option<String>,
+    /// New description; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 1000))]
+    pub description: Option<Option<String>>,
+    /// Whether its packages are offered to requestors.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enabled: Option<bool>,
+    /// Whether people outside the directory may request its packages.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub external_users_allowed: Option<bool>,
+}
+
+impl CatalogPatch {
+    /// `current` with this patch applied (not yet validated).
+    pub fn apply(&self, current: &CatalogDraft) -> CatalogDraft {
+        CatalogDraft {
+            name: patched(&self.name, &current.name),
+            description: cleared(&self.description, &current.description),
+            enabled: patched(&self.enabled, &current.enabled),
+            external_users_allowed: patched(
+                &self.external_users_allowed,
+                &current.external_users_allowed,
+            ),
+        }
+    }
+}
+
+/// Body of `PATCH /access-packages/{id}` (a package stays in its catalog).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PackagePatch {
+    /// New display name (unique in its catalog).
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub name: Option<String>,
+    /// New description; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 1000))]
+    pub description: Option<Option<String>>,
+    /// Whether it is left out of My Access (reachable by link only).
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hidden: Option<bool>,
+}
+
+impl PackagePatch {
+    /// `current` with this patch applied (not yet validated).
+    pub fn apply(&self, current: &PackageDraft) -> PackageDraft {
+        PackageDraft {
+            catalog_id: current.catalog_id.clone(),
+            name: patched(&self.name, &current.name),
+            description: cleared(&self.description, &current.description),
+            hidden: patched(&self.hidden, &current.hidden),
+        }
+    }
+}
+
+/// Body of `PATCH /policies/{id}`: any rule of the policy, e.g. `{"acceptingRequests": false}`.
+/// A nested value (the scope, a stage, the expiration) is replaced as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicyPatch {
+    /// New display name.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub name: Option<String>,
+    /// New description; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 1000))]
+    pub description: Option<Option<String>>,
+    /// Who may request.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requestor_scope: Option<crate::policy::RequestorScope>,
+    /// Whether new requests are accepted.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accepting_requests: Option<bool>,
+    /// Whether the requestor must give a reason.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requestor_justification_required: Option<bool>,
+    /// Questions asked of the requestor; `null` removes them all.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::policy::Question>>, max_items = 20))]
+    pub questions: Option<Option<Vec<crate::policy::Question>>>,
+    /// Approval stages; `null` removes them all (no approval).
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::policy::ApprovalStage>>, max_items = 3))]
+    pub stages: Option<Option<Vec<crate::policy::ApprovalStage>>>,
+    /// How long access lasts.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration: Option<crate::policy::Expiration>,
+    /// Whether the holder may ask to extend before the end.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extension_allowed: Option<bool>,
+    /// Whether the requestor may choose a start and end within the expiration.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requestor_may_choose_schedule: Option<bool>,
+}
+
+impl PolicyPatch {
+    /// A patch that sets every field of `draft` (what the policy editor sends).
+    pub fn replace_with(draft: &crate::policy::PolicyDraft) -> Self {
+        PolicyPatch {
+            name: Some(draft.name.clone()),
+            description: Some(Some(draft.description.clone())),
+            requestor_scope: Some(draft.requestor_scope.clone()),
+            accepting_requests: Some(draft.accepting_requests),
+            requestor_justification_required: Some(draft.requestor_justification_required),
+            questions: Some(Some(draft.questions.clone())),
+            stages: Some(Some(draft.stages.clone())),
+            expiration: Some(draft.expiration.clone()),
+            extension_allowed: Some(draft.extension_allowed),
+            requestor_may_choose_schedule: Some(draft.requestor_may_choose_schedule),
+        }
+    }
+
+    /// `current` with this patch applied (not yet validated).
+    pub fn apply(&self, current: &crate::policy::PolicyDraft) -> crate::policy::PolicyDraft {
+        crate::policy::PolicyDraft {
+            name: patched(&self.name, &current.name),
+            description: cleared(&self.description, &current.description),
+            requestor_scope: patched(&self.requestor_scope, &current.requestor_scope),
+            accepting_requests: patched(&self.accepting_requests, &current.accepting_requests),
+            requestor_justification_required: patched(
+                &self.requestor_justification_required,
+                &current.requestor_justification_required,
+            ),
+            questions: cleared(&self.questions, &current.questions),
+            stages: cleared(&self.stages, &current.stages),
+            expiration: patched(&self.expiration, &current.expiration),
+            extension_allowed: patched(&self.extension_allowed, &current.extension_allowed),
+            requestor_may_choose_schedule: patched(
+                &self.requestor_may_choose_schedule,
+                &current.requestor_may_choose_schedule,
+            ),
+        }
+    }
+}
+
+/// Body of `PATCH /connected-organizations/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OrganizationPatch {
+    /// New display name (unique).
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub name: Option<String>,
+    /// New description; `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 1000))]
+    pub description: Option<Option<String>>,
+    /// E-mail domains (at least one).
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub domains: Option<Vec<String>>,
+    /// Members of our directory who sponsor the partner; `null` removes them all.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>, max_items = 50))]
+    pub internal_sponsors: Option<Option<Vec<UserId>>>,
+    /// People of the partner who sponsor its users; `null` removes them all.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>, max_items = 50))]
+    pub external_sponsors: Option<Option<Vec<UserId>>>,
+}
+
+impl OrganizationPatch {
+    /// `current` with this patch applied (not yet validated).
+    pub fn apply(
+        &self,
+        current: &crate::organization::OrganizationDraft,
+    ) -> crate::organization::OrganizationDraft {
+        crate::organization::OrganizationDraft {
+            name: patched(&self.name, &current.name),
+            description: cleared(&self.description, &current.description),
+            domains: patched(&self.domains, &current.domains),
+            internal_sponsors: cleared(&self.internal_sponsors, &current.internal_sponsors),
+            external_sponsors: cleared(&self.external_sponsors, &current.external_sponsors),
+        }
+    }
 }
 
 fn check_name(name: &str, field: &str, what: &str, errors: &mut Vec<FieldError>) -> String {
@@ -501,6 +853,28 @@ mod tests {
     }
 
     #[test]
+    fn setups_bound_their_roles_and_owners() {
+        let mut draft = setup();
+        draft.roles = vec![draft.roles[0].clone(); MAX_SETUP_ROLES + 1];
+        draft.catalog = SetupCatalog::New {
+            catalog: CatalogDraft {
+                name: "Finance".into(),
+                ..CatalogDraft::default()
+            },
+            owners: vec![UserId::new("u"); MAX_SETUP_OWNERS + 1],
+        };
+        assert_eq!(
+            fields(validate_setup(&draft, datetime!(2026-05-01 12:00 UTC))),
+            ["catalog.owners", "roles"]
+        );
+        let resource = ResourceDraft {
+            kind: ResourceKind::Group,
+            origin_id: "g".repeat(MAX_DIRECTORY_ID_CHARS + 1),
+        };
+        assert_eq!(fields(validate_resource(&resource)), ["originId"]);
+    }
+
+    #[test]
     fn a_complete_setup_passes() {
         assert_eq!(
             fields(validate_setup(&setup(), datetime!(2026-05-01 12:00 UTC))),
@@ -530,5 +904,105 @@ mod tests {
                 "roles"
             ]
         );
+    }
+
+    // ---- typed merge patches ---------------------------------------------------------
+
+    fn current_catalog() -> CatalogDraft {
+        CatalogDraft {
+            name: "Marketing".into(),
+            description: "Campaign tools".into(),
+            enabled: true,
+            external_users_allowed: true,
+        }
+    }
+
+    #[test]
+    fn a_catalog_patch_keeps_what_it_leaves_out_and_clears_what_it_nulls() {
+        let patch: CatalogPatch = serde_json::from_str(r#"{"enabled": false}"#).unwrap();
+        assert_eq!(
+            patch.apply(&current_catalog()),
+            CatalogDraft {
+                enabled: false,
+                ..current_catalog()
+            }
+        );
+        let patch: CatalogPatch =
+            serde_json::from_str(r#"{"description": null, "name": "Brand"}"#).unwrap();
+        let applied = patch.apply(&current_catalog());
+        assert_eq!(applied.description, "");
+        assert_eq!(applied.name, "Brand");
+        assert!(applied.external_users_allowed);
+    }
+
+    #[test]
+    fn patches_refuse_unknown_fields_and_nulls_on_required_ones() {
+        assert!(serde_json::from_str::<CatalogPatch>(r#"{"nmae": "typo"}"#).is_err());
+        assert!(serde_json::from_str::<CatalogPatch>(r#"{"name": null}"#).is_err());
+        assert!(serde_json::from_str::<PackagePatch>(r#"{"catalogId": "c"}"#).is_err());
+        assert!(serde_json::from_str::<PolicyPatch>(r#"{"acceptingRequests": null}"#).is_err());
+        assert!(
+            serde_json::from_str::<crate::admin::OrganizationPatch>(r#"{"domains": null}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_package_patch_never_moves_the_package() {
+        let current = PackageDraft {
+            catalog_id: CatalogId::new("cat"),
+            name: "Falcon".into(),
+            description: "Flight".into(),
+            hidden: false,
+        };
+        let patch: PackagePatch =
+            serde_json::from_str(r#"{"hidden": true, "description": null}"#).unwrap();
+        assert_eq!(
+            patch.apply(&current),
+            PackageDraft {
+                hidden: true,
+                description: String::new(),
+                ..current
+            }
+        );
+    }
+
+    #[test]
+    fn a_policy_patch_changes_one_rule_or_replaces_all() {
+        let current = setup().policy;
+        let patch: PolicyPatch =
+            serde_json::from_str(r#"{"acceptingRequests": false, "questions": null}"#).unwrap();
+        let applied = patch.apply(&current);
+        assert!(!applied.accepting_requests);
+        assert_eq!(applied.name, current.name);
+        assert!(applied.questions.is_empty());
+        let mut other = current.clone();
+        other.name = "Contractors".into();
+        other.requestor_justification_required = true;
+        assert_eq!(PolicyPatch::replace_with(&other).apply(&current), other);
+        let round_trip: PolicyPatch = serde_json::from_value(
+            serde_json::to_value(PolicyPatch::replace_with(&other)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(round_trip, PolicyPatch::replace_with(&other));
+    }
+
+    #[test]
+    fn an_organization_patch_clears_sponsors_with_null() {
+        let current = crate::organization::OrganizationDraft {
+            name: "Fabrikam".into(),
+            description: "Partner".into(),
+            domains: vec!["fabrikam.example".into()],
+            internal_sponsors: vec![UserId::new("u1")],
+            external_sponsors: vec![UserId::new("u2")],
+        };
+        let patch: OrganizationPatch =
+            serde_json::from_str(r#"{"internalSponsors": null, "domains": ["f.example"]}"#)
+                .unwrap();
+        let applied = patch.apply(&current);
+        assert!(applied.internal_sponsors.is_empty());
+        assert_eq!(applied.external_sponsors, current.external_sponsors);
+        assert_eq!(applied.domains, ["f.example"]);
+        assert_eq!(applied.name, "Fabrikam");
     }
 }

@@ -150,13 +150,15 @@ pub fn offer_matches(offer: &PackageOffer, query: &str) -> bool {
         .all(|word| haystack.contains(&word.to_lowercase()))
 }
 
-/// RFC 9457 problem details, as every API error is sent.
+/// RFC 9457 problem details, as every API error is sent. `type` is one of the URIs of
+/// [`ProblemType`]; clients branch on it, never on the wording of `title` or `detail`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
-    /// A URI naming the problem type; `about:blank` when the status says it all.
+    /// A URI naming the kind of problem (see `ProblemType`).
     #[serde(rename = "type", default = "about_blank")]
+    #[cfg_attr(feature = "openapi", schema(value_type = ProblemType))]
     pub problem_type: String,
     /// Short summary.
     pub title: String,
@@ -170,8 +172,168 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
+impl Problem {
+    /// The kind of problem, when `type` is one Entrada documents.
+    pub fn kind(&self) -> Option<ProblemType> {
+        ProblemType::from_uri(&self.problem_type)
+    }
+}
+
 fn about_blank() -> String {
     "about:blank".to_owned()
+}
+
+/// The stable `type` URIs of Entrada's problems. The server picks one for every error; the
+/// SPA decides what to do (send to sign-in, show field errors) from it alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ProblemType {
+    /// 400: the body is not JSON, has the wrong shape or an unknown field.
+    #[serde(rename = "https://entrada.dev/problems/bad-request")]
+    BadRequest,
+    /// 401: no session cookie was sent.
+    #[serde(rename = "https://entrada.dev/problems/not-signed-in")]
+    NotSignedIn,
+    /// 401: the session cookie names a session that ended.
+    #[serde(rename = "https://entrada.dev/problems/session-expired")]
+    SessionExpired,
+    /// 401: wrong e-mail address or password.
+    #[serde(rename = "https://entrada.dev/problems/bad-credentials")]
+    BadCredentials,
+    /// 403: signed in, but not allowed to do this.
+    #[serde(rename = "https://entrada.dev/problems/forbidden")]
+    Forbidden,
+    /// 403: the account is blocked.
+    #[serde(rename = "https://entrada.dev/problems/account-blocked")]
+    AccountBlocked,
+    /// 404: no such thing, or one the caller may not see; or no such API path.
+    #[serde(rename = "https://entrada.dev/problems/not-found")]
+    NotFound,
+    /// 405: the path does not take this HTTP method.
+    #[serde(rename = "https://entrada.dev/problems/method-not-allowed")]
+    MethodNotAllowed,
+    /// 409: the state does not allow it (already decided, duplicate name, …).
+    #[serde(rename = "https://entrada.dev/problems/conflict")]
+    Conflict,
+    /// 413: the body is larger than the server reads.
+    #[serde(rename = "https://entrada.dev/problems/body-too-large")]
+    BodyTooLarge,
+    /// 422: some fields need attention; `errors` lists them by path.
+    #[serde(rename = "https://entrada.dev/problems/validation")]
+    Validation,
+    /// 429: too many attempts; try again after `Retry-After` seconds.
+    #[serde(rename = "https://entrada.dev/problems/too-many-requests")]
+    TooManyRequests,
+    /// 500: the server failed; the cause is logged, never shown.
+    #[serde(rename = "https://entrada.dev/problems/server-error")]
+    ServerError,
+}
+
+impl ProblemType {
+    /// Every problem type, in the order the API documents them.
+    pub const ALL: [ProblemType; 13] = [
+        ProblemType::BadRequest,
+        ProblemType::NotSignedIn,
+        ProblemType::SessionExpired,
+        ProblemType::BadCredentials,
+        ProblemType::Forbidden,
+        ProblemType::AccountBlocked,
+        ProblemType::NotFound,
+        ProblemType::MethodNotAllowed,
+        ProblemType::Conflict,
+        ProblemType::BodyTooLarge,
+        ProblemType::Validation,
+        ProblemType::TooManyRequests,
+        ProblemType::ServerError,
+    ];
+
+    /// The URI sent as the problem's `type`.
+    pub fn uri(self) -> &'static str {
+        match self {
+            ProblemType::BadRequest => "https://entrada.dev/problems/bad-request",
+            ProblemType::NotSignedIn => "https://entrada.dev/problems/not-signed-in",
+            ProblemType::SessionExpired => "https://entrada.dev/problems/session-expired",
+            ProblemType::BadCredentials => "https://entrada.dev/problems/bad-credentials",
+            ProblemType::Forbidden => "https://entrada.dev/problems/forbidden",
+            ProblemType::AccountBlocked => "https://entrada.dev/problems/account-blocked",
+            ProblemType::NotFound => "https://entrada.dev/problems/not-found",
+            ProblemType::MethodNotAllowed => "https://entrada.dev/problems/method-not-allowed",
+            ProblemType::Conflict => "https://entrada.dev/problems/conflict",
+            ProblemType::BodyTooLarge => "https://entrada.dev/problems/body-too-large",
+            ProblemType::Validation => "https://entrada.dev/problems/validation",
+            ProblemType::TooManyRequests => "https://entrada.dev/problems/too-many-requests",
+            ProblemType::ServerError => "https://entrada.dev/problems/server-error",
+        }
+    }
+
+    /// The HTTP status that goes with this type.
+    pub fn status(self) -> u16 {
+        match self {
+            ProblemType::BadRequest => 400,
+            ProblemType::NotSignedIn
+            | ProblemType::SessionExpired
+            | ProblemType::BadCredentials => 401,
+            ProblemType::Forbidden | ProblemType::AccountBlocked => 403,
+            ProblemType::NotFound => 404,
+            ProblemType::MethodNotAllowed => 405,
+            ProblemType::Conflict => 409,
+            ProblemType::BodyTooLarge => 413,
+            ProblemType::Validation => 422,
+            ProblemType::TooManyRequests => 429,
+            ProblemType::ServerError => 500,
+        }
+    }
+
+    /// What the type means, for the API's documentation.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ProblemType::BadRequest => {
+                "the body is not JSON, has the wrong shape or a field the endpoint does not know"
+            }
+            ProblemType::NotSignedIn => "no session cookie was sent; sign in",
+            ProblemType::SessionExpired => "the session ended; sign in again",
+            ProblemType::BadCredentials => "wrong e-mail address or password",
+            ProblemType::Forbidden => "signed in, but not allowed to do this",
+            ProblemType::AccountBlocked => "the account is blocked",
+            ProblemType::NotFound => {
+                "no such thing, one the caller may not see, or no such API path"
+            }
+            ProblemType::MethodNotAllowed => "the path does not take this HTTP method",
+            ProblemType::Conflict => {
+                "the current state does not allow it (already decided, duplicate name)"
+            }
+            ProblemType::BodyTooLarge => "the body is larger than the server reads",
+            ProblemType::Validation => {
+                "some fields need attention; `errors` lists each by its path"
+            }
+            ProblemType::TooManyRequests => {
+                "too many attempts; retry after the Retry-After header's seconds"
+            }
+            ProblemType::ServerError => "the server failed; the cause is logged, never shown",
+        }
+    }
+
+    /// The type a URI names, if it is one of Entrada's.
+    pub fn from_uri(uri: &str) -> Option<ProblemType> {
+        ProblemType::ALL.into_iter().find(|kind| kind.uri() == uri)
+    }
+
+    /// A Markdown list of every type with its status and meaning, for the OpenAPI document.
+    pub fn documentation() -> String {
+        let mut text = String::from(
+            "RFC 9457 problem details, as every API error is sent. Clients branch on `type`, \
+             one of:\n",
+        );
+        for kind in ProblemType::ALL {
+            text.push_str(&format!(
+                "\n- `{}` ({}): {}",
+                kind.uri(),
+                kind.status(),
+                kind.meaning()
+            ));
+        }
+        text
+    }
 }
 
 /// A catalog in the administrators' list.
@@ -296,9 +458,11 @@ pub struct NewRequestBody {
     pub request_type: crate::request::RequestType,
     /// The requestor's reason.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub justification: Option<String>,
-    /// Answers to the policy's questions.
+    /// Answers to the policy's questions (one per question at most).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub answers: Vec<crate::request::Answer>,
     /// Requested start and end.
     #[serde(default)]
@@ -325,6 +489,7 @@ pub struct DecisionBody {
     pub decision: crate::request::DecisionKind,
     /// The approver's reason.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub justification: Option<String>,
 }
 
@@ -382,4 +547,28 @@ pub struct MyAssignment {
     pub extension_allowed: bool,
     /// An open request about this assignment (extension or removal), if any.
     pub pending_request: Option<crate::ids::RequestId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_types_serialize_as_their_uri_and_read_back() {
+        for kind in ProblemType::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.uri()));
+            assert_eq!(ProblemType::from_uri(kind.uri()), Some(kind));
+            assert!(ProblemType::documentation().contains(kind.uri()));
+        }
+        assert_eq!(ProblemType::from_uri("about:blank"), None);
+    }
+
+    #[test]
+    fn a_problem_with_an_unknown_type_still_reads() {
+        let problem: Problem =
+            serde_json::from_str(r#"{"title":"Bad gateway","status":502}"#).unwrap();
+        assert_eq!(problem.problem_type, "about:blank");
+        assert_eq!(problem.kind(), None);
+    }
 }

@@ -45,23 +45,33 @@ impl ConnectedOrganization {
     }
 }
 
+/// The most e-mail domains an organisation lists.
+pub const MAX_DOMAINS: usize = 20;
+/// The most sponsors of each kind an organisation names.
+pub const MAX_SPONSORS: usize = 50;
+
 /// A connected organisation as the admin form sends it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationDraft {
     /// Display name, unique.
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
     /// What the relationship is.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub description: String,
     /// E-mail domains, e.g. `fabrikam.example`.
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub domains: Vec<String>,
     /// Members of our directory who sponsor the partner.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub internal_sponsors: Vec<UserId>,
     /// People of the partner who sponsor its users.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
     pub external_sponsors: Vec<UserId>,
 }
 
@@ -80,8 +90,32 @@ pub fn validate_organization(
             format!("Use at most {} characters.", crate::policy::MAX_NAME_CHARS),
         ));
     }
+    let description_limit = crate::policy::MAX_DESCRIPTION_CHARS;
+    if draft.description.trim().chars().count() > description_limit {
+        errors.push(FieldError::new(
+            "description",
+            format!("Use at most {description_limit} characters."),
+        ));
+    }
+    for (field, sponsors) in [
+        ("internalSponsors", &draft.internal_sponsors),
+        ("externalSponsors", &draft.external_sponsors),
+    ] {
+        if sponsors.len() > MAX_SPONSORS {
+            errors.push(FieldError::new(
+                field,
+                format!("Name at most {MAX_SPONSORS} sponsors."),
+            ));
+        }
+    }
     let mut domains: Vec<String> = Vec::new();
-    for (index, domain) in draft.domains.iter().enumerate() {
+    if draft.domains.len() > MAX_DOMAINS {
+        errors.push(FieldError::new(
+            "domains",
+            format!("List at most {MAX_DOMAINS} e-mail domains."),
+        ));
+    }
+    for (index, domain) in draft.domains.iter().enumerate().take(MAX_DOMAINS) {
         let domain = domain.trim().trim_start_matches('@').to_lowercase();
         if !looks_like_domain(&domain) {
             errors.push(FieldError::new(
@@ -143,6 +177,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(fields(&bad), ["domains[0]", "domains[2]"]);
+    }
+
+    #[test]
+    fn organisations_bound_their_lists_and_description() {
+        let draft = OrganizationDraft {
+            name: "Fabrikam".into(),
+            description: "x".repeat(crate::policy::MAX_DESCRIPTION_CHARS + 1),
+            domains: (0..=MAX_DOMAINS).map(|i| format!("d{i}.example")).collect(),
+            internal_sponsors: (0..=MAX_SPONSORS)
+                .map(|i| UserId::new(format!("u{i}")))
+                .collect(),
+            external_sponsors: vec![],
+        };
+        assert_eq!(
+            fields(&draft),
+            ["description", "internalSponsors", "domains"]
+        );
     }
 
     #[test]

@@ -100,8 +100,10 @@ pub struct Escalation {
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalStage {
     /// The primary approvers.
+    #[cfg_attr(feature = "openapi", schema(max_items = 25))]
     pub approvers: Vec<Approver>,
     /// Who approves when no primary approver resolves to a person.
+    #[cfg_attr(feature = "openapi", schema(max_items = 25))]
     pub fallback_approvers: Vec<Approver>,
     /// Whether the approver must give a reason.
     pub approver_justification_required: bool,
@@ -204,8 +206,10 @@ pub enum QuestionKind {
 #[serde(rename_all = "camelCase")]
 pub struct Question {
     /// Identifier, unique within the policy.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 64))]
     pub id: QuestionId,
     /// The question.
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub text: String,
     /// Whether an answer is required.
     pub required: bool,
@@ -219,8 +223,10 @@ pub struct Question {
 #[serde(rename_all = "camelCase")]
 pub struct PolicyDraft {
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub name: String,
     /// What the policy is for.
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub description: String,
     /// Who may request.
     pub requestor_scope: RequestorScope,
@@ -229,8 +235,10 @@ pub struct PolicyDraft {
     /// Whether the requestor must give a reason.
     pub requestor_justification_required: bool,
     /// Questions asked of the requestor.
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub questions: Vec<Question>,
     /// Zero to three approval stages; zero means no approval.
+    #[cfg_attr(feature = "openapi", schema(max_items = 3))]
     pub stages: Vec<ApprovalStage>,
     /// How long access lasts.
     pub expiration: Expiration,
@@ -424,6 +432,20 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 1000;
 /// The longest question text, in characters.
 pub const MAX_QUESTION_CHARS: usize = 500;
+/// The most questions a policy asks.
+pub const MAX_QUESTIONS: usize = 20;
+/// The longest question id, in characters.
+pub const MAX_QUESTION_ID_CHARS: usize = 64;
+/// The most choices a multiple-choice question offers.
+pub const MAX_CHOICES: usize = 30;
+/// The longest choice, in characters.
+pub const MAX_CHOICE_CHARS: usize = 200;
+/// The longest answer to a question, in characters.
+pub const MAX_ANSWER_CHARS: usize = 1000;
+/// The most approvers in one list of a stage (primary, fallback or escalation).
+pub const MAX_APPROVERS: usize = 25;
+/// The most people, groups or organisations a requestor scope names.
+pub const MAX_SCOPE_ENTRIES: usize = 100;
 /// The allowed decision timeouts of a stage, in days.
 pub const DECISION_TIMEOUT_DAYS: std::ops::RangeInclusive<u32> = 1..=14;
 /// The allowed "expires after N days" values (ten years at most).
@@ -494,6 +516,24 @@ fn policy_errors(draft: &PolicyDraft) -> Vec<FieldError> {
 }
 
 fn scope_errors(scope: &RequestorScope, errors: &mut Vec<FieldError>) {
+    let too_many = |count: usize, field: &str, errors: &mut Vec<FieldError>| {
+        if count > MAX_SCOPE_ENTRIES {
+            errors.push(FieldError::new(
+                field,
+                format!("Name at most {MAX_SCOPE_ENTRIES}; use a group for more people."),
+            ));
+        }
+    };
+    match scope {
+        RequestorScope::SpecificDirectoryUsers { users, groups } => {
+            too_many(users.len(), "requestorScope.users", errors);
+            too_many(groups.len(), "requestorScope.groups", errors);
+        }
+        RequestorScope::SpecificConnectedOrganizations { organizations } => {
+            too_many(organizations.len(), "requestorScope.organizations", errors);
+        }
+        _ => {}
+    }
     match scope {
         RequestorScope::SpecificDirectoryUsers { users, groups }
             if users.is_empty() && groups.is_empty() =>
@@ -585,6 +625,12 @@ fn approver_kind_errors(
     path: &str,
     errors: &mut Vec<FieldError>,
 ) {
+    if approvers.len() > MAX_APPROVERS {
+        errors.push(FieldError::new(
+            path,
+            format!("Choose at most {MAX_APPROVERS} approvers; use a group for more people."),
+        ));
+    }
     if scope.is_external() && approvers.contains(&Approver::Manager) {
         errors.push(FieldError::new(
             path,
@@ -602,6 +648,15 @@ fn approver_kind_errors(
 }
 
 fn question_errors(questions: &[Question], errors: &mut Vec<FieldError>) {
+    if questions.len() > MAX_QUESTIONS {
+        // One error for the list: checking thousands of questions one by one would only
+        // bury it.
+        errors.push(FieldError::new(
+            "questions",
+            format!("Ask at most {MAX_QUESTIONS} questions."),
+        ));
+        return;
+    }
     let mut seen_ids = std::collections::BTreeSet::new();
     for (index, question) in questions.iter().enumerate() {
         let path = format!("questions[{index}]");
@@ -609,6 +664,11 @@ fn question_errors(questions: &[Question], errors: &mut Vec<FieldError>) {
             errors.push(FieldError::new(
                 format!("{path}.id"),
                 "Give the question an id.",
+            ));
+        } else if question.id.as_str().chars().count() > MAX_QUESTION_ID_CHARS {
+            errors.push(FieldError::new(
+                format!("{path}.id"),
+                format!("Use at most {MAX_QUESTION_ID_CHARS} characters for the id."),
             ));
         } else if !seen_ids.insert(question.id.as_str()) {
             errors.push(FieldError::new(
@@ -636,7 +696,18 @@ fn question_errors(questions: &[Question], errors: &mut Vec<FieldError>) {
     }
 }
 
-fn choice_options_problem(options: &[String]) -> Option<&'static str> {
+fn choice_options_problem(options: &[String]) -> Option<String> {
+    if options.len() > MAX_CHOICES {
+        return Some(format!("Offer at most {MAX_CHOICES} choices."));
+    }
+    if options
+        .iter()
+        .any(|option| option.trim().chars().count() > MAX_CHOICE_CHARS)
+    {
+        return Some(format!(
+            "Use at most {MAX_CHOICE_CHARS} characters for each choice."
+        ));
+    }
     let mut distinct = std::collections::BTreeSet::new();
     let mut blank = false;
     let mut repeated = false;
@@ -648,15 +719,16 @@ fn choice_options_problem(options: &[String]) -> Option<&'static str> {
             repeated = true;
         }
     }
-    if distinct.len() < 2 {
-        Some("Give at least two different choices.")
+    let problem = if distinct.len() < 2 {
+        "Give at least two different choices."
     } else if blank {
-        Some("Fill in every choice or remove the empty ones.")
+        "Fill in every choice or remove the empty ones."
     } else if repeated {
-        Some("Each choice must be different.")
+        "Each choice must be different."
     } else {
-        None
-    }
+        return None;
+    };
+    Some(problem.to_owned())
 }
 
 fn expiration_errors(draft: &PolicyDraft, errors: &mut Vec<FieldError>) {
@@ -965,6 +1037,85 @@ mod tests {
         check(
             |d| d.questions = vec![question("q1", &long(501), QuestionKind::ShortText)],
             &["questions[0].text"],
+        );
+    }
+
+    fn questions(count: usize) -> Vec<Question> {
+        (0..count)
+            .map(|index| question(&format!("q{index}"), "Why?", QuestionKind::ShortText))
+            .collect()
+    }
+
+    #[test]
+    fn a_policy_asks_at_most_twenty_questions() {
+        check(|d| d.questions = questions(MAX_QUESTIONS), &[]);
+        check(
+            |d| d.questions = questions(MAX_QUESTIONS + 1),
+            &["questions"],
+        );
+        // The attack of issue 8: 3,000 questions get one clear error, not 3,000.
+        check(|d| d.questions = questions(3000), &["questions"]);
+    }
+
+    #[test]
+    fn choices_are_bounded_in_number_and_length() {
+        let many: Vec<String> = (0..=MAX_CHOICES).map(|index| format!("c{index}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        check(
+            |d| d.questions = vec![question("q1", "Which?", choice(&many[..MAX_CHOICES]))],
+            &[],
+        );
+        check(
+            |d| d.questions = vec![question("q1", "Which?", choice(&many))],
+            &["questions[0].kind.options"],
+        );
+        let wide = long(MAX_CHOICE_CHARS + 1);
+        check(
+            |d| d.questions = vec![question("q1", "Which?", choice(&["a", &wide]))],
+            &["questions[0].kind.options"],
+        );
+        check(
+            |d| {
+                d.questions = vec![question(
+                    &long(MAX_QUESTION_ID_CHARS + 1),
+                    "Why?",
+                    QuestionKind::ShortText,
+                )]
+            },
+            &["questions[0].id"],
+        );
+    }
+
+    #[test]
+    fn approver_lists_and_scopes_are_bounded() {
+        let people = |count: usize| {
+            (0..count)
+                .map(|i| named(&format!("u{i}")))
+                .collect::<Vec<_>>()
+        };
+        check(|d| d.stages = vec![stage(people(MAX_APPROVERS))], &[]);
+        check(
+            |d| d.stages = vec![stage(people(MAX_APPROVERS + 1))],
+            &["stages[0].approvers"],
+        );
+        check(
+            |d| {
+                let mut with_fallback = stage(people(1));
+                with_fallback.fallback_approvers = people(MAX_APPROVERS + 1);
+                d.stages = vec![with_fallback];
+            },
+            &["stages[0].fallbackApprovers"],
+        );
+        check(
+            |d| {
+                d.requestor_scope = RequestorScope::SpecificDirectoryUsers {
+                    users: (0..=MAX_SCOPE_ENTRIES)
+                        .map(|i| UserId::new(format!("u{i}")))
+                        .collect(),
+                    groups: vec![],
+                }
+            },
+            &["requestorScope.users"],
         );
     }
 

@@ -2,7 +2,8 @@
 //! access packages, with only the controls the catalog's `permissions` allow.
 
 use entrada_domain::admin::{
-    validate_catalog, validate_package, CatalogDraft, CatalogRoleDraft, PackageDraft, ResourceDraft,
+    validate_catalog, validate_package, CatalogDraft, CatalogPatch, CatalogRoleDraft, PackageDraft,
+    ResourceDraft,
 };
 use entrada_domain::api::{CatalogDetail, CatalogPermissions, CatalogRoleMember};
 use entrada_domain::catalog::{AccessPackage, Catalog, CatalogRole, Resource, ResourceKind};
@@ -11,7 +12,6 @@ use entrada_domain::ids::CatalogId;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use serde_json::json;
 
 use super::shared::{
     confirm, directory_objects, kind_label, load, perform, server_problem, CatalogFields,
@@ -104,7 +104,13 @@ fn CatalogHeader(
                 status,
                 busy,
                 done.to_owned(),
-                api::edit_catalog(id.clone(), json!({ "enabled": !enabled })),
+                api::edit_catalog(
+                    id.clone(),
+                    CatalogPatch {
+                        enabled: Some(!enabled),
+                        ..CatalogPatch::default()
+                    },
+                ),
                 move |_| refresh.run(()),
             );
         }
@@ -183,11 +189,12 @@ fn EditCatalog(
             return;
         }
         let draft = draft.get_untracked();
-        let patch = json!({
-            "name": draft.name,
-            "description": draft.description,
-            "externalUsersAllowed": draft.external_users_allowed,
-        });
+        let patch = CatalogPatch {
+            name: Some(draft.name),
+            description: Some(Some(draft.description)),
+            external_users_allowed: Some(draft.external_users_allowed),
+            ..CatalogPatch::default()
+        };
         perform(
             form_status,
             "Saving the catalog…",

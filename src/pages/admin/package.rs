@@ -3,7 +3,7 @@
 
 use entrada_domain::admin::{
     validate_direct_assignment, validate_package, DirectAssignmentDraft, PackageDraft,
-    PackageResourceRoleDraft,
+    PackagePatch, PackageResourceRoleDraft, PolicyPatch,
 };
 use entrada_domain::api::{AssignmentView, CatalogDetail, CatalogPermissions};
 use entrada_domain::assignment::AssignmentState;
@@ -14,7 +14,6 @@ use entrada_domain::policy::AssignmentPolicy;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use serde_json::json;
 use time::OffsetDateTime;
 
 use super::catalog::NotYours;
@@ -23,10 +22,9 @@ use super::shared::{
 };
 use crate::api::{self, ApiError};
 use crate::components::directory::PersonPicker;
-use crate::components::form::{
-    date_input_value, now, parse_date_input, ErrorSummary, Feedback, FieldMessage,
-};
+use crate::components::form::{ErrorSummary, Feedback, FieldMessage};
 use crate::components::policy_editor::ScopeKind;
+use crate::components::request_time::{day_input_value, end_of_day_input, now};
 use crate::components::{set_page_title, LinkBox, Loading, ProblemPanel};
 use crate::url::{encode_path_segment, package_link};
 
@@ -194,8 +192,11 @@ fn EditPackage(
             return;
         }
         let draft = draft.get_untracked();
-        let patch =
-            json!({ "name": draft.name, "description": draft.description, "hidden": draft.hidden });
+        let patch = PackagePatch {
+            name: Some(draft.name),
+            description: Some(Some(draft.description)),
+            hidden: Some(draft.hidden),
+        };
         perform(
             form_status,
             "Saving the access package…",
@@ -477,7 +478,13 @@ fn PolicyRow(
                 status,
                 busy,
                 done,
-                api::edit_policy(id.clone(), json!({ "acceptingRequests": !accepting })),
+                api::edit_policy(
+                    id.clone(),
+                    PolicyPatch {
+                        accepting_requests: Some(!accepting),
+                        ..PolicyPatch::default()
+                    },
+                ),
                 move |_| policies.refetch(),
             );
         }
@@ -627,7 +634,7 @@ fn AssignmentRow(
 }
 
 fn day(date: OffsetDateTime) -> String {
-    date_input_value(date)
+    day_input_value(date)
 }
 
 #[component]
@@ -648,7 +655,7 @@ fn AssignDirectly(
         policy_id: PolicyId::new(policy.get()),
         end: match end.get().trim().is_empty() {
             true => None,
-            false => Some(parse_date_input(&end.get())),
+            false => Some(end_of_day_input(&end.get())),
         },
     };
     let errors = Memo::new({

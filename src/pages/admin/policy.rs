@@ -1,6 +1,7 @@
 //! `/admin/access-packages/:id/policies/new` and `/admin/policies/:id`: the policy
 //! editor with its preview beside it.
 
+use entrada_domain::admin::PolicyPatch;
 use entrada_domain::api::CatalogDetail;
 use entrada_domain::catalog::AccessPackage;
 use entrada_domain::policy::{validate_policy_at, AssignmentPolicy, PolicyDraft};
@@ -12,9 +13,10 @@ use super::catalog::NotYours;
 use super::package::package_and_catalog;
 use super::shared::{focus_soon, perform, LeaveGuard, Status};
 use crate::api::{self, ApiError};
-use crate::components::form::{now, ErrorSummary, Feedback};
+use crate::components::form::{ErrorSummary, Feedback};
 use crate::components::policy_editor::{default_policy, PolicyEditor, ScopeKind};
 use crate::components::policy_preview::PolicyPreviewPanel;
+use crate::components::request_time::now;
 use crate::components::{set_page_title, Loading, ProblemPanel};
 use crate::url::encode_path_segment;
 
@@ -145,7 +147,7 @@ fn PolicyForm(
             };
             match &policy_id {
                 Some(id) => {
-                    let patch = serde_json::to_value(&rules).unwrap_or_default();
+                    let patch = PolicyPatch::replace_with(&rules);
                     perform(
                         status,
                         "Saving the policy…",

@@ -6,7 +6,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use entrada_domain::admin::{
-    validate_package, validate_package_resource_role, PackageDraft, PackageResourceRoleDraft,
+    validate_package, validate_package_resource_role, PackageDraft, PackagePatch,
+    PackageResourceRoleDraft, PolicyPatch,
 };
 use entrada_domain::api::PolicyPreviewBody;
 use entrada_domain::catalog::{AccessPackage, Catalog, PackageResourceRole};
@@ -21,7 +22,7 @@ use sqlx::AnyConnection;
 
 use crate::http::authorize::{event, in_catalog, in_organization};
 use crate::http::error::OnConflict;
-use crate::http::extract::{patched, ApiJson, SignedIn};
+use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::{delivery, store};
 use entrada_domain::api::Problem;
@@ -135,12 +136,12 @@ async fn create(
 }
 
 /// `PATCH /access-packages/{id}`: a merge patch of name, description, hidden.
-#[utoipa::path(patch, path = "/access-packages/{id}", tag = "access packages", summary = "Edit or hide a package (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = PackageDraft, responses((status = 200, body = AccessPackage), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/access-packages/{id}", tag = "access packages", summary = "Edit or hide a package (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = PackagePatch, responses((status = 200, body = AccessPackage), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn edit(
     State(app): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    ApiJson(patch): ApiJson<serde_json::Value>,
+    ApiJson(patch): ApiJson<PackagePatch>,
 ) -> Result<Json<AccessPackage>, ApiError> {
     let now = app.clock.now();
     let mut tx = crate::db::begin(&app.db).await?;
@@ -151,14 +152,7 @@ async fn edit(
         description: current.description.clone(),
         hidden: current.hidden,
     };
-    let draft = validate_package(&patched(&draft, &patch)?)?;
-    if draft.catalog_id != current.catalog_id {
-        return Err(FieldErrors(vec![FieldError::new(
-            "catalogId",
-            "A package stays in the catalog it was created in.",
-        )])
-        .into());
-    }
+    let draft = validate_package(&patch.apply(&draft))?;
     let package = AccessPackage {
         name: draft.name,
         description: draft.description,
@@ -413,18 +407,18 @@ async fn policy(
 }
 
 /// `PATCH /policies/{id}`: a merge patch of any policy field, e.g. `{"acceptingRequests": false}`.
-#[utoipa::path(patch, path = "/policies/{id}", tag = "policies", summary = "Edit a policy, e.g. stop accepting requests (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = PolicyDraft, responses((status = 200, body = AssignmentPolicy), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/policies/{id}", tag = "policies", summary = "Edit a policy, e.g. stop accepting requests (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = PolicyPatch, responses((status = 200, body = AssignmentPolicy), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn edit_policy(
     State(app): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    ApiJson(patch): ApiJson<serde_json::Value>,
+    ApiJson(patch): ApiJson<PolicyPatch>,
 ) -> Result<Json<AssignmentPolicy>, ApiError> {
     let now = app.clock.now();
     let mut tx = crate::db::begin(&app.db).await?;
     let (current, package) =
         policy_for(&mut tx, &signed_in, &PolicyId(id), Action::ManagePackages).await?;
-    let rules = validate_policy_at(&patched(&current.rules, &patch)?, now)?;
+    let rules = validate_policy_at(&patch.apply(&current.rules), now)?;
     check_references(&mut tx, &rules).await?;
     refuse_stranding(&mut tx, &current, &rules).await?;
     let policy = AssignmentPolicy { rules, ..current };

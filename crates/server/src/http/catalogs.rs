@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use entrada_domain::admin::{
-    validate_catalog, validate_catalog_role, validate_resource, CatalogDraft, CatalogRoleDraft,
-    ResourceDraft,
+    validate_catalog, validate_catalog_role, validate_resource, CatalogDraft, CatalogPatch,
+    CatalogRoleDraft, ResourceDraft,
 };
 use entrada_domain::api::{CatalogDetail, CatalogPermissions, CatalogRoleMember, CatalogSummary};
 use entrada_domain::catalog::{
@@ -19,7 +19,7 @@ use sqlx::AnyConnection;
 
 use crate::http::authorize::{event, in_catalog, in_organization};
 use crate::http::error::OnConflict;
-use crate::http::extract::{patched, ApiJson, SignedIn};
+use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::store;
 use entrada_domain::api::Problem;
@@ -172,12 +172,12 @@ async fn detail(
 }
 
 /// `PATCH /catalogs/{id}`: a merge patch of name, description, enabled, externalUsersAllowed.
-#[utoipa::path(patch, path = "/catalogs/{id}", tag = "catalogs", summary = "Edit, enable or disable a catalog (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = CatalogDraft, responses((status = 200, body = Catalog), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/catalogs/{id}", tag = "catalogs", summary = "Edit, enable or disable a catalog (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = CatalogPatch, responses((status = 200, body = Catalog), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn edit(
     State(app): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    ApiJson(patch): ApiJson<serde_json::Value>,
+    ApiJson(patch): ApiJson<CatalogPatch>,
 ) -> Result<Json<Catalog>, ApiError> {
     let id = CatalogId(id);
     in_catalog(&signed_in, Action::EditCatalog, &id, CATALOG)?;
@@ -192,7 +192,7 @@ async fn edit(
         enabled: current.enabled,
         external_users_allowed: current.external_users_allowed,
     };
-    let draft = validate_catalog(&patched(&draft, &patch)?)?;
+    let draft = validate_catalog(&patch.apply(&draft))?;
     let catalog = Catalog {
         name: draft.name,
         description: draft.description,

@@ -3,7 +3,7 @@
 
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use entrada_domain::api::Problem;
+use entrada_domain::api::{Problem, ProblemType};
 use entrada_domain::{FieldError, FieldErrors};
 
 /// Everything a handler can fail with.
@@ -65,6 +65,24 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The documented problem type of this error.
+    pub fn problem_type(&self) -> ProblemType {
+        match self {
+            ApiError::BadRequest(_) => ProblemType::BadRequest,
+            ApiError::NotSignedIn => ProblemType::NotSignedIn,
+            ApiError::SessionExpired => ProblemType::SessionExpired,
+            ApiError::BadCredentials => ProblemType::BadCredentials,
+            ApiError::Forbidden => ProblemType::Forbidden,
+            ApiError::AccountBlocked => ProblemType::AccountBlocked,
+            ApiError::MethodNotAllowed => ProblemType::MethodNotAllowed,
+            ApiError::NotFound(_) | ApiError::NoRoute => ProblemType::NotFound,
+            ApiError::Conflict(_) => ProblemType::Conflict,
+            ApiError::PayloadTooLarge => ProblemType::BodyTooLarge,
+            ApiError::Validation(_) => ProblemType::Validation,
+            ApiError::Database(_) => ProblemType::ServerError,
         }
     }
 
@@ -132,7 +150,7 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self, "request failed");
         }
         let problem = Problem {
-            problem_type: "about:blank".to_owned(),
+            problem_type: self.problem_type().uri().to_owned(),
             title: self.title().to_owned(),
             status: status.as_u16(),
             detail: self.detail(),

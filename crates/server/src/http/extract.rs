@@ -1,12 +1,16 @@
-//! Extractors: `ApiJson<T>` turns a malformed body into a 400 problem, and `SignedIn` turns
+//! Extractors: `ApiJson<T>` turns a malformed body into a 400 problem (a NUL in any text
+//! into a 422), and `SignedIn` turns
 //! the session cookie into the signed-in person (or a 401 problem).
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use entrada_domain::directory::User;
 use entrada_domain::permission::Actor;
+use entrada_domain::{FieldError, FieldErrors};
 use serde::de::DeserializeOwned;
 
 use crate::http::error::ApiError;
@@ -27,10 +31,107 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        if !json_content_type(request.headers()) {
+            return Err(ApiError::BadRequest(
+                "send the body as JSON with Content-Type: application/json".to_owned(),
+            ));
+        }
+        let bytes = match Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::PayloadTooLarge)
+            }
+            Err(rejection) => return Err(ApiError::BadRequest(rejection.body_text())),
+        };
+        refuse_nul(&bytes)?;
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
+    }
+}
+
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Refuses a body with a NUL character in any string (PostgreSQL stores no NUL in TEXT,
+/// so it would otherwise fail as a 500): a 422 naming the field's path, e.g. `name` or
+/// `answers[0].value`.
+fn refuse_nul(bytes: &[u8]) -> Result<(), ApiError> {
+    // A NUL can only appear in JSON as the escape `\u0000`; most bodies skip the parse.
+    if !bytes
+        .windows(6)
+        .any(|window| window.eq_ignore_ascii_case(b"\\u0000"))
+    {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // the typed parse reports the syntax error
+    };
+    match nul_path(&value, String::new()) {
+        Some(path) => Err(FieldErrors(vec![FieldError::new(
+            path,
+            "Remove the NUL character (\\u0000): text may not contain it.",
+        )])
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// The path of the first string (or key) holding a NUL, in api.md's field-path form.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains('\0') => Some(match path.is_empty() {
+            true => "body".to_owned(),
+            false => path,
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| nul_path(item, format!("{path}[{index}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let inner = match path.is_empty() {
+                true => key.clone(),
+                false => format!("{path}.{key}"),
+            };
+            match key.contains('\0') {
+                true => Some(inner),
+                false => nul_path(item, inner),
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Middleware: a path or query with an encoded NUL (`%00`) is refused with a 400 before it
+/// reaches a handler, so no id or search text with a NUL reaches the database.
+pub(crate) async fn refuse_nul_in_uri(
+    request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = request.uri();
+    let encoded = format!("{}?{}", uri.path(), uri.query().unwrap_or_default());
+    match encoded.to_ascii_lowercase().contains("%00") {
+        true => ApiError::BadRequest(
+            "the address contains a NUL character (%00), which no id or search may hold".to_owned(),
+        )
+        .into_response(),
+        false => next.run(request).await,
     }
 }
 
@@ -98,57 +199,23 @@ fn session_token(parts: &Parts) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// Applies a JSON merge patch (RFC 7396) to `target`: objects merge key by key, `null`
-/// removes a key, anything else replaces.
-pub(crate) fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
-    use serde_json::Value;
-    let Value::Object(changes) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(serde_json::Map::new());
-    }
-    if let Value::Object(fields) = target {
-        for (key, value) in changes {
-            match value {
-                Value::Null => {
-                    fields.remove(key);
-                }
-                _ => merge_patch(fields.entry(key.clone()).or_insert(Value::Null), value),
-            }
-        }
-    }
-}
-
-/// `current` with the merge patch `patch` applied, read back as `T`; a patch that is not
-/// a JSON object, or that leaves the value in the wrong shape, is a 400.
-pub(crate) fn patched<T>(current: &T, patch: &serde_json::Value) -> Result<T, ApiError>
-where
-    T: serde::Serialize + DeserializeOwned,
-{
-    if !patch.is_object() {
-        return Err(ApiError::BadRequest(
-            "a PATCH body is a JSON object of the fields to change".to_owned(),
-        ));
-    }
-    let mut value =
-        serde_json::to_value(current).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    merge_patch(&mut value, patch);
-    serde_json::from_value(value)
-        .map_err(|error| ApiError::BadRequest(format!("it has the wrong shape ({error})")))
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::merge_patch;
+    use super::nul_path;
 
     #[test]
-    fn merge_patch_follows_rfc_7396() {
-        let mut target = json!({ "a": "b", "c": { "d": "e", "f": "g" } });
-        merge_patch(&mut target, &json!({ "a": "z", "c": { "f": null } }));
-        assert_eq!(target, json!({ "a": "z", "c": { "d": "e" } }));
+    fn a_nul_is_found_by_its_field_path() {
+        let body = json!({ "name": "ok", "answers": [{ "value": "a" }, { "value": "b\u{0}" }] });
+        assert_eq!(
+            nul_path(&body, String::new()).as_deref(),
+            Some("answers[1].value")
+        );
+        assert_eq!(nul_path(&json!({ "name": "fine" }), String::new()), None);
+        assert_eq!(
+            nul_path(&json!("x\u{0}"), String::new()).as_deref(),
+            Some("body")
+        );
     }
 }

@@ -9,7 +9,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse};
 use axum::routing::any;
 use axum::{Extension, Json, Router};
-use entrada_domain::api::Problem;
+use entrada_domain::api::{Problem, ProblemType};
 use sqlx::AnyPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -53,7 +53,7 @@ pub(crate) struct AppState {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Entrada API", description = "Self-hosted entitlement management. Every error is RFC 9457 application/problem+json."),
-    components(schemas(Problem)),
+    components(schemas(Problem, ProblemType)),
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "my access", description = "What people may request"),
@@ -89,7 +89,19 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(healthz))
         .split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    describe_problems(&mut document);
     (router, document)
+}
+
+/// Lists every problem `type` (from the domain's one enum) on the Problem schema.
+fn describe_problems(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, Schema};
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") {
+        problem.description = Some(ProblemType::documentation());
+    }
 }
 
 /// The whole application router.
@@ -102,6 +114,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let x_request_id = header::HeaderName::from_static("x-request-id");
     routes
         .merge(unknown_api)
+        .layer(axum::middleware::from_fn(extract::refuse_nul_in_uri))
         .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(SetResponseHeaderLayer::overriding(

@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use entrada_domain::admin::OrganizationPatch;
 use entrada_domain::api::Problem;
 use entrada_domain::ids::ConnectedOrgId;
 use entrada_domain::organization::{
@@ -17,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::http::authorize::{event, in_organization};
 use crate::http::error::OnConflict;
-use crate::http::extract::{patched, ApiJson, SignedIn};
+use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::store;
 
@@ -81,12 +82,12 @@ async fn create(
 }
 
 /// `PATCH /connected-organizations/{id}`: a merge patch of the editable fields.
-#[utoipa::path(patch, path = "/connected-organizations/{id}", tag = "connected organizations", summary = "Edit a connected organisation (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = OrganizationDraft, responses((status = 200, body = ConnectedOrganization), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(patch, path = "/connected-organizations/{id}", tag = "connected organizations", summary = "Edit a connected organisation (JSON merge patch)", params(("id" = String, Path, description = "Identifier")), request_body = OrganizationPatch, responses((status = 200, body = ConnectedOrganization), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn edit(
     State(app): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    ApiJson(patch): ApiJson<serde_json::Value>,
+    ApiJson(patch): ApiJson<OrganizationPatch>,
 ) -> Result<Json<ConnectedOrganization>, ApiError> {
     in_organization(&signed_in, Action::ManageOrganization)?;
     let now = app.clock.now();
@@ -99,7 +100,7 @@ async fn edit(
         internal_sponsors: current.internal_sponsors.clone(),
         external_sponsors: current.external_sponsors.clone(),
     };
-    let draft = validate_organization(&patched(&draft, &patch)?)?;
+    let draft = validate_organization(&patch.apply(&draft))?;
     check_sponsors(&mut tx, &draft).await?;
     let organization = ConnectedOrganization {
         name: draft.name,

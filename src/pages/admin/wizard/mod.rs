@@ -24,8 +24,9 @@ use leptos_router::hooks::use_navigate;
 
 use super::shared::{confirm, focus_soon, load, me, LeaveGuard, Loaded, Status};
 use crate::api;
-use crate::components::form::{now, Feedback};
+use crate::components::form::Feedback;
 use crate::components::policy_editor::{default_policy, ScopeKind};
+use crate::components::request_time::now;
 use crate::components::set_page_title;
 
 use review::{DoneStep, ReviewStep};
