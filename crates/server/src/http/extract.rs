@@ -4,7 +4,7 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use entrada_domain::directory::User;
 use entrada_domain::permission::Actor;
 use serde::de::DeserializeOwned;
@@ -13,8 +13,21 @@ use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::store;
 
-/// The name of the session cookie.
+/// The name of the session cookie over plain HTTP.
 pub(crate) const SESSION_COOKIE: &str = "entrada_session";
+
+/// The name of the session cookie when it is `Secure`: the `__Host-` prefix makes the
+/// browser refuse it unless it is Secure, has `Path=/` and no `Domain`, so a sibling
+/// subdomain or a plain-HTTP page cannot plant or overwrite it.
+pub(crate) const SECURE_SESSION_COOKIE: &str = "__Host-entrada_session";
+
+/// The session cookie's name for this configuration.
+pub(crate) fn session_cookie_name(secure_cookies: bool) -> &'static str {
+    match secure_cookies {
+        true => SECURE_SESSION_COOKIE,
+        false => SESSION_COOKIE,
+    }
+}
 
 /// A JSON body whose rejection is a problem+json 400 (or 413 when too large).
 pub(crate) struct ApiJson<T>(pub T);
@@ -52,6 +65,23 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
+/// The address a request came from: the peer of the TCP connection (the server is served
+/// with connect info), or "unknown" where there is none (a router driven without a socket).
+pub(crate) struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip().to_canonical().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(ClientAddress(address))
+    }
+}
+
 /// The signed-in person, from the session cookie.
 pub(crate) struct SignedIn {
     pub user: User,
@@ -66,7 +96,8 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = session_token(parts).ok_or(ApiError::NotSignedIn)?;
+        let cookie_name = session_cookie_name(app.config.secure_cookies);
+        let token = session_token(&parts.headers, cookie_name).ok_or(ApiError::NotSignedIn)?;
         let now = app.clock.now();
         let mut conn = app.db.acquire().await?;
         let session = store::sessions::touch(&mut conn, &token, now, &app.config.sessions).await?;
@@ -86,15 +117,15 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The session token in the request's cookie named `cookie_name`, if any.
+pub(crate) fn session_token(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .find(|(name, value)| *name == cookie_name && !value.is_empty())
         .map(|(_, value)| value.to_owned())
 }
 

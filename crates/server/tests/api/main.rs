@@ -7,4 +7,5 @@ mod matrix;
 mod packages;
 mod platform;
 mod requests;
+mod security;
 mod session;
