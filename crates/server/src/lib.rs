@@ -49,6 +49,10 @@ pub struct Config {
     /// from the `Host` the server sees (behind a proxy that rewrites it). State-changing
     /// requests from a browser must come from this origin or the request's own host.
     pub public_origin: Option<String>,
+    /// Whether a proxy in front sets `X-Forwarded-For`; sign-in throttling then counts the
+    /// address it names instead of the proxy's. Off unless the server is reachable only
+    /// through that proxy (otherwise anyone could name any address).
+    pub trust_forwarded_for: bool,
 }
 
 impl Config {
@@ -62,6 +66,7 @@ impl Config {
             secure_cookies: false,
             run_jobs: true,
             public_origin: None,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -77,6 +82,7 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("run_jobs", &self.run_jobs)
             .field("public_origin", &self.public_origin)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
     }
 }

@@ -69,6 +69,10 @@ struct ServeArgs {
     /// front changes the Host header; browser requests that change data must come from it.
     #[arg(long, env = "ENTRADA_PUBLIC_ORIGIN")]
     public_origin: Option<String>,
+    /// Take the client address from the proxy's X-Forwarded-For (only when Entrada is
+    /// reachable solely through that proxy), so sign-in throttling is per real client.
+    #[arg(long, env = "ENTRADA_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
     /// Hours a session may stay unused before it ends.
     #[arg(long, env = "ENTRADA_SESSION_IDLE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     session_idle_hours: u32,
@@ -175,6 +179,7 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     config.static_dir = static_dir;
     config.secure_cookies = args.secure_cookies;
     config.public_origin = args.public_origin;
+    config.trust_forwarded_for = args.trust_forwarded_for;
     config.sessions.idle = time::Duration::hours(i64::from(args.session_idle_hours));
     config.run_jobs = !args.no_jobs;
     let app = App::build(config, clock.clone())

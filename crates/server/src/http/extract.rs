@@ -66,17 +66,41 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 }
 
 /// The address a request came from: the peer of the TCP connection (the server is served
-/// with connect info), or "unknown" where there is none (a router driven without a socket).
+/// with connect info), or, behind a trusted proxy (`--trust-forwarded-for`), the last
+/// address in `X-Forwarded-For` (the one the proxy itself saw); "unknown" where there is
+/// neither.
 pub(crate) struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let address = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip().to_canonical().to_string())
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = app
+            .config
+            .trust_forwarded_for
+            .then(|| {
+                parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|value| value.to_str().ok())
+                    .flat_map(|value| value.split(','))
+                    .filter_map(|entry| entry.trim().parse::<std::net::IpAddr>().ok())
+                    .last()
+            })
+            .flatten();
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip())
+        };
+        let address = forwarded
+            .or_else(peer)
+            .map(|ip| ip.to_canonical().to_string())
             .unwrap_or_else(|| "unknown".to_owned());
         Ok(ClientAddress(address))
     }

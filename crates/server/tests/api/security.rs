@@ -497,3 +497,40 @@ on_both_configured! {
         assert_problem(me, StatusCode::UNAUTHORIZED).await;
     };
 }
+
+on_both_configured! {
+    behind_a_trusted_proxy_throttling_counts_the_forwarded_address (|config: &mut Config, _dir: &std::path::Path| config.trust_forwarded_for = true) => |server: Server| async move {
+        let attempt = |from: &'static str, password: &'static str| {
+            server
+                .client
+                .post(server.url("/api/v1/session"))
+                .header("x-forwarded-for", format!("198.51.100.1, {from}"))
+                .json(&json!({ "email": email("sam.taylor"), "password": password }))
+                .send()
+        };
+        for _ in 0..10 {
+            let response = attempt("203.0.113.9", "wrong password!").await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        // All requests reach the server from the proxy's address, yet another client behind
+        // it is not locked out; the address that guessed is.
+        let other = server
+            .client
+            .post(server.url("/api/v1/session"))
+            .header("x-forwarded-for", "203.0.113.10")
+            .json(&json!({ "email": email("daniel.kim"), "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::OK);
+        let blocked = server
+            .client
+            .post(server.url("/api/v1/session"))
+            .header("x-forwarded-for", "203.0.113.9")
+            .json(&json!({ "email": email("alex.morgan"), "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(blocked, StatusCode::TOO_MANY_REQUESTS).await;
+    };
+}
