@@ -89,7 +89,7 @@ impl FromRequestParts<AppState> for ClientAddress {
                     .filter_map(|value| value.to_str().ok())
                     .flat_map(|value| value.split(','))
                     .filter_map(|entry| entry.trim().parse::<std::net::IpAddr>().ok())
-                    .last()
+                    .next_back()
             })
             .flatten();
         let peer = || {
