@@ -196,6 +196,43 @@ async fn wrong_password_shows_a_clear_error() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_sign_in_says_how_long_to_wait() -> Result<()> {
+    at_each_size(test_name!(), async |s: &Session| {
+        let browser = &s.browser;
+        // Ten failed sign-ins for Sam in the last minutes (as a password-guessing script
+        // would leave them): the next try is paused, even with the right password.
+        let now = entrada_server::Clock::now(s.app.clock.as_ref());
+        let millis = i64::try_from(now.unix_timestamp_nanos() / 1_000_000)?;
+        for attempt in 0..10 {
+            sqlx::query(
+                "INSERT INTO sign_in_attempts (id, account, address, attempted_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(format!("guess-{attempt}"))
+            .bind(SAM)
+            .bind("203.0.113.7")
+            .bind(millis - 60_000)
+            .execute(s.app.db())
+            .await?;
+        }
+        browser.goto("/sign-in").await?;
+        browser.submit_sign_in(SAM, DEMO_PASSWORD).await?;
+        eventually("the throttled sign-in message", async || {
+            let alert = browser.alert_text().await?;
+            ensure!(
+                alert.contains("Too many failed sign-ins") && alert.contains("try again in 14 minutes"),
+                "the alert reads {alert:?}"
+            );
+            Ok(())
+        })
+        .await?;
+        browser.wait_for_path("/sign-in").await?;
+        browser.screenshot("throttled-sign-in").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_package_shows_not_found() -> Result<()> {
     at_each_size(test_name!(), async |s: &Session| {
         let browser = &s.browser;

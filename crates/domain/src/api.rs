@@ -206,6 +206,9 @@ pub enum ProblemType {
     /// 403: the account is blocked.
     #[serde(rename = "https://entrada.dev/problems/account-blocked")]
     AccountBlocked,
+    /// 403: a state-changing call came from another site.
+    #[serde(rename = "https://entrada.dev/problems/cross-origin")]
+    CrossOrigin,
     /// 404: no such thing, or one the caller may not see; or no such API path.
     #[serde(rename = "https://entrada.dev/problems/not-found")]
     NotFound,
@@ -231,13 +234,14 @@ pub enum ProblemType {
 
 impl ProblemType {
     /// Every problem type, in the order the API documents them.
-    pub const ALL: [ProblemType; 13] = [
+    pub const ALL: [ProblemType; 14] = [
         ProblemType::BadRequest,
         ProblemType::NotSignedIn,
         ProblemType::SessionExpired,
         ProblemType::BadCredentials,
         ProblemType::Forbidden,
         ProblemType::AccountBlocked,
+        ProblemType::CrossOrigin,
         ProblemType::NotFound,
         ProblemType::MethodNotAllowed,
         ProblemType::Conflict,
@@ -256,6 +260,7 @@ impl ProblemType {
             ProblemType::BadCredentials => "https://entrada.dev/problems/bad-credentials",
             ProblemType::Forbidden => "https://entrada.dev/problems/forbidden",
             ProblemType::AccountBlocked => "https://entrada.dev/problems/account-blocked",
+            ProblemType::CrossOrigin => "https://entrada.dev/problems/cross-origin",
             ProblemType::NotFound => "https://entrada.dev/problems/not-found",
             ProblemType::MethodNotAllowed => "https://entrada.dev/problems/method-not-allowed",
             ProblemType::Conflict => "https://entrada.dev/problems/conflict",
@@ -273,7 +278,7 @@ impl ProblemType {
             ProblemType::NotSignedIn
             | ProblemType::SessionExpired
             | ProblemType::BadCredentials => 401,
-            ProblemType::Forbidden | ProblemType::AccountBlocked => 403,
+            ProblemType::Forbidden | ProblemType::AccountBlocked | ProblemType::CrossOrigin => 403,
             ProblemType::NotFound => 404,
             ProblemType::MethodNotAllowed => 405,
             ProblemType::Conflict => 409,
@@ -295,6 +300,9 @@ impl ProblemType {
             ProblemType::BadCredentials => "wrong e-mail address or password",
             ProblemType::Forbidden => "signed in, but not allowed to do this",
             ProblemType::AccountBlocked => "the account is blocked",
+            ProblemType::CrossOrigin => {
+                "a state-changing call came from another site (Origin or Sec-Fetch-Site)"
+            }
             ProblemType::NotFound => {
                 "no such thing, one the caller may not see, or no such API path"
             }

@@ -32,9 +32,17 @@ impl Backend {
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// The URL names no supported database.
+    /// The URL names no supported database (the URL is kept without its password).
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
     UnsupportedUrl(String),
+    /// The database could not be opened (URL and reason kept without the password).
+    #[error("cannot open the database {url}: {reason}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// What went wrong, password redacted.
+        reason: String,
+    },
     /// The folder for the SQLite file could not be created.
     #[error("cannot create the folder for the SQLite database {path}: {source}")]
     CreateFolder {
@@ -55,12 +63,18 @@ pub enum DbError {
 /// a busy timeout and foreign keys on SQLite.
 pub async fn connect(url: &str) -> Result<(AnyPool, Backend), DbError> {
     sqlx::any::install_default_drivers();
-    let backend = Backend::of_url(url).ok_or_else(|| DbError::UnsupportedUrl(url.to_owned()))?;
+    let backend = Backend::of_url(url).ok_or_else(|| DbError::UnsupportedUrl(redact_url(url)))?;
+    let given = url;
+    // sqlx errors may quote the URL; none of them leaves here with the password in it.
+    let failed = |error: sqlx::Error| DbError::Connect {
+        url: redact_url(given),
+        reason: scrub_password(&error.to_string(), given),
+    };
     let url = match backend {
         Backend::Sqlite => sqlite_url_with_create(url)?,
         Backend::Postgres => url.to_owned(),
     };
-    let options = AnyConnectOptions::from_str(&url)?;
+    let options = AnyConnectOptions::from_str(&url).map_err(failed)?;
     let max_connections = match backend {
         Backend::Sqlite => 8,
         Backend::Postgres => 16,
@@ -79,10 +93,85 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Backend), DbError> {
             })
         })
         .connect_with(options)
-        .await?;
+        .await
+        .map_err(failed)?;
     // Fail early and clearly when the server is unreachable.
-    pool.acquire().await?.ping().await?;
+    pool.acquire()
+        .await
+        .map_err(failed)?
+        .ping()
+        .await
+        .map_err(failed)?;
     Ok((pool, backend))
+}
+
+/// A database URL fit for errors and logs: `postgres://user:secret@host/db` becomes
+/// `postgres://user:***@host/db`, and a `password=` query parameter becomes `password=***`.
+pub fn redact_url(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = url.find("://").map(|at| at + 3) {
+        let authority_end = url[scheme_end..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |at| at + scheme_end);
+        let authority = &url[scheme_end..authority_end];
+        if let Some(at) = authority.rfind('@') {
+            if let Some((user, _)) = authority[..at].split_once(':') {
+                out = format!(
+                    "{}{user}:***{}",
+                    &url[..scheme_end],
+                    &url[scheme_end + at..]
+                );
+            }
+        }
+    }
+    if let Some(query_start) = out.find('?') {
+        let (base, query) = out.split_at(query_start + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out = format!("{base}{}", query.join("&"));
+    }
+    out
+}
+
+/// `text` with the password of `url` (and the URL itself) replaced, for error messages
+/// that may quote them.
+fn scrub_password(text: &str, url: &str) -> String {
+    let mut text = text.replace(url, &redact_url(url));
+    for secret in secrets_of(url).iter().filter(|secret| !secret.is_empty()) {
+        text = text.replace(secret.as_str(), "***");
+    }
+    text
+}
+
+/// The passwords written in a database URL.
+fn secrets_of(url: &str) -> Vec<String> {
+    let mut secrets = Vec::new();
+    if let Some(scheme_end) = url.find("://").map(|at| at + 3) {
+        let authority_end = url[scheme_end..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |at| at + scheme_end);
+        let authority = &url[scheme_end..authority_end];
+        if let Some(at) = authority.rfind('@') {
+            if let Some((_, password)) = authority[..at].split_once(':') {
+                secrets.push(password.to_owned());
+            }
+        }
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        for pair in query.split('&') {
+            if let Some((key, value)) = pair.split_once('=') {
+                if key.eq_ignore_ascii_case("password") {
+                    secrets.push(value.to_owned());
+                }
+            }
+        }
+    }
+    secrets
 }
 
 /// Runs the migrations that have not run yet.
@@ -141,6 +230,49 @@ mod tests {
         );
         assert!(dir.is_dir());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn urls_lose_their_password_for_printing() {
+        assert_eq!(
+            redact_url("postgres://entrada:s3cret@db.internal:5432/entrada"),
+            "postgres://entrada:***@db.internal:5432/entrada"
+        );
+        assert_eq!(
+            redact_url("postgres://entrada@db/x?sslmode=require&password=s3cret"),
+            "postgres://entrada@db/x?sslmode=require&password=***"
+        );
+        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(
+            redact_url("sqlite://./data/entrada.db"),
+            "sqlite://./data/entrada.db"
+        );
+        // An @ after the host is not taken for the end of the credentials.
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/d?application_name=a@b"),
+            "postgres://u:***@h:5432/d?application_name=a@b"
+        );
+    }
+
+    #[test]
+    fn errors_opening_the_database_never_show_the_password() {
+        let url = "mysql://root:hunter2@db/x";
+        let outcome = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(connect(url));
+        let Err(error) = outcome else {
+            panic!("an unsupported URL fails")
+        };
+        let text = error.to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("root:***@db"), "{text}");
+
+        let scrubbed = scrub_password(
+            "error with configuration: bad port in postgres://u:hunter2@h:99999/d (hunter2)",
+            "postgres://u:hunter2@h:99999/d",
+        );
+        assert!(!scrubbed.contains("hunter2"), "{scrubbed}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use sqlx::AnyPool;
 use tokio::net::TcpListener;
 
@@ -30,7 +31,7 @@ pub use db::Backend;
 pub use store::sessions::SessionPolicy;
 
 /// How the server runs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub bind: SocketAddr,
@@ -44,6 +45,14 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Whether the background jobs run in this process.
     pub run_jobs: bool,
+    /// The origin people reach the server at (`https://entrada.example`), when it differs
+    /// from the `Host` the server sees (behind a proxy that rewrites it). State-changing
+    /// requests from a browser must come from this origin or the request's own host.
+    pub public_origin: Option<String>,
+    /// Whether a proxy in front sets `X-Forwarded-For`; sign-in throttling then counts the
+    /// address it names instead of the proxy's. Off unless the server is reachable only
+    /// through that proxy (otherwise anyone could name any address).
+    pub trust_forwarded_for: bool,
 }
 
 impl Config {
@@ -56,7 +65,25 @@ impl Config {
             sessions: SessionPolicy::default(),
             secure_cookies: false,
             run_jobs: true,
+            public_origin: None,
+            trust_forwarded_for: false,
         }
+    }
+}
+
+/// Shows the database URL without its password, so a logged `Config` leaks nothing.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &db::redact_url(&self.database_url))
+            .field("static_dir", &self.static_dir)
+            .field("sessions", &self.sessions)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("run_jobs", &self.run_jobs)
+            .field("public_origin", &self.public_origin)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .finish()
     }
 }
 
@@ -134,9 +161,19 @@ impl App {
             false => None,
         };
         let router = http::router(self.state);
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // Without TCP_NODELAY a response written in pieces over a kept-alive connection
+        // waits for the client's delayed ACK (about 40 ms) before its last piece goes out.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY on a connection");
+            }
+        });
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         if let Some(jobs) = jobs {
             jobs.abort();
         }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use entrada_server::accounts::{add_member, NewMember};
+use entrada_server::db::redact_url as redact;
 use entrada_server::demo::{self, DemoOutcome};
 use entrada_server::{db, App, Clock, Config, SystemClock};
 
@@ -64,6 +65,14 @@ struct ServeArgs {
     /// Mark the session cookie Secure (when served over HTTPS, e.g. behind a proxy).
     #[arg(long, env = "ENTRADA_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// The address people open Entrada at (e.g. https://entrada.example), when a proxy in
+    /// front changes the Host header; browser requests that change data must come from it.
+    #[arg(long, env = "ENTRADA_PUBLIC_ORIGIN")]
+    public_origin: Option<String>,
+    /// Take the client address from the proxy's X-Forwarded-For (only when Entrada is
+    /// reachable solely through that proxy), so sign-in throttling is per real client.
+    #[arg(long, env = "ENTRADA_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
     /// Hours a session may stay unused before it ends.
     #[arg(long, env = "ENTRADA_SESSION_IDLE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     session_idle_hours: u32,
@@ -169,6 +178,8 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let mut config = Config::new(args.bind, args.database.database_url.clone());
     config.static_dir = static_dir;
     config.secure_cookies = args.secure_cookies;
+    config.public_origin = args.public_origin;
+    config.trust_forwarded_for = args.trust_forwarded_for;
     config.sessions.idle = time::Duration::hours(i64::from(args.session_idle_hours));
     config.run_jobs = !args.no_jobs;
     let app = App::build(config, clock.clone())
@@ -201,19 +212,5 @@ fn report_demo(outcome: DemoOutcome) {
         DemoOutcome::AlreadyPopulated => {
             println!("The database already has people in it; the demo organisation was not loaded.")
         }
-    }
-}
-
-/// A database URL without its password, for printing.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
     }
 }

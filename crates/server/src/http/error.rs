@@ -42,6 +42,15 @@ pub enum ApiError {
     /// Body too large (413).
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A state-changing call from another web origin (403).
+    #[error("cross-origin request refused")]
+    CrossOrigin,
+    /// Too many failed sign-ins; try again after this many seconds (429, with Retry-After).
+    #[error("too many sign-in attempts")]
+    TooManyAttempts {
+        /// Seconds until sign-in may be tried again.
+        retry_after_seconds: u64,
+    },
     /// Domain validation failed (422).
     #[error(transparent)]
     Validation(#[from] FieldErrors),
@@ -58,7 +67,10 @@ impl ApiError {
             ApiError::NotSignedIn | ApiError::SessionExpired | ApiError::BadCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden | ApiError::AccountBlocked => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::AccountBlocked | ApiError::CrossOrigin => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -77,6 +89,8 @@ impl ApiError {
             ApiError::BadCredentials => ProblemType::BadCredentials,
             ApiError::Forbidden => ProblemType::Forbidden,
             ApiError::AccountBlocked => ProblemType::AccountBlocked,
+            ApiError::CrossOrigin => ProblemType::CrossOrigin,
+            ApiError::TooManyAttempts { .. } => ProblemType::TooManyRequests,
             ApiError::MethodNotAllowed => ProblemType::MethodNotAllowed,
             ApiError::NotFound(_) | ApiError::NoRoute => ProblemType::NotFound,
             ApiError::Conflict(_) => ProblemType::Conflict,
@@ -98,6 +112,8 @@ impl ApiError {
             ApiError::NotFound(_) | ApiError::NoRoute => "Not found",
             ApiError::Conflict(_) => "Conflict",
             ApiError::PayloadTooLarge => "Request too large",
+            ApiError::CrossOrigin => "Cross-origin request refused",
+            ApiError::TooManyAttempts { .. } => "Too many sign-in attempts",
             ApiError::Validation(_) => "Some fields need attention",
             ApiError::Database(_) => "Something went wrong on our side",
         }
@@ -124,6 +140,15 @@ impl ApiError {
             ApiError::PayloadTooLarge => {
                 "The request body is larger than the server accepts.".to_owned()
             }
+            ApiError::CrossOrigin => {
+                "This request came from another web site, so it was refused. Use Entrada itself to make changes.".to_owned()
+            }
+            ApiError::TooManyAttempts {
+                retry_after_seconds,
+            } => format!(
+                "Too many failed sign-ins for this account or from this network. For your security, sign-in is paused: try again in {}.",
+                wait_text(*retry_after_seconds)
+            ),
             ApiError::Validation(errors) => match errors.0.as_slice() {
                 [only] => only.message.clone(),
                 many => format!("{} fields need attention.", many.len()),
@@ -157,12 +182,37 @@ impl IntoResponse for ApiError {
             errors: self.field_errors(),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooManyAttempts {
+            retry_after_seconds,
+        } = self
+        {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_seconds),
+            );
+        }
+        response
+    }
+}
+
+/// "3 minutes", "1 minute", "40 seconds": a wait a person can read.
+fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=59 => format!(
+            "{} second{}",
+            seconds.max(1),
+            if seconds > 1 { "s" } else { "" }
+        ),
+        _ => {
+            let minutes = seconds.div_ceil(60);
+            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        }
     }
 }
 

@@ -17,8 +17,21 @@ use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::store;
 
-/// The name of the session cookie.
+/// The name of the session cookie over plain HTTP.
 pub(crate) const SESSION_COOKIE: &str = "entrada_session";
+
+/// The name of the session cookie when it is `Secure`: the `__Host-` prefix makes the
+/// browser refuse it unless it is Secure, has `Path=/` and no `Domain`, so a sibling
+/// subdomain or a plain-HTTP page cannot plant or overwrite it.
+pub(crate) const SECURE_SESSION_COOKIE: &str = "__Host-entrada_session";
+
+/// The session cookie's name for this configuration.
+pub(crate) fn session_cookie_name(secure_cookies: bool) -> &'static str {
+    match secure_cookies {
+        true => SECURE_SESSION_COOKIE,
+        false => SESSION_COOKIE,
+    }
+}
 
 /// A JSON body whose rejection is a problem+json 400 (or 413 when too large).
 pub(crate) struct ApiJson<T>(pub T);
@@ -153,6 +166,47 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
+/// The address a request came from: the peer of the TCP connection (the server is served
+/// with connect info), or, behind a trusted proxy (`--trust-forwarded-for`), the last
+/// address in `X-Forwarded-For` (the one the proxy itself saw); "unknown" where there is
+/// neither.
+pub(crate) struct ClientAddress(pub String);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = app
+            .config
+            .trust_forwarded_for
+            .then(|| {
+                parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|value| value.to_str().ok())
+                    .flat_map(|value| value.split(','))
+                    .filter_map(|entry| entry.trim().parse::<std::net::IpAddr>().ok())
+                    .next_back()
+            })
+            .flatten();
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip())
+        };
+        let address = forwarded
+            .or_else(peer)
+            .map(|ip| ip.to_canonical().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Ok(ClientAddress(address))
+    }
+}
+
 /// The signed-in person, from the session cookie.
 pub(crate) struct SignedIn {
     pub user: User,
@@ -167,7 +221,8 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = session_token(parts).ok_or(ApiError::NotSignedIn)?;
+        let cookie_name = session_cookie_name(app.config.secure_cookies);
+        let token = session_token(&parts.headers, cookie_name).ok_or(ApiError::NotSignedIn)?;
         let now = app.clock.now();
         let mut conn = app.db.acquire().await?;
         let session = store::sessions::touch(&mut conn, &token, now, &app.config.sessions).await?;
@@ -187,15 +242,15 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The session token in the request's cookie named `cookie_name`, if any.
+pub(crate) fn session_token(headers: &HeaderMap, cookie_name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .find(|(name, value)| *name == cookie_name && !value.is_empty())
         .map(|(_, value)| value.to_owned())
 }
 

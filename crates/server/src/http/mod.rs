@@ -33,6 +33,7 @@ pub(crate) mod extract;
 mod organizations;
 mod packages;
 mod requests;
+pub(crate) mod security;
 mod session;
 mod setup;
 
@@ -112,6 +113,11 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api", any(|| async { ApiError::NoRoute }))
         .route("/api/{*rest}", any(|| async { ApiError::NoRoute }));
     let x_request_id = header::HeaderName::from_static("x-request-id");
+    let security = Arc::new(security::Security::new(
+        state.config.static_dir.as_deref(),
+        state.config.secure_cookies,
+        state.config.public_origin.as_deref(),
+    ));
     routes
         .merge(unknown_api)
         .layer(axum::middleware::from_fn(extract::refuse_nul_in_uri))
@@ -121,9 +127,15 @@ pub(crate) fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // Only API answers are compressed on the fly; the web app's files were compressed
+        // when it was built (see `spa`).
+        .layer(CompressionLayer::new())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .fallback_service(spa(state.config.static_dir.as_deref()))
-        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            security,
+            security::middleware,
+        ))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
@@ -153,11 +165,21 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
     }
 }
 
-/// Serves the built SPA; unknown paths get `index.html` so deep links work.
+/// Serves the built SPA; unknown paths get `index.html` so deep links work. The `.br` and
+/// `.gz` siblings `cargo xtask build` writes are sent to browsers that accept them, so the
+/// wasm is not compressed again on every load.
 fn spa(static_dir: Option<&Path>) -> Router {
     match static_dir.filter(|dir| dir.join("index.html").is_file()) {
-        Some(dir) => Router::new()
-            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        Some(dir) => {
+            let index = ServeFile::new(dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip();
+            let files = ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(index);
+            Router::new().fallback_service(files)
+        }
         None => Router::new()
             .fallback(|| async { (StatusCode::SERVICE_UNAVAILABLE, Html(SPA_MISSING)) }),
     }

@@ -116,3 +116,74 @@ pub(crate) fn hash_token(token: &str) -> String {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
+
+/// Failed sign-ins count against an account and an address for this long.
+pub(crate) const SIGN_IN_WINDOW: Duration = Duration::minutes(15);
+
+/// This many failed sign-ins within [`SIGN_IN_WINDOW`] block further tries.
+pub(crate) const SIGN_IN_FAILURE_LIMIT: usize = 10;
+
+/// When sign-in for `account` or from `address` may be tried again, if either has failed
+/// [`SIGN_IN_FAILURE_LIMIT`] times within the last [`SIGN_IN_WINDOW`]; `None` when it may
+/// be tried now.
+pub(crate) async fn sign_in_blocked_until(
+    conn: &mut AnyConnection,
+    account: &str,
+    address: &str,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+    let since = to_millis(now - SIGN_IN_WINDOW);
+    let mut until = None;
+    for (column, key) in [("account", account), ("address", address)] {
+        // The newest LIMIT failures: the block lasts until the oldest of them leaves the window.
+        let times: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT attempted_at FROM sign_in_attempts WHERE {column} = $1 AND attempted_at > $2 \
+             ORDER BY attempted_at DESC LIMIT {SIGN_IN_FAILURE_LIMIT}"
+        ))
+        .bind(key)
+        .bind(since)
+        .fetch_all(&mut *conn)
+        .await?;
+        if times.len() >= SIGN_IN_FAILURE_LIMIT {
+            let oldest = times.iter().copied().min().unwrap_or(since);
+            let ends = from_millis(oldest) + SIGN_IN_WINDOW;
+            until = Some(until.map_or(ends, |other: OffsetDateTime| other.max(ends)));
+        }
+    }
+    Ok(until)
+}
+
+/// Records a failed sign-in, forgetting failures that have left the window.
+pub(crate) async fn record_sign_in_failure(
+    conn: &mut AnyConnection,
+    account: &str,
+    address: &str,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE attempted_at <= $1")
+        .bind(to_millis(now - SIGN_IN_WINDOW))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO sign_in_attempts (id, account, address, attempted_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(crate::store::new_id())
+    .bind(account)
+    .bind(address)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets an account's failed sign-ins (after it signs in successfully).
+pub(crate) async fn clear_sign_in_failures(
+    conn: &mut AnyConnection,
+    account: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE account = $1")
+        .bind(account)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

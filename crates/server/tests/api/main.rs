@@ -10,4 +10,5 @@ mod packages;
 mod platform;
 mod request_rules;
 mod requests;
+mod security;
 mod session;
