@@ -24,6 +24,9 @@ pub enum ApiError {
     /// Signed in but not allowed (403).
     #[error("forbidden")]
     Forbidden,
+    /// Signed in but not allowed, with the reason shown to the person (403).
+    #[error("forbidden: {0}")]
+    ForbiddenBecause(String),
     /// Unknown id, or one the caller may not see (404).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -58,7 +61,9 @@ impl ApiError {
             ApiError::NotSignedIn | ApiError::SessionExpired | ApiError::BadCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden | ApiError::AccountBlocked => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) | ApiError::AccountBlocked => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -74,7 +79,7 @@ impl ApiError {
             ApiError::NotSignedIn => "Not signed in",
             ApiError::SessionExpired => "Session expired",
             ApiError::BadCredentials => "Sign-in failed",
-            ApiError::Forbidden => "Not allowed",
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "Not allowed",
             ApiError::AccountBlocked => "Account blocked",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::NotFound(_) | ApiError::NoRoute => "Not found",
@@ -94,6 +99,7 @@ impl ApiError {
                 "That e-mail and password don't match an account.".to_owned()
             }
             ApiError::Forbidden => "You don't have permission to do this.".to_owned(),
+            ApiError::ForbiddenBecause(reason) => reason.clone(),
             ApiError::AccountBlocked => {
                 "This account is blocked. Ask an administrator to unblock it.".to_owned()
             }

@@ -4,6 +4,7 @@
 mod admin;
 mod helpers;
 mod matrix;
+mod ownership;
 mod packages;
 mod platform;
 mod requests;
