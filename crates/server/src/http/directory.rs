@@ -17,11 +17,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// `?addable=true`: only the objects the caller may add to a catalog (an administrator
-/// every object, anyone else those they own). The resource pickers ask for this.
-#[derive(Debug, Default, serde::Deserialize)]
-struct AddableQuery {
-    #[serde(default)]
-    addable: bool,
+/// every object, anyone else those they own). The resource pickers ask for this. Any value
+/// other than `true` or `false` is a 400 problem.
+fn addable_only(query: &HashMap<String, String>) -> Result<bool, ApiError> {
+    match query.get("addable").map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::BadRequest(
+            "addable must be true or false".to_owned(),
+        )),
+    }
 }
 
 /// At most this many people come back from one search.
@@ -72,12 +77,13 @@ async fn users(
 async fn groups(
     State(app): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<AddableQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<Group>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
+    let addable = addable_only(&query)?;
     let mut conn = app.db.acquire().await?;
     let mut objects = store::directory::all_groups(&mut conn).await?;
-    if query.addable {
+    if addable {
         objects.retain(|object| may_offer_directory_object(&signed_in.actor, &object.owners));
     }
     Ok(Json(objects))
@@ -87,12 +93,13 @@ async fn groups(
 async fn applications(
     State(app): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<AddableQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<Application>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
+    let addable = addable_only(&query)?;
     let mut conn = app.db.acquire().await?;
     let mut objects = store::directory::all_applications(&mut conn).await?;
-    if query.addable {
+    if addable {
         objects.retain(|object| may_offer_directory_object(&signed_in.actor, &object.owners));
     }
     Ok(Json(objects))
@@ -102,12 +109,13 @@ async fn applications(
 async fn sites(
     State(app): State<AppState>,
     signed_in: SignedIn,
-    Query(query): Query<AddableQuery>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<Site>>, ApiError> {
     in_organization(&signed_in, Action::ReadDirectory)?;
+    let addable = addable_only(&query)?;
     let mut conn = app.db.acquire().await?;
     let mut objects = store::directory::all_sites(&mut conn).await?;
-    if query.addable {
+    if addable {
         objects.retain(|object| may_offer_directory_object(&signed_in.actor, &object.owners));
     }
     Ok(Json(objects))

@@ -188,6 +188,8 @@ on_both_backends! {
         let (_, addable) = app.get_json("/directory/sites?addable=true").await;
         assert_eq!(ids(&addable), ids(&all), "an administrator may add every site");
         assert_eq!(ids(&all).len(), 3);
+        let response = app.client.get(app.api("/directory/groups?addable=maybe")).send().await.unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST).await;
     };
 
     access_held_before_a_package_survives_the_end_of_the_assignment => |app: TestApp| async move {
