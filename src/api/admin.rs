@@ -205,14 +205,20 @@ pub(crate) async fn directory_groups() -> Result<Vec<Group>, ApiError> {
     request(Call::new(Method::GET, "/directory/groups")).await
 }
 
-/// The directory's applications with their roles.
-pub(crate) async fn directory_applications() -> Result<Vec<Application>, ApiError> {
-    request(Call::new(Method::GET, "/directory/applications")).await
+/// The groups the signed-in person may add to a catalog (an administrator: all; anyone
+/// else: those they own).
+pub(crate) async fn addable_groups() -> Result<Vec<Group>, ApiError> {
+    request(Call::new(Method::GET, "/directory/groups").query("addable", "true")).await
 }
 
-/// The directory's sites with their roles.
-pub(crate) async fn directory_sites() -> Result<Vec<Site>, ApiError> {
-    request(Call::new(Method::GET, "/directory/sites")).await
+/// The applications, with their roles, the signed-in person may add to a catalog.
+pub(crate) async fn addable_applications() -> Result<Vec<Application>, ApiError> {
+    request(Call::new(Method::GET, "/directory/applications").query("addable", "true")).await
+}
+
+/// The sites, with their roles, the signed-in person may add to a catalog.
+pub(crate) async fn addable_sites() -> Result<Vec<Site>, ApiError> {
+    request(Call::new(Method::GET, "/directory/sites").query("addable", "true")).await
 }
 
 /// The connected organisations.

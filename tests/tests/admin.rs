@@ -277,7 +277,20 @@ async fn department_wizard_creates_a_catalog_that_its_new_owner_manages_and_memb
         olivia.screenshot("2-owners").await?;
 
         next(&olivia, RESOURCES_STEP).await?;
-        choose_role(&olivia, "Pipeline CRM", "Reader").await?;
+        choose_role(&olivia, "Atlas Wiki", "Reader").await?;
+        // The picker offers only what Olivia may add: what she owns (issue 8).
+        let offered = olivia.page_text().await?;
+        for foreign in [
+            "Pipeline CRM",
+            "Ledger",
+            "Finance Approvers",
+            "Project Falcon",
+        ] {
+            ensure!(
+                !offered.contains(foreign),
+                "Olivia is offered {foreign}, which she does not own: {offered:?}"
+            );
+        }
         olivia.screenshot("3-resources").await?;
 
         next(&olivia, PACKAGE_STEP).await?;
@@ -293,7 +306,7 @@ async fn department_wizard_creates_a_catalog_that_its_new_owner_manages_and_memb
             catalog.as_str(),
             package.as_str(),
             "You, Ben Cohen",
-            "Pipeline CRM (application) · Reader",
+            "Atlas Wiki (application) · Reader",
             "members of Marketing",
         ] {
             olivia.wait_for_text(text).await?;

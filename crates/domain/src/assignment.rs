@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::catalog::ResourceKind;
+use crate::catalog::{Catalog, ResourceKind};
+use crate::directory::{User, UserKind, UserState};
+use crate::error::{FieldError, FieldErrors};
 use crate::ids::{AssignmentId, PackageId, PolicyId, RequestId, UserId};
 use crate::policy::Expiration;
 
@@ -221,14 +223,42 @@ pub struct Grant {
 }
 
 /// The grants to take back when assignments giving `ending` end: those that no other live
-/// assignment of the same person (`other_live`) still gives. Deduplicated and sorted.
-pub fn grants_to_revoke(ending: &[Grant], other_live: &[Grant]) -> Vec<Grant> {
+/// assignment of the same person (`other_live`) still gives, and that Entrada itself put in
+/// the directory (`made_by_entrada`). Access the person had from outside Entrada, before or
+/// besides the assignment, is never taken back. Deduplicated and sorted.
+pub fn grants_to_revoke(
+    ending: &[Grant],
+    other_live: &[Grant],
+    made_by_entrada: &[Grant],
+) -> Vec<Grant> {
     let kept: BTreeSet<&Grant> = other_live.iter().collect();
+    let ours: BTreeSet<&Grant> = made_by_entrada.iter().collect();
     let revoked: BTreeSet<&Grant> = ending
         .iter()
-        .filter(|grant| !kept.contains(grant))
+        .filter(|grant| !kept.contains(grant) && ours.contains(grant))
         .collect();
     revoked.into_iter().cloned().collect()
+}
+
+/// Why a person may not be assigned a package of `catalog` directly, as a field error on
+/// `userId`: a blocked person is refused (they could not even sign in to use it), and a
+/// guest only in a catalog open to external users.
+pub fn check_direct_assignee(person: &User, catalog: &Catalog) -> Result<(), FieldErrors> {
+    let message = match (person.state, person.kind) {
+        (UserState::Blocked, _) => Some(format!(
+            "{} is blocked and cannot be assigned access.",
+            person.display_name
+        )),
+        (UserState::Active, UserKind::Guest) if !catalog.external_users_allowed => Some(format!(
+            "{} is a guest, and the catalog {} is not open to external users.",
+            person.display_name, catalog.name
+        )),
+        (UserState::Active, _) => None,
+    };
+    match message {
+        Some(message) => Err(FieldErrors(vec![FieldError::new("userId", message)])),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -505,18 +535,98 @@ mod tests {
         let site = grant(ResourceKind::Site, "site-hub", "member");
         let ending = [site.clone(), wiki.clone(), group.clone(), wiki.clone()];
         let other_live = [wiki.clone(), grant(ResourceKind::Site, "site-hub", "owner")];
-        assert_eq!(grants_to_revoke(&ending, &other_live), vec![group, site]);
+        let everything = [site.clone(), wiki.clone(), group.clone()];
+        assert_eq!(
+            grants_to_revoke(&ending, &other_live, &everything),
+            vec![group, site]
+        );
+    }
+
+    #[test]
+    fn access_from_outside_entrada_is_never_revoked() {
+        let wiki = grant(ResourceKind::Application, "app-wiki", "editor");
+        let group = grant(ResourceKind::Group, "grp-falcon", "member");
+        let ending = [wiki.clone(), group.clone()];
+        // The person was in the group before; Entrada only added the wiki role.
+        assert_eq!(
+            grants_to_revoke(&ending, &[], std::slice::from_ref(&wiki)),
+            vec![wiki]
+        );
+        assert_eq!(grants_to_revoke(&ending, &[], &[]), Vec::new());
+    }
+
+    fn person(kind: UserKind, state: UserState) -> User {
+        User {
+            id: UserId::new("pat"),
+            email: "pat@example.com".to_owned(),
+            display_name: "Pat".to_owned(),
+            kind,
+            state,
+            department: None,
+            job_title: None,
+            manager: None,
+            connected_organization: None,
+        }
+    }
+
+    fn catalog(external_users_allowed: bool) -> Catalog {
+        Catalog {
+            id: crate::ids::CatalogId::new("cat-1"),
+            name: "Tools".to_owned(),
+            description: String::new(),
+            enabled: true,
+            external_users_allowed,
+            created_by: None,
+            created_at: t0(),
+        }
+    }
+
+    #[test]
+    fn active_members_may_be_assigned_in_any_catalog() {
+        let member = person(UserKind::Member, UserState::Active);
+        assert_eq!(check_direct_assignee(&member, &catalog(false)), Ok(()));
+        assert_eq!(check_direct_assignee(&member, &catalog(true)), Ok(()));
+    }
+
+    #[test]
+    fn blocked_people_are_never_assigned() {
+        for kind in [UserKind::Member, UserKind::Guest] {
+            let blocked = person(kind, UserState::Blocked);
+            for external in [false, true] {
+                let errors = check_direct_assignee(&blocked, &catalog(external)).unwrap_err();
+                let message = errors.for_field("userId").expect("a userId error");
+                assert!(message.contains("blocked"), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn guests_only_in_catalogs_open_to_external_users() {
+        let guest = person(UserKind::Guest, UserState::Active);
+        assert_eq!(check_direct_assignee(&guest, &catalog(true)), Ok(()));
+        let errors = check_direct_assignee(&guest, &catalog(false)).unwrap_err();
+        assert!(errors
+            .for_field("userId")
+            .is_some_and(|message| message.contains("not open to external users")));
     }
 
     #[test]
     fn nothing_to_revoke_when_nothing_ends() {
         let wiki = grant(ResourceKind::Application, "app-wiki", "editor");
         assert_eq!(
-            grants_to_revoke(&[], std::slice::from_ref(&wiki)),
+            grants_to_revoke(
+                &[],
+                std::slice::from_ref(&wiki),
+                std::slice::from_ref(&wiki)
+            ),
             Vec::new()
         );
         assert_eq!(
-            grants_to_revoke(std::slice::from_ref(&wiki), std::slice::from_ref(&wiki)),
+            grants_to_revoke(
+                std::slice::from_ref(&wiki),
+                std::slice::from_ref(&wiki),
+                std::slice::from_ref(&wiki)
+            ),
             Vec::new()
         );
     }
@@ -633,16 +743,20 @@ mod tests {
     }
 
     proptest! {
-        /// Delivery grants everything a package gives; ending an assignment takes back what
-        /// `grants_to_revoke` says. Whatever the order, the directory then holds exactly the
-        /// grants that live assignments give: nothing left behind, nothing taken too early.
+        /// Delivery grants everything a package gives (marking what it inserted); ending an
+        /// assignment takes back what `grants_to_revoke` says. Whatever the order, the
+        /// directory then holds exactly the grants that live assignments give plus the
+        /// access people had from outside Entrada: nothing left behind, nothing taken too
+        /// early, nothing from outside ever taken.
         #[test]
         fn no_grant_is_left_behind_or_taken_while_another_assignment_gives_it(
             steps in prop::collection::vec(grant_step(), 0..60),
         ) {
             use std::collections::BTreeSet;
+            let outside: BTreeSet<(u8, Grant)> = [(0, package_grants(0)[0].clone()), (1, package_grants(2)[1].clone())].into_iter().collect();
             let mut live: Vec<(u8, u8)> = Vec::new();
-            let mut directory: BTreeSet<(u8, Grant)> = BTreeSet::new();
+            let mut directory: BTreeSet<(u8, Grant)> = outside.clone();
+            let mut ours: BTreeSet<(u8, Grant)> = BTreeSet::new();
             for step in steps {
                 match step {
                     GrantStep::Assign { person, package } => {
@@ -651,7 +765,9 @@ mod tests {
                         }
                         live.push((person, package));
                         for grant in package_grants(package) {
-                            directory.insert((person, grant));
+                            if directory.insert((person, grant.clone())) {
+                                ours.insert((person, grant));
+                            }
                         }
                     }
                     GrantStep::End { person, pick } => {
@@ -661,12 +777,15 @@ mod tests {
                         }
                         let (_, package) = live.remove(theirs[usize::from(pick) % theirs.len()]);
                         let others: Vec<Grant> = live.iter().filter(|(p, _)| *p == person).flat_map(|(_, k)| package_grants(*k)).collect();
-                        for grant in grants_to_revoke(&package_grants(package), &others) {
-                            directory.remove(&(person, grant));
+                        let made: Vec<Grant> = ours.iter().filter(|(p, _)| *p == person).map(|(_, grant)| grant.clone()).collect();
+                        for grant in grants_to_revoke(&package_grants(package), &others, &made) {
+                            directory.remove(&(person, grant.clone()));
+                            ours.remove(&(person, grant));
                         }
                     }
                 }
-                let expected: BTreeSet<(u8, Grant)> = live.iter().flat_map(|(person, package)| package_grants(*package).into_iter().map(move |grant| (*person, grant))).collect();
+                let mut expected: BTreeSet<(u8, Grant)> = live.iter().flat_map(|(person, package)| package_grants(*package).into_iter().map(move |grant| (*person, grant))).collect();
+                expected.extend(outside.iter().cloned());
                 prop_assert_eq!(&directory, &expected);
             }
         }

@@ -78,6 +78,10 @@ pub struct Group {
     pub name: String,
     /// What the group is for.
     pub description: String,
+    /// The people who own the group: besides administrators, only they may add it to a
+    /// catalog.
+    #[serde(default)]
+    pub owners: Vec<UserId>,
 }
 
 /// A role defined by an application (e.g. "Reader", "Editor").
@@ -104,6 +108,10 @@ pub struct Application {
     pub description: String,
     /// Roles that can be granted.
     pub roles: Vec<AppRole>,
+    /// The people who own the application: besides administrators, only they may add it
+    /// to a catalog.
+    #[serde(default)]
+    pub owners: Vec<UserId>,
 }
 
 /// A role on a site (e.g. "Visitor", "Member", "Owner").
@@ -130,6 +138,10 @@ pub struct Site {
     pub url: String,
     /// Roles that can be granted.
     pub roles: Vec<SiteRole>,
+    /// The people who own the site: besides administrators, only they may add it to a
+    /// catalog.
+    #[serde(default)]
+    pub owners: Vec<UserId>,
 }
 
 /// What policy evaluation needs to know about the directory. Implemented over data the

@@ -103,6 +103,10 @@ pub enum Action {
     ManageCatalogRoles,
     /// Add or remove resources of a catalog.
     ManageCatalogResources,
+    /// Add one directory object (group, application or site) to a catalog: asked with a
+    /// [`Target::DirectoryObject`]. An administrator may; anyone else must both manage the
+    /// catalog's resources and own the object.
+    AddResource,
     /// Create, edit, hide or delete access packages, their resource roles and policies.
     ManagePackages,
     /// Assign people directly and remove assignments.
@@ -135,6 +139,20 @@ pub enum Target<'a> {
         /// The people who may decide the current stage.
         current_approvers: &'a [UserId],
     },
+    /// A group, application or site of the directory, to be added to a catalog.
+    DirectoryObject {
+        /// The catalog it would be added to.
+        catalog: &'a CatalogId,
+        /// The owners of the object in the directory.
+        owners: &'a [UserId],
+    },
+}
+
+/// Whether `actor` may offer a directory object owned by `owners` in some catalog: an
+/// administrator, or one of its owners. The resource pickers list only such objects; adding
+/// one to a particular catalog is still [`may`] with [`Action::AddResource`].
+pub fn may_offer_directory_object(actor: &Actor, owners: &[UserId]) -> bool {
+    actor.is_administrator() || owners.contains(&actor.user_id)
 }
 
 /// Whether `actor` may do `action` to `target`. Deny by default: every allowed pair is
@@ -190,6 +208,13 @@ pub fn may(actor: &Actor, action: Action, target: &Target<'_>) -> bool {
             actor.holds_any(&[Owner, Reader, PackageManager, AssignmentManager], catalog)
         }
         (Action::ReadAudit, Target::Catalog(catalog)) => actor.holds_any(&[Owner, Reader], catalog),
+        (Action::AddResource, Target::DirectoryObject { catalog, owners }) => {
+            may(
+                actor,
+                Action::ManageCatalogResources,
+                &Target::Catalog(catalog),
+            ) && may_offer_directory_object(actor, owners)
+        }
         _ => false,
     }
 }
@@ -198,12 +223,13 @@ pub fn may(actor: &Actor, action: Action, target: &Target<'_>) -> bool {
 mod tests {
     use super::*;
 
-    const ALL_ACTIONS: [Action; 13] = [
+    const ALL_ACTIONS: [Action; 14] = [
         Action::CreateCatalog,
         Action::ReadCatalog,
         Action::EditCatalog,
         Action::ManageCatalogRoles,
         Action::ManageCatalogResources,
+        Action::AddResource,
         Action::ManagePackages,
         Action::ManageAssignments,
         Action::ReadAssignments,
@@ -442,5 +468,78 @@ mod tests {
             &actor(UserKind::Member, &[GlobalRole::Administrator], &[]),
             "alice"
         ));
+    }
+
+    /// Whether `actor` may add an object owned by `owners` to the catalog `cat-1`.
+    fn add(actor: &Actor, owners: &[&str]) -> bool {
+        let owners: Vec<UserId> = owners.iter().map(|id| UserId::new(*id)).collect();
+        let catalog = own_catalog();
+        may(
+            actor,
+            Action::AddResource,
+            &Target::DirectoryObject {
+                catalog: &catalog,
+                owners: &owners,
+            },
+        )
+    }
+
+    #[test]
+    fn catalog_owner_adds_only_objects_they_own() {
+        let owner = member_with(&[CatalogRole::Owner]);
+        assert!(add(&owner, &["victor", "pat"]), "pat owns the object");
+        assert!(!add(&owner, &["victor"]), "someone else's object");
+        assert!(!add(&owner, &[]), "an object nobody owns");
+    }
+
+    #[test]
+    fn owning_the_object_is_not_enough_without_the_catalog_right() {
+        for role in [
+            CatalogRole::Reader,
+            CatalogRole::AccessPackageManager,
+            CatalogRole::AccessPackageAssignmentManager,
+        ] {
+            assert!(!add(&member_with(&[role]), &["pat"]), "{role:?}");
+        }
+        assert!(!add(&member_with(&[]), &["pat"]));
+        let creator = actor(UserKind::Member, &[GlobalRole::CatalogCreator], &[]);
+        assert!(!add(&creator, &["pat"]), "no role in this catalog");
+        let elsewhere = Actor {
+            catalog_roles: vec![CatalogGrant {
+                catalog_id: other_catalog(),
+                role: CatalogRole::Owner,
+            }],
+            ..member_with(&[])
+        };
+        assert!(!add(&elsewhere, &["pat"]), "owner of another catalog");
+    }
+
+    #[test]
+    fn administrator_adds_any_object() {
+        let admin = actor(UserKind::Member, &[GlobalRole::Administrator], &[]);
+        assert!(add(&admin, &["victor"]));
+        assert!(add(&admin, &[]));
+    }
+
+    #[test]
+    fn pickers_offer_owned_objects_to_owners_and_everything_to_administrators() {
+        let owner = member_with(&[CatalogRole::Owner]);
+        let mine = [UserId::new("pat")];
+        let theirs = [UserId::new("victor")];
+        assert!(may_offer_directory_object(&owner, &mine));
+        assert!(!may_offer_directory_object(&owner, &theirs));
+        let admin = actor(UserKind::Member, &[GlobalRole::Administrator], &[]);
+        assert!(may_offer_directory_object(&admin, &theirs));
+    }
+
+    #[test]
+    fn add_resource_needs_a_directory_object_target() {
+        let owner = member_with(&[CatalogRole::Owner]);
+        assert!(!may(
+            &owner,
+            Action::AddResource,
+            &Target::Catalog(&own_catalog())
+        ));
+        assert!(!may(&owner, Action::AddResource, &Target::Organization));
     }
 }

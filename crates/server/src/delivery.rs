@@ -1,5 +1,8 @@
 //! Delivery: making an assignment's grants real in the directory and taking them back.
 //! The domain says what to revoke ([`grants_to_revoke`]); this module reads and writes.
+//! Every grant is recorded with the assignment it came from, and the directory rows that
+//! delivery inserted are marked as Entrada's: removal takes back only those, never access a
+//! person had from outside Entrada.
 
 use entrada_domain::assignment::{grants_to_revoke, Assignment, Grant};
 use entrada_domain::catalog::PackageResourceRole;
@@ -15,7 +18,7 @@ pub(crate) async fn grant_all(
 ) -> Result<usize, sqlx::Error> {
     let grants = store::assignments::grants_of_package(conn, &assignment.access_package_id).await?;
     for grant in &grants {
-        store::assignments::apply_grant(conn, &assignment.user_id, grant).await?;
+        store::assignments::apply_grant(conn, &assignment.id, &assignment.user_id, grant).await?;
     }
     Ok(grants.len())
 }
@@ -29,7 +32,8 @@ pub(crate) async fn revoke_all(
     let ending = store::assignments::grants_of_package(conn, &assignment.access_package_id).await?;
     let still_given =
         store::assignments::live_grants_of(conn, &assignment.user_id, &assignment.id).await?;
-    let revoke = grants_to_revoke(&ending, &still_given);
+    let made = store::assignments::made_by_entrada(conn, &assignment.user_id, &ending).await?;
+    let revoke = grants_to_revoke(&ending, &still_given, &made);
     for grant in &revoke {
         store::assignments::revoke_grant(conn, &assignment.user_id, grant).await?;
     }
@@ -57,16 +61,17 @@ pub(crate) async fn regrant_package(
 ) -> Result<usize, sqlx::Error> {
     let holders = live_holders(conn, package).await?;
     let grants = store::assignments::grants_of_package(conn, package).await?;
-    for (_, user) in &holders {
+    for (assignment, user) in &holders {
         for grant in &grants {
-            store::assignments::apply_grant(conn, user, grant).await?;
+            store::assignments::apply_grant(conn, assignment, user, grant).await?;
         }
     }
     Ok(holders.len())
 }
 
 /// Takes a removed role of `package` back from the holders, except where the package's
-/// remaining roles or another of their live assignments still give it. Call it after the
+/// remaining roles or another of their live assignments still give it, or the holder had
+/// it from outside Entrada. Call it after the
 /// role was deleted. Returns how many holders lost it.
 pub(crate) async fn revoke_role_from_holders(
     conn: &mut AnyConnection,
@@ -87,7 +92,9 @@ pub(crate) async fn revoke_role_from_holders(
     for (assignment, user) in holders {
         let mut still_given = store::assignments::live_grants_of(conn, user, assignment).await?;
         still_given.extend(remaining.iter().cloned());
-        for grant in grants_to_revoke(std::slice::from_ref(&removed), &still_given) {
+        let taken_off = std::slice::from_ref(&removed);
+        let made = store::assignments::made_by_entrada(conn, user, taken_off).await?;
+        for grant in grants_to_revoke(taken_off, &still_given, &made) {
             store::assignments::revoke_grant(conn, user, &grant).await?;
             revoked += 1;
         }

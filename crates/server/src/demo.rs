@@ -89,7 +89,10 @@ pub fn accounts() -> Vec<DemoAccount> {
             "victor.novak",
             "Financial controller: second-stage approver for finance access",
         ),
-        ("olivia.grant", "Head of Marketing; catalog creator"),
+        (
+            "olivia.grant",
+            "Head of Marketing; catalog creator; owns the Marketing group and co-owns Atlas Wiki",
+        ),
         (
             "pat.quinn",
             "Guest from the partner Fabrikam (fabrikam.example)",
@@ -479,6 +482,7 @@ async fn insert_directory(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
             id: GroupId::new(*id),
             name: (*name).to_owned(),
             description: (*description).to_owned(),
+            owners: Vec::new(),
         };
         store::directory::insert_group(conn, &group).await?;
         for member in *members {
@@ -507,6 +511,7 @@ async fn insert_directory(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
                     name: (*name).to_owned(),
                 })
                 .collect(),
+            owners: Vec::new(),
         };
         store::directory::insert_application(conn, &application).await?;
     }
@@ -522,6 +527,7 @@ async fn insert_directory(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
                     name: role.name,
                 })
                 .collect(),
+            owners: Vec::new(),
         };
         store::directory::insert_site(conn, &site).await?;
     }
@@ -547,8 +553,84 @@ async fn insert_directory(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         &user_id("priya.shah"),
     )
     .await?;
+    for (kind, origin, owners) in OWNERS {
+        for owner in *owners {
+            store::directory::add_owner(conn, *kind, origin, &user_id(owner)).await?;
+        }
+    }
     Ok(())
 }
+
+/// Who owns each group, application and site (only they, besides administrators, may add
+/// it to a catalog): departments own their groups, IT and a business owner the
+/// applications, the teams their sites.
+const OWNERS: &[(ResourceKind, &str, &[&str])] = &[
+    (ResourceKind::Group, "grp-engineering", &["priya.shah"]),
+    (ResourceKind::Group, "grp-sales", &["carlos.mendoza"]),
+    (ResourceKind::Group, "grp-marketing", &["olivia.grant"]),
+    (ResourceKind::Group, "grp-finance", &["fatima.rahman"]),
+    (
+        ResourceKind::Group,
+        "grp-sales-leadership",
+        &["carlos.mendoza"],
+    ),
+    (
+        ResourceKind::Group,
+        "grp-finance-approvers",
+        &["fatima.rahman", "victor.novak"],
+    ),
+    (
+        ResourceKind::Group,
+        "grp-project-falcon",
+        &["priya.shah", "aisha.bello"],
+    ),
+    (
+        ResourceKind::Group,
+        "grp-security-champions",
+        &["priya.shah", "mei.chen"],
+    ),
+    (
+        ResourceKind::Group,
+        "grp-on-call",
+        &["daniel.kim", "noah.williams"],
+    ),
+    (
+        ResourceKind::Group,
+        "grp-people-managers",
+        &["maya.lindqvist"],
+    ),
+    (
+        ResourceKind::Application,
+        "app-crm",
+        &["alex.morgan", "carlos.mendoza"],
+    ),
+    (
+        ResourceKind::Application,
+        "app-ledger",
+        &["alex.morgan", "fatima.rahman"],
+    ),
+    (
+        ResourceKind::Application,
+        "app-buildbox",
+        &["alex.morgan", "priya.shah"],
+    ),
+    (
+        ResourceKind::Application,
+        "app-atlas",
+        &["alex.morgan", "olivia.grant"],
+    ),
+    (ResourceKind::Site, "site-eng-hub", &["priya.shah"]),
+    (
+        ResourceKind::Site,
+        "site-sales-enablement",
+        &["carlos.mendoza", "hannah.becker"],
+    ),
+    (
+        ResourceKind::Site,
+        "site-partner-portal",
+        &["carlos.mendoza", "alex.morgan"],
+    ),
+];
 
 /// (id, name, description, roles as (id, name))
 type ApplicationSpec = (

@@ -354,6 +354,9 @@ fn AddResource(
                 </div>
                 <button type="submit" class="button" disabled=move || chosen.get().is_empty()>"Add"</button>
             </div>
+            <p class="hint">
+                "Listed: the groups, applications and sites you may add. Besides administrators, only an owner of one in the directory may add it to a catalog."
+            </p>
             <p class="status-line" role="status">{loading}</p>
         </form>
     }

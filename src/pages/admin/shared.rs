@@ -333,11 +333,13 @@ pub(crate) struct DirectoryObject {
     pub roles: Vec<ResourceRole>,
 }
 
-/// Every group, application and site of the directory, groups first.
+/// Every group, application and site of the directory the signed-in person may add to a
+/// catalog (an administrator: all of them; a catalog owner: those they own), groups first.
+/// The server checks the same rule again when one is added.
 pub(crate) async fn directory_objects() -> Result<Vec<DirectoryObject>, ApiError> {
-    let groups = crate::api::directory_groups().await?;
-    let applications = crate::api::directory_applications().await?;
-    let sites = crate::api::directory_sites().await?;
+    let groups = crate::api::addable_groups().await?;
+    let applications = crate::api::addable_applications().await?;
+    let sites = crate::api::addable_sites().await?;
     let mut objects: Vec<DirectoryObject> = groups
         .into_iter()
         .map(|group| DirectoryObject {

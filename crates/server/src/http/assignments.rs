@@ -88,7 +88,8 @@ async fn list(
 }
 
 /// `POST /assignments`: assigns a person directly, without approval; the grants are made
-/// at once.
+/// at once. A blocked person, or a guest in a catalog not open to external users, is a 422
+/// on `userId` (the domain's `check_direct_assignee`).
 #[utoipa::path(post, path = "/assignments", tag = "assignments", summary = "Assign a person directly, without approval", request_body = DirectAssignmentDraft, responses((status = 201, body = AssignmentView), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn assign(
     State(app): State<AppState>,
@@ -125,6 +126,10 @@ async fn assign(
     let person = store::users::get(&mut tx, &draft.user_id)
         .await?
         .ok_or_else(|| field("userId", "No such person in the directory."))?;
+    let catalog = store::catalogs::get_catalog(&mut tx, &package.catalog_id)
+        .await?
+        .ok_or(ApiError::NotFound("access package"))?;
+    assignment::check_direct_assignee(&person, &catalog)?;
     let assignment = Assignment {
         id: AssignmentId(store::new_id()),
         user_id: person.id.clone(),

@@ -12,7 +12,7 @@ use entrada_domain::catalog::{
     Catalog, CatalogRole, CatalogRoleAssignment, Resource, ResourceKind, ResourceRole,
 };
 use entrada_domain::ids::{CatalogId, ResourceId, RoleAssignmentId, UserId};
-use entrada_domain::permission::{may, Action, Target};
+use entrada_domain::permission::{may, Action, Actor, Target};
 use entrada_domain::preview::PersonSummary;
 use entrada_domain::{FieldError, FieldErrors};
 use sqlx::AnyConnection;
@@ -398,7 +398,7 @@ async fn add_resource(
     store::catalogs::get_catalog(&mut tx, &id)
         .await?
         .ok_or(ApiError::NotFound(CATALOG))?;
-    let (name, roles) = directory_object(&mut tx, draft.kind, &draft.origin_id)
+    let object = directory_object(&mut tx, draft.kind, &draft.origin_id)
         .await?
         .ok_or_else(|| {
             FieldErrors(vec![FieldError::new(
@@ -406,13 +406,14 @@ async fn add_resource(
                 "No such object in the directory.",
             )])
         })?;
+    may_add(&signed_in.actor, &id, &object)?;
     let resource = Resource {
         id: ResourceId(store::new_id()),
         catalog_id: id.clone(),
         kind: draft.kind,
         origin_id: draft.origin_id,
-        name,
-        roles,
+        name: object.name,
+        roles: object.roles,
     };
     store::catalogs::insert_resource(&mut tx, &resource)
         .await
@@ -488,12 +489,20 @@ async fn role_members(
     Ok(members)
 }
 
-/// The name and roles of a directory object, if it exists.
+/// A directory object as a catalog resource sees it: its name, the roles it offers and its
+/// owners (who, besides administrators, may add it to a catalog).
+pub(crate) struct DirectoryObject {
+    pub(crate) name: String,
+    pub(crate) roles: Vec<ResourceRole>,
+    pub(crate) owners: Vec<UserId>,
+}
+
+/// A directory object, if it exists.
 pub(crate) async fn directory_object(
     conn: &mut AnyConnection,
     kind: ResourceKind,
     origin: &str,
-) -> Result<Option<(String, Vec<ResourceRole>)>, sqlx::Error> {
+) -> Result<Option<DirectoryObject>, sqlx::Error> {
     let role = |id: &str, name: &str| ResourceRole {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -503,32 +512,54 @@ pub(crate) async fn directory_object(
             .await?
             .into_iter()
             .find(|group| group.id.as_str() == origin)
-            .map(|group| (group.name, entrada_domain::catalog::group_roles())),
+            .map(|group| DirectoryObject {
+                name: group.name,
+                roles: entrada_domain::catalog::group_roles(),
+                owners: group.owners,
+            }),
         ResourceKind::Application => store::directory::all_applications(conn)
             .await?
             .into_iter()
             .find(|application| application.id.as_str() == origin)
-            .map(|application| {
-                (
-                    application.name,
-                    application
-                        .roles
-                        .iter()
-                        .map(|r| role(&r.id, &r.name))
-                        .collect(),
-                )
+            .map(|application| DirectoryObject {
+                roles: application
+                    .roles
+                    .iter()
+                    .map(|r| role(&r.id, &r.name))
+                    .collect(),
+                name: application.name,
+                owners: application.owners,
             }),
         ResourceKind::Site => store::directory::all_sites(conn)
             .await?
             .into_iter()
             .find(|site| site.id.as_str() == origin)
-            .map(|site| {
-                (
-                    site.name,
-                    site.roles.iter().map(|r| role(&r.id, &r.name)).collect(),
-                )
+            .map(|site| DirectoryObject {
+                roles: site.roles.iter().map(|r| role(&r.id, &r.name)).collect(),
+                name: site.name,
+                owners: site.owners,
             }),
     })
+}
+
+/// Allows `actor` to add `object` to `catalog` (an administrator, or an owner of the
+/// catalog who also owns the object), or says 403 with the reason.
+pub(crate) fn may_add(
+    actor: &Actor,
+    catalog: &CatalogId,
+    object: &DirectoryObject,
+) -> Result<(), ApiError> {
+    let target = Target::DirectoryObject {
+        catalog,
+        owners: &object.owners,
+    };
+    match may(actor, Action::AddResource, &target) {
+        true => Ok(()),
+        false => Err(ApiError::ForbiddenBecause(format!(
+            "Only an administrator or an owner of {} may add it to a catalog.",
+            object.name
+        ))),
+    }
 }
 
 fn article(role: CatalogRole) -> String {

@@ -24,6 +24,9 @@ pub enum ApiError {
     /// Signed in but not allowed (403).
     #[error("forbidden")]
     Forbidden,
+    /// Signed in but not allowed, with the reason shown to the person (403).
+    #[error("forbidden: {0}")]
+    ForbiddenBecause(String),
     /// Unknown id, or one the caller may not see (404).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -67,9 +70,10 @@ impl ApiError {
             ApiError::NotSignedIn | ApiError::SessionExpired | ApiError::BadCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden | ApiError::AccountBlocked | ApiError::CrossOrigin => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::Forbidden
+            | ApiError::ForbiddenBecause(_)
+            | ApiError::AccountBlocked
+            | ApiError::CrossOrigin => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) | ApiError::NoRoute => StatusCode::NOT_FOUND,
@@ -87,7 +91,7 @@ impl ApiError {
             ApiError::NotSignedIn => ProblemType::NotSignedIn,
             ApiError::SessionExpired => ProblemType::SessionExpired,
             ApiError::BadCredentials => ProblemType::BadCredentials,
-            ApiError::Forbidden => ProblemType::Forbidden,
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => ProblemType::Forbidden,
             ApiError::AccountBlocked => ProblemType::AccountBlocked,
             ApiError::CrossOrigin => ProblemType::CrossOrigin,
             ApiError::TooManyAttempts { .. } => ProblemType::TooManyRequests,
@@ -106,7 +110,7 @@ impl ApiError {
             ApiError::NotSignedIn => "Not signed in",
             ApiError::SessionExpired => "Session expired",
             ApiError::BadCredentials => "Sign-in failed",
-            ApiError::Forbidden => "Not allowed",
+            ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "Not allowed",
             ApiError::AccountBlocked => "Account blocked",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::NotFound(_) | ApiError::NoRoute => "Not found",
@@ -128,6 +132,7 @@ impl ApiError {
                 "That e-mail and password don't match an account.".to_owned()
             }
             ApiError::Forbidden => "You don't have permission to do this.".to_owned(),
+            ApiError::ForbiddenBecause(reason) => reason.clone(),
             ApiError::AccountBlocked => {
                 "This account is blocked. Ask an administrator to unblock it.".to_owned()
             }

@@ -6,14 +6,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use entrada_domain::admin::{validate_setup, SetupCatalog, SetupDraft, SetupResult};
-use entrada_domain::catalog::{AccessPackage, PackageResourceRole, Resource};
+use entrada_domain::catalog::{AccessPackage, CatalogRole, PackageResourceRole, Resource};
 use entrada_domain::ids::{PackageId, PackageResourceRoleId, ResourceId};
-use entrada_domain::permission::{may, Action, Target};
+use entrada_domain::permission::{may, Action, CatalogGrant, Target};
 use entrada_domain::{FieldError, FieldErrors};
 
 use crate::http::admin_packages::{insert_policy_audited, reference_errors};
 use crate::http::authorize::{event, in_catalog, in_organization};
-use crate::http::catalogs::{directory_object, insert_catalog_with_owners};
+use crate::http::catalogs::{directory_object, insert_catalog_with_owners, may_add};
 use crate::http::error::OnConflict;
 use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
@@ -60,6 +60,14 @@ async fn setup(
         }
     };
 
+    // Who adds the resources: the signed-in person, who owns a catalog made here.
+    let mut adder = signed_in.actor.clone();
+    if matches!(draft.catalog, SetupCatalog::New { .. }) {
+        adder.catalog_roles.push(CatalogGrant {
+            catalog_id: catalog.id.clone(),
+            role: CatalogRole::Owner,
+        });
+    }
     let mut resources = store::catalogs::resources_of(&mut tx, &catalog.id).await?;
     let mut package_roles: Vec<PackageResourceRole> = Vec::new();
     for (index, wanted) in draft.roles.iter().enumerate() {
@@ -79,7 +87,7 @@ async fn setup(
                         "catalog",
                     )?;
                 }
-                let (name, roles) = directory_object(&mut tx, wanted.kind, &wanted.origin_id)
+                let object = directory_object(&mut tx, wanted.kind, &wanted.origin_id)
                     .await?
                     .ok_or_else(|| {
                         field(
@@ -87,13 +95,15 @@ async fn setup(
                             "No such object in the directory.",
                         )
                     })?;
+                // Dropping `tx` on this error rolls back the whole setup, the new catalog too.
+                may_add(&adder, &catalog.id, &object)?;
                 let resource = Resource {
                     id: ResourceId(store::new_id()),
                     catalog_id: catalog.id.clone(),
                     kind: wanted.kind,
                     origin_id: wanted.origin_id.clone(),
-                    name,
-                    roles,
+                    name: object.name,
+                    roles: object.roles,
                 };
                 store::catalogs::insert_resource(&mut tx, &resource).await?;
                 let audit = event(

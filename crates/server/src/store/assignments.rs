@@ -138,48 +138,129 @@ pub(crate) async fn grants_of_package(
     rows.iter().map(grant_from_row).collect()
 }
 
-/// Makes a grant in the directory (idempotent).
+/// The directory table of a kind of grant, and the column naming its object.
+fn grant_table(kind: ResourceKind) -> (&'static str, &'static str) {
+    match kind {
+        ResourceKind::Group => ("group_members", "group_id"),
+        ResourceKind::Application => ("application_role_members", "application_id"),
+        ResourceKind::Site => ("site_role_members", "site_id"),
+    }
+}
+
+/// Makes a grant of `assignment` in the directory (idempotent), marked as Entrada's, and
+/// records it with the assignment it came from. A row the person already had stays as it
+/// was (`ON CONFLICT DO NOTHING`), so access from outside Entrada keeps its origin and is
+/// recorded as already held.
 pub(crate) async fn apply_grant(
     conn: &mut AnyConnection,
+    assignment: &AssignmentId,
     user: &UserId,
     grant: &Grant,
 ) -> Result<(), sqlx::Error> {
-    let (sql, role): (&str, Option<&str>) = match grant.resource_kind {
-        ResourceKind::Group => ("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", None),
-        ResourceKind::Application => (
-            "INSERT INTO application_role_members (application_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            Some(&grant.role_id),
-        ),
-        ResourceKind::Site => (
-            "INSERT INTO site_role_members (site_id, user_id, role_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            Some(&grant.role_id),
-        ),
-    };
-    let query = sqlx::query(sql).bind(&grant.origin_id).bind(user.as_str());
-    match role {
-        Some(role) => query.bind(role).execute(conn).await?,
-        None => query.execute(conn).await?,
-    };
+    let (table, object) = grant_table(grant.resource_kind);
+    let inserted = match grant.resource_kind {
+        ResourceKind::Group => {
+            sqlx::query(&format!(
+                "INSERT INTO {table} ({object}, user_id, source) VALUES ($1, $2, 'entrada') ON CONFLICT DO NOTHING"
+            ))
+            .bind(&grant.origin_id)
+            .bind(user.as_str())
+            .execute(&mut *conn)
+            .await?
+        }
+        ResourceKind::Application | ResourceKind::Site => {
+            sqlx::query(&format!(
+                "INSERT INTO {table} ({object}, user_id, role_id, source) VALUES ($1, $2, $3, 'entrada') ON CONFLICT DO NOTHING"
+            ))
+            .bind(&grant.origin_id)
+            .bind(user.as_str())
+            .bind(&grant.role_id)
+            .execute(&mut *conn)
+            .await?
+        }
+    }
+    .rows_affected();
+    sqlx::query(
+        "INSERT INTO assignment_grants (assignment_id, user_id, resource_kind, origin_id, role_id, already_held) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(assignment.as_str())
+    .bind(user.as_str())
+    .bind(grant.resource_kind.as_str())
+    .bind(&grant.origin_id)
+    .bind(&grant.role_id)
+    .bind(i64::from(inserted == 0))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Takes a grant back in the directory (idempotent).
+/// The grants among `candidates` that Entrada put in the directory for `user` (rows whose
+/// source is 'entrada'); the rest the person had from outside Entrada, or no longer has.
+pub(crate) async fn made_by_entrada(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    candidates: &[Grant],
+) -> Result<Vec<Grant>, sqlx::Error> {
+    let mut made = Vec::new();
+    for grant in candidates {
+        let (table, object) = grant_table(grant.resource_kind);
+        let count: i64 = match grant.resource_kind {
+            ResourceKind::Group => {
+                sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM {table} WHERE {object} = $1 AND user_id = $2 AND source = 'entrada'"
+                ))
+                .bind(&grant.origin_id)
+                .bind(user.as_str())
+                .fetch_one(&mut *conn)
+                .await?
+            }
+            ResourceKind::Application | ResourceKind::Site => {
+                sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM {table} WHERE {object} = $1 AND user_id = $2 AND role_id = $3 AND source = 'entrada'"
+                ))
+                .bind(&grant.origin_id)
+                .bind(user.as_str())
+                .bind(&grant.role_id)
+                .fetch_one(&mut *conn)
+                .await?
+            }
+        };
+        if count > 0 {
+            made.push(grant.clone());
+        }
+    }
+    Ok(made)
+}
+
+/// Takes back a grant Entrada made in the directory (idempotent). A row from outside
+/// Entrada (source 'directory') is never deleted.
 pub(crate) async fn revoke_grant(
     conn: &mut AnyConnection,
     user: &UserId,
     grant: &Grant,
 ) -> Result<(), sqlx::Error> {
-    let query = match grant.resource_kind {
-        ResourceKind::Group => sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2"),
-        ResourceKind::Application => {
-            sqlx::query("DELETE FROM application_role_members WHERE application_id = $1 AND user_id = $2 AND role_id = $3")
-        }
-        ResourceKind::Site => sqlx::query("DELETE FROM site_role_members WHERE site_id = $1 AND user_id = $2 AND role_id = $3"),
-    };
-    let query = query.bind(&grant.origin_id).bind(user.as_str());
+    let (table, object) = grant_table(grant.resource_kind);
     match grant.resource_kind {
-        ResourceKind::Group => query.execute(conn).await?,
-        _ => query.bind(&grant.role_id).execute(conn).await?,
+        ResourceKind::Group => {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE {object} = $1 AND user_id = $2 AND source = 'entrada'"
+            ))
+            .bind(&grant.origin_id)
+            .bind(user.as_str())
+            .execute(conn)
+            .await?
+        }
+        ResourceKind::Application | ResourceKind::Site => {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE {object} = $1 AND user_id = $2 AND role_id = $3 AND source = 'entrada'"
+            ))
+            .bind(&grant.origin_id)
+            .bind(user.as_str())
+            .bind(&grant.role_id)
+            .execute(conn)
+            .await?
+        }
     };
     Ok(())
 }

@@ -1,6 +1,9 @@
 //! The directory beyond people: groups and their members, applications, sites, and the
 //! role grants on them, and connected organisations.
 
+use std::collections::HashMap;
+
+use entrada_domain::catalog::ResourceKind;
 use entrada_domain::directory::{Application, Group, Site};
 use entrada_domain::ids::{ApplicationId, ConnectedOrgId, GroupId, SiteId, UserId};
 use entrada_domain::organization::{ConnectedOrgState, ConnectedOrganization};
@@ -103,6 +106,45 @@ pub(crate) async fn add_site_role_member(
     Ok(())
 }
 
+/// Makes a person an owner of a group, application or site (idempotent).
+pub(crate) async fn add_owner(
+    conn: &mut AnyConnection,
+    kind: ResourceKind,
+    origin: &str,
+    user: &UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO resource_owners (resource_kind, origin_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(kind.as_str())
+    .bind(origin)
+    .bind(user.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The owners of every object of one kind, by object id, each list sorted.
+async fn owners_by_object(
+    conn: &mut AnyConnection,
+    kind: ResourceKind,
+) -> Result<HashMap<String, Vec<UserId>>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT origin_id, user_id FROM resource_owners WHERE resource_kind = $1 ORDER BY origin_id, user_id",
+    )
+    .bind(kind.as_str())
+    .fetch_all(conn)
+    .await?;
+    let mut owners: HashMap<String, Vec<UserId>> = HashMap::new();
+    for row in &rows {
+        owners
+            .entry(row.try_get("origin_id")?)
+            .or_default()
+            .push(UserId(row.try_get("user_id")?));
+    }
+    Ok(owners)
+}
+
 /// Inserts a connected organisation.
 pub(crate) async fn insert_organization(
     conn: &mut AnyConnection,
@@ -161,13 +203,16 @@ pub(crate) async fn all_organizations(
 
 /// Every group, by name.
 pub(crate) async fn all_groups(conn: &mut AnyConnection) -> Result<Vec<Group>, sqlx::Error> {
+    let mut owners = owners_by_object(&mut *conn, ResourceKind::Group).await?;
     let rows = sqlx::query("SELECT id, name, description FROM directory_groups ORDER BY name")
         .fetch_all(conn)
         .await?;
     rows.iter()
         .map(|row| {
+            let id: String = row.try_get("id")?;
             Ok(Group {
-                id: GroupId(row.try_get("id")?),
+                owners: owners.remove(&id).unwrap_or_default(),
+                id: GroupId(id),
                 name: row.try_get("name")?,
                 description: row.try_get("description")?,
             })
@@ -179,14 +224,17 @@ pub(crate) async fn all_groups(conn: &mut AnyConnection) -> Result<Vec<Group>, s
 pub(crate) async fn all_applications(
     conn: &mut AnyConnection,
 ) -> Result<Vec<Application>, sqlx::Error> {
+    let mut owners = owners_by_object(&mut *conn, ResourceKind::Application).await?;
     let rows =
         sqlx::query("SELECT id, name, description, roles_json FROM applications ORDER BY name")
             .fetch_all(conn)
             .await?;
     rows.iter()
         .map(|row| {
+            let id: String = row.try_get("id")?;
             Ok(Application {
-                id: ApplicationId(row.try_get("id")?),
+                owners: owners.remove(&id).unwrap_or_default(),
+                id: ApplicationId(id),
                 name: row.try_get("name")?,
                 description: row.try_get("description")?,
                 roles: from_json(&row.try_get::<String, _>("roles_json")?)?,
@@ -197,13 +245,16 @@ pub(crate) async fn all_applications(
 
 /// Every site, by name.
 pub(crate) async fn all_sites(conn: &mut AnyConnection) -> Result<Vec<Site>, sqlx::Error> {
+    let mut owners = owners_by_object(&mut *conn, ResourceKind::Site).await?;
     let rows = sqlx::query("SELECT id, name, url, roles_json FROM sites ORDER BY name")
         .fetch_all(conn)
         .await?;
     rows.iter()
         .map(|row| {
+            let id: String = row.try_get("id")?;
             Ok(Site {
-                id: SiteId(row.try_get("id")?),
+                owners: owners.remove(&id).unwrap_or_default(),
+                id: SiteId(id),
                 name: row.try_get("name")?,
                 url: row.try_get("url")?,
                 roles: from_json(&row.try_get::<String, _>("roles_json")?)?,

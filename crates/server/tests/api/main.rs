@@ -6,6 +6,7 @@ mod contract;
 mod helpers;
 mod lifecycle_edges;
 mod matrix;
+mod ownership;
 mod packages;
 mod platform;
 mod request_rules;

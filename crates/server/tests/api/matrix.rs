@@ -227,10 +227,23 @@ fn rows() -> Vec<Row> {
                 (
                     M::POST,
                     format!("/catalogs/{}/resources", f.catalog),
-                    Some(json!({ "kind": "application", "originId": "app-atlas" })),
+                    Some(json!({ "kind": "group", "originId": "grp-security-champions" })),
                 )
             },
             [201, 404, 201, 404, 403, 403, 403, 404, 404, 401],
+        ),
+        (
+            // Finance Approvers is owned by Fatima and Victor: a catalog owner who does not
+            // own it may not add it (issue 8).
+            "add resource the caller does not own",
+            |f, _| {
+                (
+                    M::POST,
+                    format!("/catalogs/{}/resources", f.catalog),
+                    Some(json!({ "kind": "group", "originId": "grp-finance-approvers" })),
+                )
+            },
+            [201, 404, 403, 404, 403, 403, 403, 404, 404, 401],
         ),
         (
             "remove unused resource",
@@ -457,6 +470,20 @@ fn rows() -> Vec<Row> {
                     "/setup".into(),
                     Some(
                         json!({ "catalog": { "kind": "new", "catalog": { "name": format!("Wizard {n}") } }, "package": { "catalogId": "", "name": "From a wizard" }, "roles": [{ "kind": "group", "originId": "grp-project-falcon", "roleId": "member" }], "policy": policy_body() }),
+                    ),
+                )
+            },
+            // Olivia does not own Project Falcon (issue 8).
+            [201, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "wizard setup of a new catalog with an object the caller owns",
+            |_, n| {
+                (
+                    M::POST,
+                    "/setup".into(),
+                    Some(
+                        json!({ "catalog": { "kind": "new", "catalog": { "name": format!("Wizard {n}") } }, "package": { "catalogId": "", "name": "From a wizard" }, "roles": [{ "kind": "group", "originId": "grp-marketing", "roleId": "member" }], "policy": policy_body() }),
                     ),
                 )
             },
