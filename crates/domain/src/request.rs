@@ -7,6 +7,7 @@ use crate::error::{FieldError, FieldErrors};
 use crate::ids::{PackageId, PolicyId, QuestionId, RequestId, UserId};
 use crate::policy::{
     ApprovalStage, AssignmentPolicy, Expiration, PolicyDraft, Question, QuestionKind,
+    MAX_ANSWER_CHARS,
 };
 
 /// Why a request was made.
@@ -332,6 +333,13 @@ fn answer_errors(questions: &[Question], answers: &[Answer], errors: &mut Vec<Fi
             continue;
         }
         if value.is_empty() {
+            continue;
+        }
+        if value.chars().count() > MAX_ANSWER_CHARS {
+            errors.push(FieldError::new(
+                path,
+                format!("Use at most {MAX_ANSWER_CHARS} characters."),
+            ));
             continue;
         }
         if let QuestionKind::Choice { options } = &question.kind {
@@ -961,6 +969,18 @@ mod tests {
             keep,
             |d| d.answers.push(answer("q9", "Hello")),
             &["answers[q9]"],
+        );
+    }
+
+    #[test]
+    fn answers_are_at_most_a_thousand_characters() {
+        let longest = "a".repeat(MAX_ANSWER_CHARS);
+        let too_long = "a".repeat(MAX_ANSWER_CHARS + 1);
+        check(keep, |d| d.answers[0].value = longest.clone(), &[]);
+        check(
+            keep,
+            |d| d.answers[0].value = too_long.clone(),
+            &["answers[q1]"],
         );
     }
 

@@ -6,15 +6,8 @@ use entrada_domain::api::ProblemType;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{as_person, assert_problem, TestApp};
 use crate::on_both_backends;
-
-async fn as_person(app: &TestApp, name: &str) -> Client {
-    let client = app.new_client();
-    let response = app.sign_in_as(&client, name).await;
-    assert_eq!(response.status(), StatusCode::OK, "{name} signs in");
-    client
-}
 
 async fn send(
     app: &TestApp,

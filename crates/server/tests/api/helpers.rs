@@ -232,6 +232,14 @@ fn uuid_like() -> String {
 }
 
 /// Asserts a problem+json response with `status`, returning its body.
+/// A new client signed in as a demo person, asserting success.
+pub async fn as_person(app: &TestApp, name: &str) -> Client {
+    let client = app.new_client();
+    let response = app.sign_in_as(&client, name).await;
+    assert_eq!(response.status(), StatusCode::OK, "{name} signs in");
+    client
+}
+
 pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status);
     let content_type = response

@@ -10,15 +10,8 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use crate::helpers::TestApp;
+use crate::helpers::{as_person, TestApp};
 use crate::on_both_backends;
-
-async fn as_person(app: &TestApp, name: &str) -> Client {
-    let client = app.new_client();
-    let response = app.sign_in_as(&client, name).await;
-    assert_eq!(response.status(), StatusCode::OK, "{name} signs in");
-    client
-}
 
 async fn send(
     app: &TestApp,

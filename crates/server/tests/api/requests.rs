@@ -6,15 +6,8 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use time::Duration;
 
-use crate::helpers::TestApp;
+use crate::helpers::{as_person, TestApp};
 use crate::on_both_backends;
-
-async fn as_person(app: &TestApp, name: &str) -> Client {
-    let client = app.new_client();
-    let response = app.sign_in_as(&client, name).await;
-    assert_eq!(response.status(), StatusCode::OK, "{name} signs in");
-    client
-}
 
 async fn post(app: &TestApp, client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
     let response = client.post(app.api(path)).json(&body).send().await.unwrap();
