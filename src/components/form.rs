@@ -7,6 +7,7 @@ use entrada_domain::FieldError;
 use leptos::prelude::*;
 use time::OffsetDateTime;
 
+use crate::components::focus::{focus_now, focus_outcome};
 use crate::components::request_time::{day_input_value, end_of_day_input};
 
 /// What a form says about its fields: the domain's validation of what is typed (`local`),
@@ -21,6 +22,9 @@ pub(crate) struct Feedback {
     server: RwSignal<Vec<FieldError>>,
     touched: RwSignal<BTreeSet<String>>,
     show_all: RwSignal<bool>,
+    /// Counts refused submits (a refused "Next", a save the server answered with errors),
+    /// so that the summary takes focus after each one, even when its text is the same.
+    attempts: RwSignal<u32>,
     prefix: &'static str,
 }
 
@@ -32,6 +36,7 @@ impl Feedback {
             server: RwSignal::new(Vec::new()),
             touched: RwSignal::new(BTreeSet::new()),
             show_all: RwSignal::new(false),
+            attempts: RwSignal::new(0),
             prefix: "",
         }
     }
@@ -122,6 +127,9 @@ impl Feedback {
     /// ones again (on a fresh step).
     pub(crate) fn show_all(&self, show: bool) {
         self.show_all.set(show);
+        if show {
+            self.attempts.update(|attempts| *attempts += 1);
+        }
     }
 
     /// Whether every message is showing.
@@ -132,7 +140,12 @@ impl Feedback {
     /// Shows the server's field errors (paths as the server names them, prefix included).
     pub(crate) fn set_server(&self, errors: Vec<FieldError>) {
         self.server.set(errors);
-        self.show_all.set(true);
+        self.show_all(true);
+    }
+
+    /// How many submits were refused so far (see [`ErrorSummary`]).
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts.get()
     }
 
     /// The domain's errors under this part's prefix, whether shown or not.
@@ -488,13 +501,19 @@ pub(crate) fn Checkbox(
     }
 }
 
-/// The box at the top of a form that says what stops it, with every message listed.
+/// The box at the top of a form that says what stops it, with every message listed as a
+/// link to its field. After every refused submit (or a new problem from the server) it
+/// scrolls into view and takes focus, so the person sees what happened and screen readers
+/// read it; each link moves focus to its field.
 #[component]
 pub(crate) fn ErrorSummary(
     feedback: Feedback,
     /// A message that is not about one field (a 409, a 403), shown first.
     #[prop(into, optional)]
     problem: Signal<Option<String>>,
+    /// The summary's element id (`error-summary` unless a page has several).
+    #[prop(into, default = "error-summary".to_owned())]
+    id: String,
 ) -> impl IntoView {
     let content = move || {
         let problem = problem.get();
@@ -512,12 +531,37 @@ pub(crate) fn ErrorSummary(
                 {problem.map(|text| view! { <p>{text}</p> })}
                 {heading.map(|text| view! { <p class="summary-heading">{text}</p> })}
                 {(!errors.is_empty()).then(|| view! {
-                    <ul>{errors.into_iter().map(|error| view! { <li>{error.message}</li> }).collect_view()}</ul>
+                    <ul>{errors.into_iter().map(|error| view! { <li><FieldLink path=error.field>{error.message}</FieldLink></li> }).collect_view()}</ul>
                 })}
             </div>
         })
     };
-    view! { <div class="form-alert" role="alert">{content}</div> }
+    {
+        let id = id.clone();
+        Effect::new(move |seen: Option<(u32, Option<String>)>| {
+            let now = (feedback.attempts(), problem.get());
+            let changed = seen.as_ref().is_some_and(|seen| *seen != now);
+            let showing = now.1.is_some() || !feedback.visible().is_empty();
+            if changed && showing {
+                focus_outcome(id.clone());
+            }
+            now
+        });
+    }
+    view! { <div class="form-alert" id=id tabindex="-1" role="alert">{content}</div> }
+}
+
+/// A link to the field at an API path: following it focuses the field and scrolls it to the
+/// middle of the screen (the router would otherwise treat `#id` as a navigation).
+#[component]
+pub(crate) fn FieldLink(#[prop(into)] path: String, children: Children) -> impl IntoView {
+    let id = dom_id(&path);
+    let href = format!("#{id}");
+    let follow = move |event: leptos::ev::MouseEvent| {
+        event.prevent_default();
+        focus_now(&id);
+    };
+    view! { <a class="field-link" href=href on:click=follow>{children()}</a> }
 }
 
 fn invalid(message: Signal<Option<String>>) -> &'static str {

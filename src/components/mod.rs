@@ -2,6 +2,7 @@
 
 mod copy_link;
 pub(crate) mod directory;
+pub(crate) mod focus;
 pub(crate) mod form;
 mod layout;
 mod loading;

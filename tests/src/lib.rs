@@ -352,6 +352,83 @@ fn kill_group(child: &mut Child) {
     let _ = child.wait();
 }
 
+/// The vendored axe-core (`tests/vendor/axe-core`, from the npm registry).
+pub const AXE_VERSION: &str = "4.11.0";
+const AXE_SOURCE: &str = include_str!("../vendor/axe-core/axe.min.js");
+
+/// Runs axe-core on the page `driver` shows now (injecting it first when the page does not
+/// have it yet) and fails on any serious or critical violation, naming each rule, its help
+/// text and the first few elements it flagged. `state` says what was on screen.
+pub async fn audit_accessibility(driver: &WebDriver, state: &str) -> Result<()> {
+    let loaded = driver
+        .execute("return typeof window.axe === 'object';", Vec::new())
+        .await?;
+    if loaded.json() != &Value::Bool(true) {
+        driver
+            .execute(&format!("{AXE_SOURCE}\nreturn true;"), Vec::new())
+            .await
+            .context("injecting axe-core")?;
+    }
+    let ret = driver
+        .execute_async(
+            r#"
+            const done = arguments[arguments.length - 1];
+            window.axe.run(document, {
+                runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice', 'experimental'] },
+                resultTypes: ['violations'],
+            }).then(
+                (results) => done(results.violations
+                    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                    .map((v) => ({
+                        id: v.id,
+                        impact: v.impact,
+                        help: v.help,
+                        nodes: v.nodes.length,
+                        targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').replace(/\s+/g, ' ')),
+                    }))),
+                (error) => done([{ id: 'axe-error', impact: 'critical', help: String(error), nodes: 0, targets: [] }]),
+            );
+            "#,
+            Vec::new(),
+        )
+        .await
+        .context("running axe-core")?;
+    let violations = ret.json().as_array().cloned().unwrap_or_default();
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let url = driver
+        .current_url()
+        .await
+        .map(|url| url.to_string())
+        .unwrap_or_default();
+    let report: Vec<String> = violations
+        .iter()
+        .map(|violation| {
+            format!(
+                "{} ({}, {} elements): {}\n      {}",
+                violation["id"].as_str().unwrap_or_default(),
+                violation["impact"].as_str().unwrap_or_default(),
+                violation["nodes"],
+                violation["help"].as_str().unwrap_or_default(),
+                violation["targets"]
+                    .as_array()
+                    .map(|targets| targets
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("\n      "))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    bail!(
+        "axe-core {AXE_VERSION} found {} serious or critical violation(s) on {url} ({state}):\n  {}",
+        violations.len(),
+        report.join("\n  ")
+    )
+}
+
 /// Polls `check` until it succeeds or [`DEADLINE`] passes; then fails with `what` and the
 /// last reason `check` gave.
 pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Result<T>) -> Result<T> {
@@ -599,9 +676,20 @@ impl Browser {
     }
 
     /// Waits for the `<h1>` reading exactly `text`.
+    /// Every page a test reaches this way is audited with axe-core ([`audit_accessibility`]).
     pub async fn wait_for_heading(&self, text: &str) -> Result<WebElement> {
-        self.wait_for(&format!("//h1[normalize-space()={}]", xpath_literal(text)))
-            .await
+        let heading = self
+            .wait_for(&format!("//h1[normalize-space()={}]", xpath_literal(text)))
+            .await?;
+        self.audit(&format!("the page headed {text:?}")).await?;
+        Ok(heading)
+    }
+
+    /// Audits what the page shows now with axe-core: fails on any serious or critical
+    /// violation. Pages reached through [`Browser::wait_for_heading`], states pictured with
+    /// [`Browser::screenshot`] and the last state of every test are audited already.
+    pub async fn audit(&self, state: &str) -> Result<()> {
+        audit_accessibility(&self.driver, state).await
     }
 
     /// The input labelled `label`, once it is shown.
@@ -898,9 +986,13 @@ impl Browser {
     }
 
     /// Saves a PNG of the viewport as `target/screenshots/<test>-<step>-<size>.png`.
+    /// The state pictured is audited with axe-core first.
     pub async fn screenshot(&self, step: &str) -> Result<PathBuf> {
-        self.save_screenshot(&format!("{}-{step}-{}", self.test, self.size))
-            .await
+        let path = self
+            .save_screenshot(&format!("{}-{step}-{}", self.test, self.size))
+            .await?;
+        self.audit(&format!("the state {step:?}")).await?;
+        Ok(path)
     }
 
     async fn save_screenshot(&self, name: &str) -> Result<PathBuf> {
@@ -966,12 +1058,25 @@ pub async fn with_scene(test: &str, body: impl AsyncFn(&Scene) -> Result<()>) ->
         opened: std::sync::Mutex::new(Vec::new()),
         _chromedriver: chromedriver().await?,
     };
-    let outcome = AssertUnwindSafe(body(&scene)).catch_unwind().await;
-    let failed = !matches!(outcome, Ok(Ok(())));
+    let mut outcome = AssertUnwindSafe(body(&scene)).catch_unwind().await;
     let opened = match scene.opened.lock() {
         Ok(mut opened) => std::mem::take(&mut *opened),
         Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
     };
+    if matches!(outcome, Ok(Ok(()))) {
+        for (name, driver) in &opened {
+            if let Err(error) = audit_accessibility(
+                driver,
+                &format!("the last state of {}", name.replace("-failure", "")),
+            )
+            .await
+            {
+                outcome = Ok(Err(error));
+                break;
+            }
+        }
+    }
+    let failed = !matches!(outcome, Ok(Ok(())));
     let mut shots = Vec::new();
     for (name, driver) in opened {
         if failed {
@@ -1024,7 +1129,12 @@ async fn at_size(
     let app = TestApp::spawn().await?;
     let browser = Browser::open(&app, size, test).await?;
     let session = Session { app, browser };
-    let outcome = AssertUnwindSafe(body(&session)).catch_unwind().await;
+    let outcome = AssertUnwindSafe(async {
+        body(&session).await?;
+        session.browser.audit("the end of the test").await
+    })
+    .catch_unwind()
+    .await;
     let shot = session
         .browser
         .save_screenshot(&format!("{test}-{size}"))

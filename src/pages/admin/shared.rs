@@ -311,16 +311,9 @@ pub(crate) fn kind_label(kind: ResourceKind) -> &'static str {
     }
 }
 
-/// Focuses an element by id once the current render is on screen.
+/// Focuses an element by id once the current render is on screen (and scrolls it into view).
 pub(crate) fn focus_soon(id: &'static str) {
-    request_animation_frame(move || {
-        let element = document()
-            .get_element_by_id(id)
-            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(element) = element {
-            let _ = element.focus();
-        }
-    });
+    crate::components::focus::focus_outcome(id);
 }
 
 /// A group, application or site of the directory, with the roles a package can grant.
