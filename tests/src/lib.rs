@@ -692,6 +692,70 @@ impl Browser {
         audit_accessibility(&self.driver, state).await
     }
 
+    /// What has keyboard focus now, described for a failure message and for matching:
+    /// its tag, id, accessible name (`aria-label`, the text of its `<label>`s, else its own
+    /// text, or its `value` for buttons) and role. `"body"` when focus fell to the page.
+    pub async fn focused(&self) -> Result<String> {
+        let value = self
+            .script(
+                r#"
+                const el = document.activeElement;
+                if (!el || el === document.body) return 'body';
+                const labels = el.labels ? Array.from(el.labels).map((l) => l.innerText).join(' ') : '';
+                const name = el.getAttribute('aria-label') || labels || el.innerText || el.value || '';
+                return [el.tagName.toLowerCase(), el.id ? '#' + el.id : '', name.replace(/\s+/g, ' ').trim().slice(0, 120), el.getAttribute('role') || ''].filter(Boolean).join(' ');
+                "#,
+            )
+            .await?;
+        Ok(value.as_str().unwrap_or("body").to_owned())
+    }
+
+    /// Waits until the element with keyboard focus matches `xpath` (its outcome after a
+    /// submit: an error summary, a field, a result's heading); fails saying what has focus.
+    pub async fn wait_for_focus(&self, xpath: &str) -> Result<()> {
+        eventually(&format!("focus on {xpath}"), async || {
+            let found = self
+                .script_with(
+                    "const r = document.evaluate(arguments[0], document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);\
+                     for (let i = 0; i < r.snapshotLength; i++) { if (r.snapshotItem(i) === document.activeElement) return true; }\
+                     return false;",
+                    vec![Value::String(xpath.to_owned())],
+                )
+                .await?;
+            ensure!(found == Value::Bool(true), "focus is on {}", self.focused().await?);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Presses keys on whatever has focus, as a person at a keyboard would: text, or
+    /// special keys such as `Key::Tab`, `Key::Enter` or `Key::Space` (`thirtyfour::Key`).
+    pub async fn press(&self, keys: impl Into<TypingData>) -> Result<()> {
+        self.driver.action_chain().send_keys(keys).perform().await?;
+        Ok(())
+    }
+
+    /// Presses Tab (or Shift+Tab when `backwards`) until the focused element's description
+    /// ([`Browser::focused`]) contains `name`, at most 80 times; fails listing where focus
+    /// went on the way.
+    pub async fn tab_to(&self, name: &str) -> Result<()> {
+        let mut seen = Vec::new();
+        for _ in 0..80 {
+            self.press(Key::Tab).await?;
+            let focused = self.focused().await?;
+            if focused.contains(name) {
+                return Ok(());
+            }
+            if seen.last() != Some(&focused) {
+                seen.push(focused);
+            }
+        }
+        bail!(
+            "Tab never reached {name:?}; focus went to: {}",
+            seen.join(" | ")
+        )
+    }
+
     /// The input labelled `label`, once it is shown.
     pub async fn input(&self, label: &str) -> Result<WebElement> {
         self.wait_for(&input_labelled(label)).await
