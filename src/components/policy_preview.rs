@@ -13,6 +13,8 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::directory::PersonPicker;
+use crate::components::form::FieldLink;
+use entrada_domain::FieldError;
 
 /// How long editing pauses before the preview asks the server again.
 const PREVIEW_DELAY: Duration = Duration::from_millis(300);
@@ -40,6 +42,10 @@ pub(crate) fn PolicyPreviewPanel(
     /// Whether the panel sits inside a page section (its heading is then `h3`).
     #[prop(optional)]
     nested: bool,
+    /// What stops the preview while the draft is invalid: the editor's first message, with
+    /// its field's full path (the panel links to the field).
+    #[prop(into, optional)]
+    blocking: Signal<Vec<FieldError>>,
 ) -> impl IntoView {
     let requestor = RwSignal::new(None::<UserId>);
     let outcome = RwSignal::new(None::<Result<PolicyPreview, ApiError>>);
@@ -92,8 +98,24 @@ pub(crate) fn PolicyPreviewPanel(
 
     let body = move || {
         if !valid.get() {
+            // Name what stops it, as a link to its field (which may be far below or not
+            // yet highlighted).
+            let errors = blocking.get();
+            let Some(first) = errors.first().cloned() else {
+                return view! { <p class="notice">"Complete the policy to see the preview."</p> }
+                    .into_any();
+            };
+            let more = match errors.len() {
+                1 => String::new(),
+                2 => " (and 1 more field)".to_owned(),
+                n => format!(" (and {} more fields)", n - 1),
+            };
             return view! {
-                <p class="notice">"Fix the highlighted fields to see the preview."</p>
+                <p class="notice preview-blocked">
+                    "The preview shows once the policy is complete. First: "
+                    <FieldLink path=first.field>{first.message}</FieldLink>
+                    {more}
+                </p>
             }
             .into_any();
         }
@@ -169,7 +191,8 @@ fn PreviewResult(
             .into_iter()
             .take(LIST_LIMIT)
             .map(|person| {
-                let label = format!("Who approves for {}", person.display_name);
+                // The accessible name starts with the visible text (WCAG 2.5.3).
+                let label = format!("Approvers for {}", person.display_name);
                 let id = person.id.clone();
                 view! {
                     <li>

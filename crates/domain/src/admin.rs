@@ -86,6 +86,22 @@ pub fn validate_package(draft: &PackageDraft) -> Result<PackageDraft, FieldError
     })
 }
 
+/// What a form says when an access package's name is already used in its catalog.
+pub const PACKAGE_NAME_TAKEN: &str =
+    "An access package with this name already exists in the catalog. Choose another name.";
+
+/// What a form says when a catalog's name is already used.
+pub const CATALOG_NAME_TAKEN: &str =
+    "A catalog with this name already exists. Choose another name.";
+
+/// Whether `name` is already one of `existing`: names are compared as saved, trimmed, and
+/// must be unique (a package's in its catalog, a catalog's in the organisation), which the
+/// database enforces too. Forms check it as the person types, against the names they know.
+pub fn name_in_use<'a>(name: &str, existing: impl IntoIterator<Item = &'a str>) -> bool {
+    let name = name.trim();
+    !name.is_empty() && existing.into_iter().any(|other| other.trim() == name)
+}
+
 /// Gives someone a role in a catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -726,6 +742,15 @@ mod tests {
             ..CatalogDraft::default()
         };
         fields(validate_catalog(&draft))
+    }
+
+    #[test]
+    fn names_in_use_compare_trimmed_and_exactly() {
+        let existing = ["Engineering Onboarding", "Finance"];
+        assert!(name_in_use("  Engineering Onboarding ", existing));
+        assert!(!name_in_use("engineering onboarding", existing));
+        assert!(!name_in_use("Engineering", existing));
+        assert!(!name_in_use("   ", ["   "]));
     }
 
     #[test]

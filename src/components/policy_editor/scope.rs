@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::{read, Level};
 use crate::components::directory::{DirectoryCache, GroupPicker, PersonPicker};
+use crate::components::focus::focus_now;
 use crate::components::form::{dom_id, Feedback, FieldMessage};
 
 /// The kinds of requestor scope, as the editor offers them.
@@ -197,6 +198,22 @@ pub(super) fn ScopeSection(
             .into_any(),
     };
 
+    // Direct assignment has nothing to approve: offer, right here, to drop the stages the
+    // draft still has (the approval section, far below, says why they must go).
+    let stage_count = read(draft, |d| d.stages.len());
+    let stale_stages = move || kind.get() == ScopeKind::NoneAdminOnly && stage_count.get() > 0;
+    let admin_radio = format!("{radio_name}-{}", ScopeKind::NoneAdminOnly.value());
+    let remove_stages = move |_| {
+        draft.update(|d| d.stages.clear());
+        feedback.touch("stages");
+        // The button goes away: focus stays on the choice that made it appear.
+        focus_now(&admin_radio);
+    };
+    let remove_label = move || match stage_count.get() {
+        1 => "Remove the approval stage".to_owned(),
+        n => format!("Remove the {n} approval stages"),
+    };
+
     let labelled_by = heading_id.clone();
     view! {
         <section class="card form-section" aria-labelledby=labelled_by>
@@ -205,6 +222,12 @@ pub(super) fn ScopeSection(
                 <legend>"Users who can request access"</legend>
                 <div class="radios">{choices}</div>
             </fieldset>
+            <Show when=stale_stages>
+                <div class="notice stale-stages">
+                    <p>"Nobody requests through this policy, so there is nothing to approve."</p>
+                    <button type="button" class="button secondary small" on:click=remove_stages.clone()>{remove_label}</button>
+                </div>
+            </Show>
             <Show when=move || kind.get() == ScopeKind::SpecificDirectoryUsers>
                 <SpecificPeople draft feedback/>
             </Show>
@@ -294,7 +317,8 @@ fn SpecificPeople(draft: RwSignal<PolicyDraft>, feedback: Feedback) -> impl Into
     let described =
         Signal::derive(move || users_message.get().map(|_| format!("{users_id}-error")));
     view! {
-        <fieldset class="group nested" class:invalid=move || users_message.get().is_some() || groups_message.get().is_some()>
+        <fieldset id=dom_id(&feedback.path("requestorScope.users")) class="group nested"
+            class:invalid=move || users_message.get().is_some() || groups_message.get().is_some()>
             <legend>"People and groups who may request"</legend>
             <Show when=empty>
                 <p class="muted">"Nobody chosen yet."</p>
@@ -381,7 +405,7 @@ fn SpecificOrganizations(draft: RwSignal<PolicyDraft>, feedback: Feedback) -> im
         }
     };
     view! {
-        <fieldset class="group nested" class:invalid=move || message.get().is_some()
+        <fieldset id=id.clone() class="group nested" class:invalid=move || message.get().is_some()
             aria-describedby=format!("{id}-error")>
             <legend>"Connected organisations whose people may request"</legend>
             {boxes}

@@ -318,7 +318,7 @@ fn ApproverList(
     let error_id = format!("{id}-error");
     let described = Signal::derive(move || message.get().map(|_| error_id.clone()));
     view! {
-        <fieldset class="group approvers" class:invalid=move || message.get().is_some()
+        <fieldset id=id.clone() class="group approvers" class:invalid=move || message.get().is_some()
             aria-describedby=move || described.get()>
             <legend>{legend}</legend>
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}

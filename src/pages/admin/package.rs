@@ -10,7 +10,7 @@ use entrada_domain::assignment::AssignmentState;
 use entrada_domain::catalog::{AccessPackage, PackageResourceRole, Resource};
 use entrada_domain::directory::User;
 use entrada_domain::ids::{PackageId, PolicyId};
-use entrada_domain::policy::AssignmentPolicy;
+use entrada_domain::policy::{AssignmentPolicy, Expiration};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -24,7 +24,7 @@ use crate::api::{self, ApiError};
 use crate::components::directory::PersonPicker;
 use crate::components::form::{ErrorSummary, Feedback, FieldMessage};
 use crate::components::policy_editor::ScopeKind;
-use crate::components::request_time::{day_input_value, end_of_day_input, now};
+use crate::components::request_time::{date, end_of_day_input, now};
 use crate::components::{set_page_title, LinkBox, Loading, ProblemPanel};
 use crate::url::{encode_path_segment, package_link};
 
@@ -515,7 +515,7 @@ fn PolicyRow(
                 <ul class="facts">
                     <li>{ScopeKind::of(&rules.requestor_scope).label()}</li>
                     <li>{stages}</li>
-                    <li>{rules.expiration.describe()}</li>
+                    <li>{expiration_text(&rules.expiration)}</li>
                     {(!accepting).then(|| view! { <li class="warn">"Not accepting requests"</li> })}
                 </ul>
             </div>
@@ -633,8 +633,17 @@ fn AssignmentRow(
     }
 }
 
-fn day(date: OffsetDateTime) -> String {
-    day_input_value(date)
+/// A day as the other pages write it ("Nov 30, 2026" in the person's language).
+fn day(at: OffsetDateTime) -> String {
+    date(at)
+}
+
+/// How long access lasts, with a date written like the rest of the page.
+fn expiration_text(expiration: &Expiration) -> String {
+    match expiration {
+        Expiration::OnDate { date: end } => format!("Expires on {}", day(*end)),
+        other => other.describe(),
+    }
 }
 
 #[component]

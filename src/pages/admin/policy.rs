@@ -177,28 +177,31 @@ fn PolicyForm(
         <p class="breadcrumb"><A href=package_path.clone()>{format!("Access package: {}", package.name)}</A></p>
         <h1>{heading}</h1>
         {read_only.then(|| view! { <p class="notice">"You can read this policy; the catalog's owners and access package managers change it."</p> })}
+        // The Save bar sits outside the form (its button names the form), after the preview,
+        // so that on a phone the preview comes before Save; wide screens put it beside.
         <div class="editor-layout">
-            <form class="editor-main" on:submit=submit novalidate>
+            <form id="policy-form" class="editor-main" on:submit=submit novalidate>
                 <div id="policy-summary" tabindex="-1">
                     <ErrorSummary feedback problem/>
                 </div>
                 <PolicyEditor draft feedback scopes=ScopeKind::ALL.to_vec() read_only/>
-                {(!read_only).then(|| view! {
-                    <div class="form-actions">
-                        <button type="submit" class="button" disabled=move || status.get().is_busy()>
-                            {move || if status.get().is_busy() { "Saving…" } else { "Save policy" }}
-                        </button>
-                        <A href=package_path.clone() attr:class="button secondary">"Cancel"</A>
-                        <p class="status-line" role="status">{move || status.get().busy_text()}</p>
-                    </div>
-                })}
             </form>
             <PolicyPreviewPanel
                 draft=Signal::derive(move || draft.get())
                 valid
+                blocking=Signal::derive(move || local.get())
                 catalog_id=Signal::derive(move || Some(catalog_id.clone()))
                 package_id=Signal::derive(move || Some(package_id.clone()))
             />
+            {(!read_only).then(|| view! {
+                <div class="form-actions">
+                    <button type="submit" form="policy-form" class="button" disabled=move || status.get().is_busy()>
+                        {move || if status.get().is_busy() { "Saving…" } else { "Save policy" }}
+                    </button>
+                    <A href=package_path.clone() attr:class="button secondary">"Cancel"</A>
+                    <p class="status-line" role="status">{move || status.get().busy_text()}</p>
+                </div>
+            })}
         </div>
     }
 }

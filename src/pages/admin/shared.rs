@@ -159,7 +159,10 @@ pub(crate) fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
 }
 
 /// While `dirty`, closing or reloading the tab asks first (`beforeunload`), and so does
-/// following any link inside the app (a click listener that runs before the router's).
+/// following any link inside the app (a click listener that runs before the router's) and
+/// the browser's Back button: the page adds a history entry of its own (same address) when
+/// it opens, so Back first lands on that; then, if there is unsaved work and the person
+/// chooses to stay, the entry is added again, else the page goes back for real.
 #[component]
 pub(crate) fn LeaveGuard(#[prop(into)] dirty: Signal<bool>) -> impl IntoView {
     let unload = window_event_listener(leptos::ev::beforeunload, move |event| {
@@ -170,10 +173,52 @@ pub(crate) fn LeaveGuard(#[prop(into)] dirty: Signal<bool>) -> impl IntoView {
     });
     install_link_guard();
     LEAVE_CHECK.with(|check| *check.borrow_mut() = Some(dirty));
+
+    // The guard entry: armed while the page's own history entry is the current one.
+    let armed = StoredValue::new(push_guard_entry());
+    let back = window_event_listener(leptos::ev::popstate, move |_| {
+        if !armed.try_get_value().unwrap_or(false) {
+            return;
+        }
+        armed.set_value(false);
+        let stay = dirty.try_get_untracked().unwrap_or(false)
+            && !confirm("Leave this page? What you entered will be lost.");
+        match stay {
+            true => armed.set_value(push_guard_entry()),
+            false => {
+                // The page goes away with this Back; nothing asks again on the way.
+                LEAVE_CHECK.with(|check| *check.borrow_mut() = None);
+                if let Ok(history) = window().history() {
+                    let _ = history.back();
+                }
+            }
+        }
+    });
     on_cleanup(move || {
         unload.remove();
+        back.remove();
         LEAVE_CHECK.with(|check| *check.borrow_mut() = None);
     });
+}
+
+/// Adds a history entry for the same address, marked as the guard's (see [`LeaveGuard`]),
+/// unless the current entry is one already (after a reload); whether one is current.
+fn push_guard_entry() -> bool {
+    const MARK: &str = "entradaLeaveGuard";
+    let Ok(history) = window().history() else {
+        return false;
+    };
+    let current = history.state().unwrap_or(wasm_bindgen::JsValue::NULL);
+    let marked = current.is_object()
+        && js_sys::Reflect::get(&current, &MARK.into())
+            .map(|value| value.is_truthy())
+            .unwrap_or(false);
+    if marked {
+        return true;
+    }
+    let state = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&state, &MARK.into(), &true.into());
+    history.push_state_with_url(&state, "", None).is_ok()
 }
 
 thread_local! {

@@ -3,13 +3,20 @@
 //! review step's "Create", which sends one `POST /setup` (one transaction on the server).
 //!
 //! Every step shows the domain's `validate_setup` messages next to its fields as the
-//! person types, and "Next" stays put while the step has errors.
+//! person types (and whether a name is already taken, against the names the page knows),
+//! and "Next" stays put while the step has errors.
+//!
+//! The draft lives in session storage until it is created or cancelled, so a reload
+//! resumes it at the same step; leaving with a link, a reload or the browser's Back button
+//! asks first. Focus goes to the new step's heading after Next and Back, and to the error
+//! summary after a refused Next or Create.
 
 mod review;
 mod steps;
 
 use entrada_domain::admin::{
-    validate_setup, CatalogDraft, PackageDraft, SetupCatalog, SetupDraft, SetupResult, SetupRole,
+    name_in_use, validate_setup, CatalogDraft, PackageDraft, SetupCatalog, SetupDraft, SetupResult,
+    SetupRole, CATALOG_NAME_TAKEN, PACKAGE_NAME_TAKEN,
 };
 use entrada_domain::api::{CatalogDetail, CatalogSummary};
 use entrada_domain::catalog::ResourceKind;
@@ -21,10 +28,11 @@ use entrada_domain::FieldError;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use serde::{Deserialize, Serialize};
 
 use super::shared::{confirm, focus_soon, load, me, LeaveGuard, Loaded, Status};
 use crate::api;
-use crate::components::form::Feedback;
+use crate::components::form::{Feedback, FieldLink};
 use crate::components::policy_editor::{default_policy, ScopeKind};
 use crate::components::request_time::now;
 use crate::components::set_page_title;
@@ -200,14 +208,14 @@ impl Step {
 }
 
 /// Where the package goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum CatalogMode {
     Existing,
     New,
 }
 
 /// A resource role chosen in the resources step, with the names the review shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ChosenRole {
     pub kind: ResourceKind,
     pub origin_id: String,
@@ -234,6 +242,8 @@ pub(crate) struct Wizard {
     pub status: RwSignal<Status>,
     pub catalogs: Loaded<Vec<CatalogSummary>>,
     pub detail: Loaded<Option<CatalogDetail>>,
+    /// Bumped to load the catalogs (and the chosen one) again, for their names.
+    pub lookups: RwSignal<u32>,
     pub may_create: bool,
 }
 
@@ -266,15 +276,11 @@ impl Wizard {
                 policy,
             )
         };
-        let errors = Memo::new(move |_| {
-            validate_setup(&draft(), now())
-                .err()
-                .map(|errors| errors.0)
-                .unwrap_or_default()
-        });
+        let lookups = RwSignal::new(0_u32);
+        let catalogs = load(move || lookups.get(), |_| api::catalogs());
         let detail = load(
-            move || (mode.get(), existing.get()),
-            |(mode, id)| async move {
+            move || (mode.get(), existing.get(), lookups.get()),
+            |(mode, id, _)| async move {
                 match (mode, id) {
                     (CatalogMode::Existing, Some(id)) => {
                         api::catalog(id.to_string()).await.map(Some)
@@ -283,6 +289,14 @@ impl Wizard {
                 }
             },
         );
+        let errors = Memo::new(move |_| {
+            let mut errors = validate_setup(&draft(), now())
+                .err()
+                .map(|errors| errors.0)
+                .unwrap_or_default();
+            taken_names(&mut errors, mode, new_catalog, package, catalogs, detail);
+            errors
+        });
         Wizard {
             scenario,
             step: RwSignal::new(0),
@@ -297,8 +311,9 @@ impl Wizard {
             feedback: Feedback::new(errors.into()),
             result: RwSignal::new(None),
             status: RwSignal::new(Status::Idle),
-            catalogs: load(|| (), |()| api::catalogs()),
+            catalogs,
             detail,
+            lookups,
             may_create,
         }
     }
@@ -341,15 +356,37 @@ impl Wizard {
         })
     }
 
-    /// Moves to a step: messages of untouched fields hide again, and focus goes to the
-    /// new step's heading.
+    /// Moves to a step (the review's "Change" buttons) and focuses its heading.
     pub(crate) fn go_to(&self, step: Step) {
+        self.forget_failure();
+        self.show(step);
+        focus_soon("wizard-step-heading");
+    }
+
+    /// Moves to a step without moving focus.
+    fn show(&self, step: Step) {
         if let Some(index) = self.steps().iter().position(|known| *known == step) {
             self.step.set(index);
         }
     }
 
+    /// The first step, in the wizard's order, that owns one of `errors`.
+    fn first_step_of(&self, errors: &[FieldError]) -> Option<Step> {
+        self.steps()
+            .iter()
+            .copied()
+            .find(|step| errors.iter().any(|error| step.owns(&error.field)))
+    }
+
+    /// The server's last refusal no longer stands once the person moves on.
+    fn forget_failure(&self) {
+        if matches!(self.status.get_untracked(), Status::Failed(_)) {
+            self.status.set(Status::Idle);
+        }
+    }
+
     fn next(&self) {
+        self.forget_failure();
         let current = self.current();
         if !self.step_errors(current).is_empty() {
             self.feedback.show_all(true);
@@ -358,29 +395,25 @@ impl Wizard {
         }
         self.feedback.show_all(false);
         self.step.update(|step| *step += 1);
+        focus_soon("wizard-step-heading");
     }
 
     fn back(&self) {
+        self.forget_failure();
         self.feedback.show_all(false);
         self.step.update(|step| *step = step.saturating_sub(1));
+        focus_soon("wizard-step-heading");
     }
 
-    /// Sends the whole setup. A 422 leads to the step that owns the first error.
+    /// Sends the whole setup. Errors the page knows of lead to the step that owns the
+    /// first of them; the server's refusal shows in the summary, which takes focus.
     pub(crate) fn create(&self) {
         let wizard = *self;
-        let first_step = move |errors: &[FieldError]| {
-            errors.first().and_then(|first| {
-                wizard
-                    .steps()
-                    .iter()
-                    .copied()
-                    .find(|step| step.owns(&first.field))
-            })
-        };
         let pending = self.errors.get_untracked();
-        if let Some(step) = first_step(&pending) {
+        if let Some(step) = self.first_step_of(&pending) {
             self.feedback.show_all(true);
-            self.go_to(step);
+            self.show(step);
+            focus_soon("wizard-errors");
             return;
         }
         let draft = self.draft();
@@ -390,6 +423,7 @@ impl Wizard {
         leptos::task::spawn_local(async move {
             match api::setup(draft).await {
                 Ok(result) => {
+                    forget_saved(wizard.scenario);
                     wizard.status.set(Status::Done("Created.".to_owned()));
                     wizard.result.set(Some(result));
                     wizard.go_to(Step::Done);
@@ -397,14 +431,127 @@ impl Wizard {
                 Err(error) => {
                     if !error.errors.is_empty() {
                         wizard.feedback.set_server(error.errors.clone());
-                        if let Some(step) = first_step(&error.errors) {
-                            wizard.go_to(step);
+                        if let Some(step) = wizard.first_step_of(&error.errors) {
+                            wizard.show(step);
                         }
+                    } else {
+                        // A name someone else took meanwhile, say: look the names up again,
+                        // so that the step with the name flags it.
+                        wizard.feedback.show_all(true);
+                        wizard.lookups.update(|count| *count += 1);
                     }
                     wizard.status.set(Status::Failed(error));
+                    focus_soon("wizard-errors");
                 }
             }
         });
+    }
+
+    /// What the wizard keeps in session storage.
+    fn saved(&self) -> Saved {
+        Saved {
+            step: self.step.get(),
+            mode: self.mode.get(),
+            existing: self.existing.get(),
+            new_catalog: self.new_catalog.get(),
+            owners: self.owners.get(),
+            roles: self.roles.get(),
+            package: self.package.get(),
+            policy: self.policy.get(),
+        }
+    }
+
+    /// Picks up a draft kept in session storage (after a reload), at the same step.
+    fn restore(&self, saved: Saved) {
+        let last = self.steps().len().saturating_sub(2);
+        self.mode.set(saved.mode);
+        self.existing.set(saved.existing);
+        self.new_catalog.set(saved.new_catalog);
+        self.owners.set(saved.owners);
+        self.roles.set(saved.roles);
+        self.package.set(saved.package);
+        self.policy.set(saved.policy);
+        self.step.set(saved.step.min(last));
+    }
+}
+
+/// A wizard's draft as session storage keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Saved {
+    step: usize,
+    mode: CatalogMode,
+    existing: Option<CatalogId>,
+    new_catalog: CatalogDraft,
+    owners: Vec<User>,
+    roles: Vec<ChosenRole>,
+    package: PackageDraft,
+    policy: PolicyDraft,
+}
+
+fn storage_key(scenario: Scenario) -> String {
+    format!("entrada.wizard:{}", scenario.path())
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+fn load_saved(scenario: Scenario) -> Option<Saved> {
+    let text = session_storage()?
+        .get_item(&storage_key(scenario))
+        .ok()
+        .flatten()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn keep_saved(scenario: Scenario, saved: &Saved) {
+    if let (Some(storage), Ok(text)) = (session_storage(), serde_json::to_string(saved)) {
+        let _ = storage.set_item(&storage_key(scenario), &text);
+    }
+}
+
+fn forget_saved(scenario: Scenario) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(&storage_key(scenario));
+    }
+}
+
+/// Adds "already exists" to the names the page knows are taken: the chosen catalog's
+/// package names, or the names of the catalogs the person can see for a new catalog. The
+/// server checks again on Create (someone may take a name meanwhile).
+fn taken_names(
+    errors: &mut Vec<FieldError>,
+    mode: RwSignal<CatalogMode>,
+    new_catalog: RwSignal<CatalogDraft>,
+    package: RwSignal<PackageDraft>,
+    catalogs: Loaded<Vec<CatalogSummary>>,
+    detail: Loaded<Option<CatalogDetail>>,
+) {
+    let flagged = |errors: &[FieldError], field: &str| errors.iter().any(|e| e.field == field);
+    if mode.get() == CatalogMode::Existing && !flagged(errors, "package.name") {
+        let taken = detail.with(|detail| match detail {
+            Some(Ok(Some(detail))) => package.with(|draft| {
+                name_in_use(&draft.name, detail.packages.iter().map(|p| p.name.as_str()))
+            }),
+            _ => false,
+        });
+        if taken {
+            errors.push(FieldError::new("package.name", PACKAGE_NAME_TAKEN));
+        }
+    }
+    if mode.get() == CatalogMode::New && !flagged(errors, "catalog.name") {
+        let taken = catalogs.with(|catalogs| match catalogs {
+            Some(Ok(catalogs)) => new_catalog.with(|draft| {
+                name_in_use(
+                    &draft.name,
+                    catalogs.iter().map(|c| c.catalog.name.as_str()),
+                )
+            }),
+            _ => false,
+        });
+        if taken {
+            errors.push(FieldError::new("catalog.name", CATALOG_NAME_TAKEN));
+        }
     }
 }
 
@@ -499,20 +646,26 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
 
     // Unsaved work: everything differs from how the wizard started, until it is created.
     let initial = StoredValue::new(untrack(|| snapshot(&wizard)));
+    // A draft kept from before a reload picks up where it was.
+    if let Some(saved) = load_saved(scenario) {
+        wizard.restore(saved);
+    }
     let leaving = RwSignal::new(false);
     let dirty = Signal::derive(move || {
         !leaving.get()
             && wizard.result.with(Option::is_none)
             && initial.with_value(|initial| *initial != snapshot(&wizard))
     });
-
-    // Focus moves to the heading of each new step (not on the first render).
-    Effect::new(move |previous: Option<usize>| {
-        let step = wizard.step.get();
-        if previous.is_some_and(|previous| previous != step) {
-            focus_soon("wizard-step-heading");
+    // Keep the draft (and its step) in session storage while it is unsaved work.
+    Effect::new(move |_| {
+        let saved = wizard.saved();
+        if leaving.get() || wizard.result.with(Option::is_some) {
+            return;
         }
-        step
+        match dirty.get() || saved.step > 0 {
+            true => keep_saved(scenario, &saved),
+            false => forget_saved(scenario),
+        }
     });
 
     let navigate = use_navigate();
@@ -522,6 +675,7 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
         }
         // Leaving now must not ask a second time.
         leaving.set(true);
+        forget_saved(scenario);
         navigate("/admin", Default::default());
     };
 
@@ -565,8 +719,14 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
         Step::Review => view! { <ReviewStep wizard/> }.into_any(),
         Step::Done => view! { <DoneStep wizard/> }.into_any(),
     };
+    // The step's error summary: what the server refused, and the step's messages, each a
+    // link to its field. It takes focus after a refused Next or Create.
     let step_errors = move || {
         let current = wizard.current();
+        let problem = match wizard.status.get() {
+            Status::Failed(error) if error.status != 401 => Some(error.message().to_owned()),
+            _ => None,
+        };
         let server: Vec<FieldError> = wizard
             .feedback
             .visible()
@@ -577,17 +737,24 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
             true => wizard.step_errors(current),
             false => server,
         };
-        (!errors.is_empty()).then(|| {
-            let heading = match errors.len() {
-                1 => "Before you go on, 1 field needs attention:".to_owned(),
-                n => format!("Before you go on, {n} fields need attention:"),
-            };
-            view! {
-                <div class="alert-box">
-                    <p class="summary-heading">{heading}</p>
-                    <ul>{errors.into_iter().map(|error| view! { <li>{error.message}</li> }).collect_view()}</ul>
-                </div>
-            }
+        if problem.is_none() && errors.is_empty() {
+            return None;
+        }
+        let heading = match errors.len() {
+            0 => None,
+            1 => Some("Before you go on, 1 field needs attention:".to_owned()),
+            n => Some(format!("Before you go on, {n} fields need attention:")),
+        };
+        Some(view! {
+            <div class="alert-box">
+                {problem.map(|text| view! { <p><strong>"Nothing was created."</strong>" "{text}</p> })}
+                {heading.map(|text| view! { <p class="summary-heading">{text}</p> })}
+                {(!errors.is_empty()).then(|| view! {
+                    <ul>{errors.into_iter().map(|error| view! {
+                        <li><FieldLink path=error.field>{error.message}</FieldLink></li>
+                    }).collect_view()}</ul>
+                })}
+            </div>
         })
     };
     let nav = move || {

@@ -9,7 +9,7 @@ use super::{CatalogMode, Scenario, Step, Wizard};
 use crate::components::directory::DirectoryCache;
 use crate::components::policy_editor::ScopeKind;
 use crate::components::LinkBox;
-use crate::pages::admin::shared::{kind_label, Status};
+use crate::pages::admin::shared::kind_label;
 use crate::url::{encode_path_segment, package_link};
 
 #[component]
@@ -176,21 +176,8 @@ pub(super) fn ReviewStep(wizard: Wizard) -> impl IntoView {
             </dl>
         }
     };
-    let failure = move || match wizard.status.get() {
-        Status::Failed(error) if error.status != 401 => Some(view! {
-            <div class="alert-box" role="alert">
-                <p><strong>"Nothing was created."</strong></p>
-                <p>{error.message().to_owned()}</p>
-                {(!error.errors.is_empty()).then(|| view! {
-                    <ul>{error.errors.iter().map(|e| view! { <li>{e.message.clone()}</li> }).collect_view()}</ul>
-                })}
-            </div>
-        }),
-        _ => None,
-    };
     view! {
         <p class="lead">"Nothing is saved yet. Check everything, then create it all at once."</p>
-        {failure}
         <div class="card review">
             <section class="review-block" aria-labelledby="review-catalog">
                 <div class="review-head"><h3 id="review-catalog">"Catalog"</h3>{change(Step::Catalog, "catalog")}</div>

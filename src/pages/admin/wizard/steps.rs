@@ -115,7 +115,7 @@ fn ExistingCatalogs(wizard: Wizard) -> impl IntoView {
             .into_any();
         }
         view! {
-                <fieldset class="group" class:invalid=move || message().is_some()
+                <fieldset id="f-catalog-id" class="group" class:invalid=move || message().is_some()
                     aria-describedby="f-catalog-id-error">
                     <legend>"Catalogs you manage"</legend>
                     <div class="radios">
@@ -200,7 +200,7 @@ pub(super) fn OwnersStep(wizard: Wizard) -> impl IntoView {
     view! {
         <p class="lead">"Catalog owners manage the catalog's resources, packages and policies, and can name more owners. You become an owner as well."</p>
         <div class="card form-section narrow-form">
-            <fieldset class="group" class:invalid=move || message.get().is_some()>
+            <fieldset id="f-catalog-owners" class="group" class:invalid=move || message.get().is_some()>
                 <legend>"Owners"</legend>
                 <Show when=move || wizard.owners.with(Vec::is_empty)>
                     <p class="muted">"No other owners yet (optional)."</p>
@@ -321,7 +321,7 @@ pub(super) fn ResourcesStep(wizard: Wizard) -> impl IntoView {
     };
     view! {
         <p class="lead">"Choose what the access package grants: membership of groups, roles in applications, roles on sites."</p>
-        <div class="card chosen-roles" class:invalid=move || message.get().is_some()>
+        <div id="f-roles" class="card chosen-roles" class:invalid=move || message.get().is_some()>
             <p aria-live="polite">{count}</p>
             <ul class="chips" aria-label="Chosen resource roles">{chips}</ul>
             <FieldMessage id="f-roles" message/>
@@ -454,13 +454,16 @@ pub(super) fn PolicyStep(wizard: Wizard) -> impl IntoView {
         Scenario::AnyPartner => "Choose whether people of every connected organisation or anyone at all may request. Requestors give a reason, and approvers decide.",
     };
     let feedback = wizard.feedback.part("policy.");
-    let valid = Signal::derive(move || {
+    let blocking = Signal::derive(move || {
         wizard.errors.with(|errors| {
-            !errors
+            errors
                 .iter()
-                .any(|error| error.field.starts_with("policy."))
+                .filter(|error| error.field.starts_with("policy."))
+                .cloned()
+                .collect::<Vec<_>>()
         })
     });
+    let valid = Signal::derive(move || blocking.with(Vec::is_empty));
     let catalog_id = Signal::derive(move || match wizard.mode.get() {
         CatalogMode::Existing => wizard.existing.get(),
         CatalogMode::New => None,
@@ -471,7 +474,7 @@ pub(super) fn PolicyStep(wizard: Wizard) -> impl IntoView {
             <div class="editor-main">
                 <PolicyEditor draft=wizard.policy feedback scopes=wizard.scenario.scopes() nested=true/>
             </div>
-            <PolicyPreviewPanel draft=Signal::derive(move || wizard.policy.get()) valid catalog_id id="wizard-preview" nested=true/>
+            <PolicyPreviewPanel draft=Signal::derive(move || wizard.policy.get()) valid catalog_id id="wizard-preview" nested=true blocking/>
         </div>
     }
 }
