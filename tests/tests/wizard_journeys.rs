@@ -86,6 +86,16 @@ async fn field_message(browser: &Browser, id: &str) -> Result<String> {
     .await
 }
 
+/// Replaces what the field labelled `label` holds with `text`, as a person would: select
+/// all, delete, type.
+async fn retype(browser: &Browser, label: &str, text: &str) -> Result<()> {
+    let field = browser.control(label).await?;
+    field.send_keys(Key::Control + "a").await?;
+    field.send_keys(Key::Backspace).await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
 /// Alex walks the directory-users wizard to the package step (Engineering, Security
 /// Champions · Member).
 async fn to_package_step(alex: &Browser) -> Result<()> {
@@ -126,7 +136,7 @@ async fn taken_names(scene: &Scene, size: Size) -> Result<()> {
     alex.wait_for_focus("//input[@id='f-package-name']").await?;
 
     let package = unique("Champions Hub");
-    alex.fill("Access package name", &package).await?;
+    retype(&alex, "Access package name", &package).await?;
     alex.wait_until_gone("//*[@id='f-package-name-error'][normalize-space()!='']")
         .await?;
     next(&alex, POLICY_STEP).await?;
@@ -298,7 +308,7 @@ async fn preview_names_what_stops_it_and_admin_only_offers_to_remove_the_stages(
             .await?;
         alex.wait_for_heading("New policy").await?;
         alex.wait_for(
-            "//aside[contains(@class, 'preview')]//a[normalize-space()='Give the policy a name.']",
+            "//aside[contains(@class, 'preview')]//a[normalize-space()='Enter a name for the policy.']",
         )
         .await?;
         alex.fill("Policy name", "Assigned by administrators").await?;
@@ -363,8 +373,17 @@ async fn package_page_dates_and_policy_preview_read_like_the_rest_of_the_app() -
         alex.goto("/admin/access-packages/ap-engineering-onboarding")
             .await?;
         alex.wait_for_heading("Engineering Onboarding").await?;
+        // Lena is assigned directly, so that the list shows dates.
+        alex.pick_person("Person", "Lena", "Lena Fischer").await?;
+        let policy = alex
+            .wait_for_present("//select[@id='assign-policy']/option[@value!='']")
+            .await?
+            .text()
+            .await?;
+        alex.choose_option("Under policy", policy.trim()).await?;
+        alex.click_button("Assign").await?;
         let assignments = alex
-            .wait_for("//section[@aria-labelledby='assignments-heading']//ul[contains(@class, 'item-list')]")
+            .wait_for("//section[@aria-labelledby='assignments-heading']//ul[contains(@class, 'item-list')][li]")
             .await?;
         let text = assignments.text().await?;
         let iso = regex_like_iso(&text);

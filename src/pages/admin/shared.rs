@@ -250,6 +250,13 @@ fn install_link_guard() {
             .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
             .and_then(|element| element.closest("a[href]").ok().flatten());
         let Some(link) = link else { return };
+        // A link within the page (an error summary's link to its field) leaves nothing.
+        if link
+            .get_attribute("href")
+            .is_some_and(|href| href.starts_with('#'))
+        {
+            return;
+        }
         if link
             .get_attribute("target")
             .is_some_and(|target| !target.is_empty())
