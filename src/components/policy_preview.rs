@@ -198,7 +198,10 @@ fn PreviewResult(
                     <li>
                         <span class="person-line">
                             <span class="pick-name">{person.display_name}</span>
-                            <span class="pick-details">{person_line(&person.email, person.department.as_deref())}</span>
+                            <span class="pick-details">{person.email.clone()}</span>
+                            {person.department.clone().filter(|d| !d.is_empty()).map(|department| view! {
+                                <span class="pick-details">{department}</span>
+                            })}
                         </span>
                         <button type="button" class="button secondary small" aria-label=label
                             on:click=move |_| trace.run(id.clone())>"Approvers"</button>
@@ -289,11 +292,4 @@ fn Trace(
         </div>
     }
     .into_any()
-}
-
-fn person_line(email: &str, department: Option<&str>) -> String {
-    match department {
-        Some(department) if !department.is_empty() => format!("{email} · {department}"),
-        _ => email.to_owned(),
-    }
 }

@@ -164,6 +164,14 @@ async fn taken_names(scene: &Scene, size: Size) -> Result<()> {
         alex.wholly_on_screen(&summary).await?,
         "the error summary is not on screen"
     );
+    // The names were looked up again: the summary names the field and leads to it.
+    let change = alex
+        .wait_for(&format!(
+            "{SUMMARY}//li[contains(normalize-space(), {})]//button[starts-with(normalize-space(), 'Change it')]",
+            xpath_literal(PACKAGE_NAME_TAKEN)
+        ))
+        .await?;
+    alex.wait_for_focus(SUMMARY).await?;
     alex.audit("a refused Create").await?;
     let shot = alex.screenshot("2-create-refused").await?;
     if size.is_narrow() {
@@ -173,10 +181,9 @@ async fn taken_names(scene: &Scene, size: Size) -> Result<()> {
             .with_context(|| format!("copying {} to {}", shot.display(), target.display()))?;
     }
 
-    // The package step now flags the name too (the names were looked up again).
-    alex.click_button("Change access package").await?;
+    alex.click(&change).await?;
     wait_for_step(&alex, PACKAGE_STEP).await?;
-    alex.wait_for_focus(STEP_HEADING).await?;
+    alex.wait_for_focus("//input[@id='f-package-name']").await?;
     let message = field_message(&alex, "f-package-name").await?;
     ensure!(
         message == PACKAGE_NAME_TAKEN,

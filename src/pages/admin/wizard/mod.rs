@@ -32,6 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::shared::{confirm, focus_soon, load, me, LeaveGuard, Loaded, Status};
 use crate::api;
+use crate::components::focus::focus_field;
 use crate::components::form::{Feedback, FieldLink};
 use crate::components::policy_editor::{default_policy, ScopeKind};
 use crate::components::request_time::now;
@@ -737,6 +738,21 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
             true => wizard.step_errors(current),
             false => server,
         };
+        // On the review, what the page now knows is wrong on earlier steps (a name taken
+        // meanwhile, once the names are looked up again), each a way to the field.
+        let elsewhere: Vec<(Step, FieldError)> = match (current, &problem) {
+            (Step::Review, Some(_)) => wizard
+                .errors
+                .get()
+                .into_iter()
+                .filter_map(|error| {
+                    wizard
+                        .first_step_of(std::slice::from_ref(&error))
+                        .map(|step| (step, error))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         if problem.is_none() && errors.is_empty() {
             return None;
         }
@@ -748,6 +764,23 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
         Some(view! {
             <div class="alert-box">
                 {problem.map(|text| view! { <p><strong>"Nothing was created."</strong>" "{text}</p> })}
+                {(!elsewhere.is_empty()).then(|| view! {
+                    <ul>{elsewhere.into_iter().map(|(step, error)| {
+                        let path = error.field.clone();
+                        view! {
+                            <li>
+                                {error.message}" "
+                                <button type="button" class="button secondary small" on:click=move |_| {
+                                    wizard.forget_failure();
+                                    wizard.show(step);
+                                    focus_field(&path);
+                                }>
+                                    "Change it" <span class="visually-hidden">{format!(" on the step “{}”", step.label())}</span>
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}</ul>
+                })}
                 {heading.map(|text| view! { <p class="summary-heading">{text}</p> })}
                 {(!errors.is_empty()).then(|| view! {
                     <ul>{errors.into_iter().map(|error| view! {
