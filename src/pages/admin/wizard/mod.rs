@@ -763,7 +763,11 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
         };
         Some(view! {
             <div class="alert-box">
-                {problem.map(|text| view! { <p><strong>"Nothing was created."</strong>" "{text}</p> })}
+                // The server's words, unless the list below says the same about a field.
+                {problem.map(|text| {
+                    let text = elsewhere.is_empty().then_some(text);
+                    view! { <p><strong>"Nothing was created."</strong>{text.map(|text| format!(" {text}"))}</p> }
+                })}
                 {(!elsewhere.is_empty()).then(|| view! {
                     <ul>{elsewhere.into_iter().map(|(step, error)| {
                         let path = error.field.clone();
