@@ -12,6 +12,8 @@ use serde_json::Value;
 use thirtyfour::Key;
 
 const ALEX: &str = "alex.morgan@lakeshore.example";
+const OLIVIA: &str = "olivia.grant@lakeshore.example";
+const OWNERS_STEP: &str = "Add catalog owners";
 
 const CATALOG_STEP: &str = "Choose the catalog";
 const RESOURCES_STEP: &str = "Choose resources and roles";
@@ -476,9 +478,10 @@ fn has_written_date(text: &str) -> bool {
 
 // ---- Keyboard journeys ------------------------------------------------------------------
 
-/// Presses Tab until the focused element matches `xpath` (at most 120 times).
+/// Presses Tab until the focused element matches `xpath` (at most 300 times: the resources
+/// step lists every group, application and site with its roles).
 async fn tab_to_element(browser: &Browser, xpath: &str) -> Result<()> {
-    for _ in 0..120 {
+    for _ in 0..300 {
         browser.press(Key::Tab).await?;
         if focus_matches(browser, xpath).await? {
             return Ok(());
@@ -601,6 +604,173 @@ async fn directory_users_wizard_is_completed_by_keyboard_alone() -> Result<()> {
             )
             .await?;
         ensure!(saved == 1, "{saved} packages are named {package:?}");
+        Ok(())
+    })
+    .await
+}
+
+/// The checkbox labelled `label` (anywhere on the step).
+fn checkbox(label: &str) -> String {
+    format!(
+        "//input[@type='checkbox'][@id=//label[normalize-space()={}]/@for]",
+        xpath_literal(label)
+    )
+}
+
+/// The radio button labelled `label`.
+fn radio(label: &str) -> String {
+    format!(
+        "//input[@type='radio'][@id=//label[normalize-space()={}]/@for]",
+        xpath_literal(label)
+    )
+}
+
+/// Tabs to a resource role's checkbox and ticks it with Space.
+async fn keyboard_role(browser: &Browser, resource: &str, role: &str) -> Result<()> {
+    tab_to_element(browser, &offer_role(resource, role)).await?;
+    browser.press(Key::Space).await?;
+    browser
+        .wait_for(&format!(
+            "//ul[@aria-label='Chosen resource roles']/li[contains(normalize-space(), {})]",
+            xpath_literal(&format!("{resource} · {role}"))
+        ))
+        .await?;
+    Ok(())
+}
+
+/// Tabs to the text field labelled `label` and types `text`.
+async fn keyboard_type(browser: &Browser, label: &str, text: &str) -> Result<()> {
+    tab_to_element(browser, &control_labelled(label)).await?;
+    browser.press(text).await
+}
+
+/// Presses Create and checks that focus went to the heading of the last step.
+async fn keyboard_create(scene: &Scene, browser: &Browser, package: &str) -> Result<()> {
+    press_button(browser, "Create").await?;
+    wait_for_step(browser, DONE_STEP).await?;
+    browser.wait_for_focus(STEP_HEADING).await?;
+    browser
+        .wait_for_text(&format!("The access package “{package}”"))
+        .await?;
+    let saved = scene
+        .app
+        .count(
+            "SELECT COUNT(*) FROM access_packages WHERE name = $1",
+            &[package],
+        )
+        .await?;
+    ensure!(saved == 1, "{saved} packages are named {package:?}");
+    Ok(())
+}
+
+/// Journey 2 by keyboard alone: Olivia creates a department's catalog with Ben as a
+/// co-owner (the person search's results are buttons reached with Tab).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn department_wizard_is_completed_by_keyboard_alone() -> Result<()> {
+    with_scene(test_name!(), async |scene: &Scene| {
+        let olivia = scene.signed_in("olivia", DESKTOP, OLIVIA).await?;
+        let catalog = unique("Keyboard Marketing");
+        let package = unique("Keyboard Campaigns");
+        olivia.goto("/admin/wizards/department").await?;
+        wait_for_step(&olivia, CATALOG_STEP).await?;
+        keyboard_type(&olivia, "Catalog name", &catalog).await?;
+        keyboard_next(&olivia, OWNERS_STEP).await?;
+
+        keyboard_type(&olivia, "Add an owner", "Ben").await?;
+        tab_to_element(
+            &olivia,
+            "//button[contains(@class, 'pick')][.//*[contains(@class, 'pick-name')][normalize-space()='Ben Cohen']]",
+        )
+        .await?;
+        olivia.press(Key::Enter).await?;
+        olivia
+            .wait_for("//ul[@aria-label='Chosen owners']/li[contains(normalize-space(), 'Ben Cohen')]")
+            .await?;
+        keyboard_next(&olivia, RESOURCES_STEP).await?;
+
+        keyboard_role(&olivia, "Atlas Wiki", "Reader").await?;
+        keyboard_next(&olivia, PACKAGE_STEP).await?;
+        keyboard_type(&olivia, "Access package name", &package).await?;
+        keyboard_next(&olivia, POLICY_STEP).await?;
+        keyboard_add_group(&olivia, "Marketing").await?;
+        keyboard_next(&olivia, REVIEW_STEP).await?;
+        olivia.wait_for_text("You, Ben Cohen").await?;
+        keyboard_create(scene, &olivia, &package).await?;
+        olivia.screenshot("created").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Journey 3 by keyboard alone: a package of Business Applications for Fabrikam.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn specific_partners_wizard_is_completed_by_keyboard_alone() -> Result<()> {
+    with_scene(test_name!(), async |scene: &Scene| {
+        let alex = scene.signed_in("alex", DESKTOP, ALEX).await?;
+        let package = unique("Keyboard Bid Room");
+        alex.goto("/admin/wizards/specific-partners").await?;
+        wait_for_step(&alex, CATALOG_STEP).await?;
+        tab_to_element(&alex, "//input[@name='existing-catalog']").await?;
+        arrow_to_element(&alex, &radio("Business Applications")).await?;
+        alex.press(Key::Space).await?;
+        keyboard_next(&alex, RESOURCES_STEP).await?;
+
+        keyboard_role(&alex, "Partner Portal", "Visitor").await?;
+        keyboard_next(&alex, PACKAGE_STEP).await?;
+        keyboard_type(&alex, "Access package name", &package).await?;
+        keyboard_next(&alex, POLICY_STEP).await?;
+        tab_to_element(&alex, &checkbox("Fabrikam")).await?;
+        alex.press(Key::Space).await?;
+        keyboard_next(&alex, REVIEW_STEP).await?;
+        alex.wait_for_text("Specific connected organisations: Fabrikam")
+            .await?;
+        keyboard_create(scene, &alex, &package).await?;
+        alex.screenshot("created").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Journey 4 by keyboard alone: a new catalog open to anyone, a hidden package, a policy
+/// for all external users (arrows move through each radio group).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_partner_wizard_is_completed_by_keyboard_alone() -> Result<()> {
+    with_scene(test_name!(), async |scene: &Scene| {
+        let alex = scene.signed_in("alex", DESKTOP, ALEX).await?;
+        let catalog = unique("Keyboard Contract Bid");
+        let package = unique("Keyboard Bid Documents");
+        alex.goto("/admin/wizards/any-partner").await?;
+        wait_for_step(&alex, CATALOG_STEP).await?;
+        tab_to_element(&alex, "//input[@name='catalog-mode']").await?;
+        arrow_to_element(&alex, &radio("Create a new catalog")).await?;
+        alex.press(Key::Space).await?;
+        keyboard_type(&alex, "Catalog name", &catalog).await?;
+        keyboard_next(&alex, RESOURCES_STEP).await?;
+
+        keyboard_role(&alex, "Sales Enablement", "Visitor").await?;
+        keyboard_next(&alex, PACKAGE_STEP).await?;
+        keyboard_type(&alex, "Access package name", &package).await?;
+        tab_to_element(
+            &alex,
+            &checkbox("Hidden: leave it out of My Access; people reach it by its link"),
+        )
+        .await?;
+        alex.press(Key::Space).await?;
+        keyboard_next(&alex, POLICY_STEP).await?;
+        tab_to_element(&alex, "//input[@type='radio'][@value='allConfiguredConnectedOrganizations' or @value='allExternalUsers']")
+            .await?;
+        arrow_to_element(&alex, &radio("All external users (anyone)")).await?;
+        alex.press(Key::Space).await?;
+        keyboard_next(&alex, REVIEW_STEP).await?;
+        for text in [
+            catalog.as_str(),
+            "Hidden: by link only",
+            "All external users (anyone)",
+        ] {
+            alex.wait_for_text(text).await?;
+        }
+        keyboard_create(scene, &alex, &package).await?;
+        alex.screenshot("created").await?;
         Ok(())
     })
     .await
