@@ -280,7 +280,9 @@ async fn wizard_resumes_after_a_reload_and_back_asks_before_leaving() -> Result<
         alex.driver().accept_alert().await?;
         alex.wait_for_heading("Admin").await?;
         alex.goto("/admin/wizards/directory-users").await?;
-        wait_for_step(&alex, RESOURCES_STEP).await?;
+        wait_for_step(&alex, CATALOG_STEP).await?;
+        let value = alex.control("Engineering").await?.is_selected().await?;
+        ensure!(!value, "the dropped draft came back");
         Ok(())
     })
     .await

@@ -164,7 +164,13 @@ pub(crate) fn StatusLine(status: RwSignal<Status>) -> impl IntoView {
 /// it opens, so Back first lands on that; then, if there is unsaved work and the person
 /// chooses to stay, the entry is added again, else the page goes back for real.
 #[component]
-pub(crate) fn LeaveGuard(#[prop(into)] dirty: Signal<bool>) -> impl IntoView {
+pub(crate) fn LeaveGuard(
+    #[prop(into)] dirty: Signal<bool>,
+    /// Called when the person leaves the page with a link or Back (after confirming, if
+    /// there was unsaved work), not on a reload: the wizard drops its kept draft.
+    #[prop(optional)]
+    on_leave: Option<Callback<()>>,
+) -> impl IntoView {
     let unload = window_event_listener(leptos::ev::beforeunload, move |event| {
         if dirty.try_get_untracked().unwrap_or(false) {
             event.prevent_default();
@@ -173,6 +179,7 @@ pub(crate) fn LeaveGuard(#[prop(into)] dirty: Signal<bool>) -> impl IntoView {
     });
     install_link_guard();
     LEAVE_CHECK.with(|check| *check.borrow_mut() = Some(dirty));
+    LEAVE_HOOK.with(|hook| *hook.borrow_mut() = on_leave);
 
     // The guard entry: armed while the page's own history entry is the current one.
     let armed = StoredValue::new(push_guard_entry());
@@ -188,6 +195,7 @@ pub(crate) fn LeaveGuard(#[prop(into)] dirty: Signal<bool>) -> impl IntoView {
             false => {
                 // The page goes away with this Back; nothing asks again on the way.
                 LEAVE_CHECK.with(|check| *check.borrow_mut() = None);
+                left();
                 if let Ok(history) = window().history() {
                     let _ = history.back();
                 }
@@ -198,7 +206,15 @@ pub(crate) fn LeaveGuard(#[prop(into)] dirty: Signal<bool>) -> impl IntoView {
         unload.remove();
         back.remove();
         LEAVE_CHECK.with(|check| *check.borrow_mut() = None);
+        LEAVE_HOOK.with(|hook| *hook.borrow_mut() = None);
     });
+}
+
+/// Tells the page on screen that the person is leaving it (see [`LeaveGuard`]).
+fn left() {
+    if let Some(hook) = LEAVE_HOOK.with(|hook| hook.borrow_mut().take()) {
+        hook.run(());
+    }
 }
 
 /// Adds a history entry for the same address, marked as the guard's (see [`LeaveGuard`]),
@@ -224,6 +240,8 @@ fn push_guard_entry() -> bool {
 thread_local! {
     /// Whether the page on screen holds unsaved work, for the link guard.
     static LEAVE_CHECK: RefCell<Option<Signal<bool>>> = const { RefCell::new(None) };
+    /// What the page on screen does when the person leaves it.
+    static LEAVE_HOOK: RefCell<Option<Callback<()>>> = const { RefCell::new(None) };
     static LINK_GUARD_INSTALLED: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -266,7 +284,9 @@ fn install_link_guard() {
         if !confirm("Leave this page? What you entered will be lost.") {
             event.prevent_default();
             event.stop_immediate_propagation();
+            return;
         }
+        left();
     });
     let options = web_sys::AddEventListenerOptions::new();
     options.set_capture(true);

@@ -21,7 +21,7 @@ use entrada_domain::admin::{
 use entrada_domain::api::{CatalogDetail, CatalogSummary};
 use entrada_domain::catalog::ResourceKind;
 use entrada_domain::directory::User;
-use entrada_domain::ids::CatalogId;
+use entrada_domain::ids::{CatalogId, UserId};
 use entrada_domain::permission::{may, Action, Actor, Target};
 use entrada_domain::policy::{Approver, Expiration, PolicyDraft, RequestorScope};
 use entrada_domain::FieldError;
@@ -448,9 +448,10 @@ impl Wizard {
         });
     }
 
-    /// What the wizard keeps in session storage.
-    fn saved(&self) -> Saved {
+    /// What the wizard keeps in session storage, for `owner`.
+    fn saved(&self, owner: &UserId) -> Saved {
         Saved {
+            owner: owner.clone(),
             step: self.step.get(),
             mode: self.mode.get(),
             existing: self.existing.get(),
@@ -479,6 +480,8 @@ impl Wizard {
 /// A wizard's draft as session storage keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Saved {
+    /// Who entered it: someone else signing in on the same tab starts afresh.
+    owner: UserId,
     step: usize,
     mode: CatalogMode,
     existing: Option<CatalogId>,
@@ -497,12 +500,14 @@ fn session_storage() -> Option<web_sys::Storage> {
     window().session_storage().ok().flatten()
 }
 
-fn load_saved(scenario: Scenario) -> Option<Saved> {
+fn load_saved(scenario: Scenario, owner: &UserId) -> Option<Saved> {
     let text = session_storage()?
         .get_item(&storage_key(scenario))
         .ok()
         .flatten()?;
-    serde_json::from_str(&text).ok()
+    serde_json::from_str::<Saved>(&text)
+        .ok()
+        .filter(|saved| saved.owner == *owner)
 }
 
 fn keep_saved(scenario: Scenario, saved: &Saved) {
@@ -648,7 +653,8 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
     // Unsaved work: everything differs from how the wizard started, until it is created.
     let initial = StoredValue::new(untrack(|| snapshot(&wizard)));
     // A draft kept from before a reload picks up where it was.
-    if let Some(saved) = load_saved(scenario) {
+    let owner = me.user.id.clone();
+    if let Some(saved) = load_saved(scenario, &owner) {
         wizard.restore(saved);
     }
     let leaving = RwSignal::new(false);
@@ -659,7 +665,7 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
     });
     // Keep the draft (and its step) in session storage while it is unsaved work.
     Effect::new(move |_| {
-        let saved = wizard.saved();
+        let saved = wizard.saved(&owner);
         if leaving.get() || wizard.result.with(Option::is_some) {
             return;
         }
@@ -668,6 +674,10 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
             false => forget_saved(scenario),
         }
     });
+
+    // Leaving the wizard with a link or Back (confirmed when there was unsaved work) drops
+    // the draft, as Cancel does; a reload resumes it.
+    let on_leave = Callback::new(move |()| forget_saved(scenario));
 
     let navigate = use_navigate();
     let cancel = move |_| {
@@ -821,7 +831,7 @@ fn WizardPage(scenario: Scenario) -> impl IntoView {
         }
     };
     view! {
-        <LeaveGuard dirty/>
+        <LeaveGuard dirty on_leave/>
         <p class="breadcrumb"><A href="/admin">"Admin"</A></p>
         <div class="wizard-head">
             <h1>{scenario.title()}</h1>
