@@ -219,6 +219,33 @@ async fn wizard_flags_a_taken_name_and_focuses_the_summary_when_create_is_refuse
     .await
 }
 
+/// Finding 1 for catalogs: a new catalog's name that another catalog has is flagged as it
+/// is typed, and Next stays on the step with focus on the summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wizard_flags_a_taken_catalog_name_while_typing() -> Result<()> {
+    with_scene(test_name!(), async |scene: &Scene| {
+        let alex = scene.signed_in("alex", DESKTOP, ALEX).await?;
+        alex.goto("/admin/wizards/any-partner").await?;
+        wait_for_step(&alex, CATALOG_STEP).await?;
+        alex.tick("Create a new catalog").await?;
+        alex.fill("Catalog name", "Engineering").await?;
+        let message = field_message(&alex, "f-catalog-name").await?;
+        ensure!(
+            message == "A catalog with this name already exists. Choose another name.",
+            "a taken catalog name reads {message:?}"
+        );
+        alex.click_button("Next").await?;
+        alex.wait_for_focus(SUMMARY).await?;
+        wait_for_step(&alex, CATALOG_STEP).await?;
+        alex.screenshot("taken-catalog-name").await?;
+        retype(&alex, "Catalog name", &unique("Harbour Bid")).await?;
+        alex.wait_until_gone("//*[@id='f-catalog-name-error'][normalize-space()!='']")
+            .await?;
+        next(&alex, RESOURCES_STEP).await
+    })
+    .await
+}
+
 /// Finding 2: a reload on step 3 resumes step 3 with the draft; Back asks, and staying
 /// keeps the wizard; leaving drops the draft.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
