@@ -274,6 +274,9 @@ async fn denied_request_shows_the_approvers_reason_in_the_requestors_history() -
             .await?;
         daniel.screenshot("1-deny").await?;
         daniel.click_button("Deny").await?;
+        // Asked once more before anything is sent.
+        daniel.wait_for_text("Deny Sam Taylor's request?").await?;
+        daniel.click_button("Deny").await?;
         daniel.wait_for_text("You denied").await?;
         daniel
             .wait_for_text("Sam Taylor will see your decision and your reason.")
