@@ -47,7 +47,6 @@ pub(crate) fn ExtensionEnds(view: RequestView) -> impl IntoView {
             <p class="extension-ends">
                 <span>"Access now ends " <strong>{now}</strong></span>
                 <span aria-hidden="true">" → "</span>
-                <span class="sr-only">"; if extended it "</span>
                 <span>"would end " <strong>{then}</strong></span>
             </p>
         }

@@ -93,14 +93,6 @@ async fn wait_for_reading(browser: &Browser, xpath: &str, expected: &str) -> Res
     .await
 }
 
-/// Copies the last screenshot of `who` at `step` to the README's screenshots.
-fn keep_for_readme(shot: &std::path::Path, name: &str) -> Result<()> {
-    let target = entrada_e2e::repo_root().join("docs/screenshots").join(name);
-    std::fs::create_dir_all(target.parent().context("no parent")?)?;
-    std::fs::copy(shot, &target).with_context(|| format!("copying to {}", target.display()))?;
-    Ok(())
-}
-
 const REASON_BOX: &str = "//textarea[@id='decision-reason']";
 const REASON_ERROR: &str = "//p[@id='decision-reason-error']";
 const BAR: &str = "//div[contains(@class, 'decision-bar')]";
@@ -157,8 +149,8 @@ async fn phone_approval_without_the_required_reason_shows_the_message_above_the_
             "the approval went through without the reason"
         );
         victor.audit("the required reason's message").await?;
-        let shot = victor.screenshot("reason-required").await?;
-        keep_for_readme(&shot, "approval-error-phone.png")?;
+        // The README's docs/screenshots/approval-error-phone.png is this step.
+        victor.screenshot("reason-required").await?;
 
         victor.press("Budget owner confirmed.").await?;
         victor.click_button("Approve").await?;
@@ -388,6 +380,13 @@ async fn an_extension_shows_its_approver_the_current_end_and_the_new_one() -> Re
         sam.wait_for_heading("Your access").await?;
         let now_ends = wiki_end_on_access_page(&sam).await?;
         sam.click_button("Request extension").await?;
+        // Sent empty, the form's summary takes focus (the reason is required).
+        let send = sam
+            .wait_for("//form//button[normalize-space()='Request extension']")
+            .await?;
+        sam.click(&send).await?;
+        sam.wait_for_focus("//form//div[contains(@class, 'form-alert')]")
+            .await?;
         sam.fill(
             "Why do you need more time?",
             "The release process doc needs another month.",

@@ -335,6 +335,7 @@ async fn pending_request_is_canceled_from_the_history_and_leaves_the_approvers_q
         sam.click_button("Yes, cancel it").await?;
         sam.wait_for_text("Your request for Company Wiki Editors was canceled.")
             .await?;
+        sam.wait_for_focus("//div[@id='requests-notice']").await?;
         wait_for_text_in(&sam, &card, "Canceled").await?;
         ensure!(
             !sam.is_shown(&format!("{card}{}", button_reading("Cancel request")))
@@ -500,6 +501,7 @@ async fn removing_my_own_access_takes_the_grants_out_of_the_directory() -> Resul
         sam.click(&confirm).await?;
         sam.wait_for_text("Your access to Engineering Onboarding was removed.")
             .await?;
+        sam.wait_for_focus("//div[@id='access-notice']").await?;
         let ended = format!(
             "//section[contains(@class, 'ended-section')]{}",
             access_card(ONBOARDING.1)
