@@ -456,7 +456,15 @@ fn DecisionForm(
                 ></textarea>
                 <CharCount id="decision-reason-count".to_owned() value=reason max=MAX_JUSTIFICATION_CHARS/>
             </div>
-            <div class="decision-bar" class:confirming=move || confirming.get()>
+            <div
+                class="decision-bar"
+                class:confirming=move || confirming.get()
+                on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                    if event.key() == "Escape" && confirming.get_untracked() {
+                        keep();
+                    }
+                }
+            >
                 <Show
                     when=move || confirming.get()
                     fallback=move || {
