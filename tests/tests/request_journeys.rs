@@ -513,6 +513,7 @@ async fn journey_6_approve_and_deny_by_keyboard() -> Result<()> {
             sams_requests(scene, FINANCE.0, "denied").await? == 0,
             "Deny denied without asking"
         );
+        daniel.screenshot("deny-question").await?;
         // Escape steps back to Deny; asked again, Tab reaches Go back, then Deny.
         daniel.press(Key::Escape).await?;
         daniel.wait_for_focus("//button[@id='deny-button']").await?;
