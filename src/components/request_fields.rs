@@ -27,22 +27,35 @@ pub(crate) fn TextArea(
     required: bool,
     value: RwSignal<String>,
     feedback: Feedback,
+    /// The most characters the field takes: shown in the hint, with a live count under the
+    /// box.
+    #[prop(optional)]
+    max_chars: Option<usize>,
 ) -> impl IntoView {
     let error = feedback.signal(field.clone());
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
+    let count_id = format!("{id}-count");
+    let hint = match (hint, max_chars) {
+        (Some(hint), Some(max)) => Some(format!("{hint} At most {} characters.", thousands(max))),
+        (None, Some(max)) => Some(format!("At most {} characters.", thousands(max))),
+        (hint, None) => hint,
+    };
     let described_by = {
         let hint_id = hint.as_ref().map(|_| hint_id.clone());
+        let count_id = max_chars.map(|_| count_id.clone());
         let error_id = error_id.clone();
         move || {
             let ids: Vec<String> = hint_id
                 .iter()
                 .cloned()
                 .chain(error.get().map(|_| error_id.clone()))
+                .chain(count_id.iter().cloned())
                 .collect();
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    let counter = max_chars.map(|max| view! { <CharCount id=count_id value max/> });
     let field_on_input = field.clone();
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>
@@ -62,9 +75,62 @@ pub(crate) fn TextArea(
                 }
                 on:blur=move |_| feedback.left(&field)
             ></textarea>
+            {counter}
             <p class="field-error" id=error_id>{move || error.get()}</p>
         </div>
     }
+}
+
+/// "312 of 1,000 characters" under a text box, counted as the domain counts (without the
+/// spaces around the text). Screen readers hear it with the field (`aria-describedby`) and,
+/// near and past the limit, in steps of ten as the person types (a polite live region).
+#[component]
+pub(crate) fn CharCount(id: String, value: RwSignal<String>, max: usize) -> impl IntoView {
+    let count = Memo::new(move |_| value.with(|text| text.trim().chars().count()));
+    let over = move || count.get() > max;
+    let shown = move || {
+        let count = count.get();
+        match count > max {
+            true => format!(
+                "{} of {} characters: {} too many",
+                thousands(count),
+                thousands(max),
+                thousands(count - max)
+            ),
+            false => format!("{} of {} characters", thousands(count), thousands(max)),
+        }
+    };
+    // Announced only near the limit, in steps of ten, and once on going over it.
+    let step = Memo::new(move |_| {
+        let count = count.get();
+        match count {
+            count if count > max => {
+                Some(format!("Over the limit of {} characters.", thousands(max)))
+            }
+            count if max - count <= 100 => Some(format!(
+                "{} characters left.",
+                thousands((max - count) / 10 * 10)
+            )),
+            _ => None,
+        }
+    });
+    view! {
+        <p class="char-count" class:over=over id=id>{shown}</p>
+        <p class="sr-only" aria-live="polite">{move || step.get()}</p>
+    }
+}
+
+/// 1000 → "1,000".
+pub(crate) fn thousands(number: usize) -> String {
+    let digits = number.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// "(required)" or "(optional)" after a label.
@@ -155,8 +221,11 @@ pub(crate) fn QuestionField(
                 })
                 .collect_view();
             view! {
+                // A radio group (not a plain fieldset's `group` role), which may say that it
+                // is required and invalid.
                 <fieldset
                     class="choice-group field"
+                    role="radiogroup"
                     class:invalid=move || error.get().is_some()
                     aria-required=required.then_some("true")
                     aria-invalid=invalid
@@ -403,4 +472,17 @@ pub(crate) fn schedule_of(expiration: &Expiration, start: &str, end: &str) -> Sc
         }),
     };
     Schedule { start, end }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn counts_read_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(312), "312");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
 }

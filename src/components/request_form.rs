@@ -11,17 +11,23 @@ use std::collections::BTreeMap;
 use entrada_domain::api::{NewRequestBody, RequestView};
 use entrada_domain::ids::PackageId;
 use entrada_domain::policy::{AssignmentPolicy, Expiration, Question};
-use entrada_domain::request::{Answer, RequestDraft, RequestType, Schedule};
+use entrada_domain::request::{
+    Answer, RequestDraft, RequestType, Schedule, MAX_JUSTIFICATION_CHARS,
+};
 use entrada_domain::submit::validate_draft_for;
 use entrada_domain::FieldError;
 use leptos::html;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::components::focus::focus_element;
 use crate::components::request_fields::{
     schedule_of, Feedback, QuestionField, ScheduleFields, TextArea,
 };
 use crate::components::request_time;
+
+/// The character count under a text box, for the decision page's reason too.
+pub(crate) use crate::components::request_fields::{thousands, CharCount};
 
 /// A request for `package` through one of `policies`: a new assignment (`userAdd`) or an
 /// extension of the one the person holds (`userExtend`, without a schedule).
@@ -199,6 +205,7 @@ pub(crate) fn RequestForm(
                 }
                 hint="The approvers read this."
                 required=policy.rules.requestor_justification_required
+                max_chars=MAX_JUSTIFICATION_CHARS
                 value=justification
                 feedback
             />
@@ -329,9 +336,10 @@ fn answers_for(questions: &[Question], answers: &BTreeMap<String, String>) -> Ve
         .collect()
 }
 
-/// Moves keyboard focus to an element (the form's summary), so that screen readers read it.
+/// Moves keyboard focus to the form's summary once it shows, and scrolls it into the
+/// middle of the screen, so that the person sees it and screen readers read it.
 fn focus(node: NodeRef<html::Div>) {
     if let Some(element) = node.get_untracked() {
-        let _ = element.focus();
+        focus_element(&element);
     }
 }

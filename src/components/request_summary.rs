@@ -33,6 +33,36 @@ pub(crate) fn RequestStateBadge(view: RequestView) -> impl IntoView {
     view! { <span class=format!("state-badge state-{}", tone(state))>{text}</span> }
 }
 
+/// For an open extension: "Access now ends 31 Dec 2026 → would end 31 Mar 2027", which an
+/// approver weighs the extension by. Nothing for other requests.
+#[component]
+pub(crate) fn ExtensionEnds(view: RequestView) -> impl IntoView {
+    let end = |at: Option<time::OffsetDateTime>| match at {
+        Some(at) => request_time::date(at),
+        None => "never".to_owned(),
+    };
+    view.extension.map(|dates| {
+        let (now, then) = (end(dates.current_end), end(dates.requested_end));
+        view! {
+            <p class="extension-ends">
+                <span>"Access now ends " <strong>{now}</strong></span>
+                <span aria-hidden="true">" → "</span>
+                <span>"would end " <strong>{then}</strong></span>
+            </p>
+        }
+    })
+}
+
+/// "Decide by 3 Dec 2026, 14:00 (in 2 days)": when the current stage times out, as text
+/// that a phone shows (no hover tooltip).
+pub(crate) fn decide_by(at: time::OffsetDateTime) -> String {
+    format!(
+        "Decide by {} ({})",
+        request_time::date_time(at),
+        request_time::relative(at, request_time::now())
+    )
+}
+
 /// The requestor's reason and answers, as a description list.
 #[component]
 pub(crate) fn RequestAnswers(

@@ -274,6 +274,9 @@ async fn denied_request_shows_the_approvers_reason_in_the_requestors_history() -
             .await?;
         daniel.screenshot("1-deny").await?;
         daniel.click_button("Deny").await?;
+        // Asked once more before anything is sent.
+        daniel.wait_for_text("Deny Sam Taylor's request?").await?;
+        daniel.click_button("Deny").await?;
         daniel.wait_for_text("You denied").await?;
         daniel
             .wait_for_text("Sam Taylor will see your decision and your reason.")
@@ -332,6 +335,7 @@ async fn pending_request_is_canceled_from_the_history_and_leaves_the_approvers_q
         sam.click_button("Yes, cancel it").await?;
         sam.wait_for_text("Your request for Company Wiki Editors was canceled.")
             .await?;
+        sam.wait_for_focus("//div[@id='requests-notice']").await?;
         wait_for_text_in(&sam, &card, "Canceled").await?;
         ensure!(
             !sam.is_shown(&format!("{card}{}", button_reading("Cancel request")))
@@ -497,6 +501,7 @@ async fn removing_my_own_access_takes_the_grants_out_of_the_directory() -> Resul
         sam.click(&confirm).await?;
         sam.wait_for_text("Your access to Engineering Onboarding was removed.")
             .await?;
+        sam.wait_for_focus("//div[@id='access-notice']").await?;
         let ended = format!(
             "//section[contains(@class, 'ended-section')]{}",
             access_card(ONBOARDING.1)

@@ -540,6 +540,23 @@ pub struct RequestView {
     pub times_out_at: Option<time::OffsetDateTime>,
     /// Whether the caller may decide the current stage now.
     pub caller_may_decide: bool,
+    /// For an extension that is still open while its requestor holds the access: when the
+    /// access ends now and when it would end if the extension were granted now.
+    #[serde(default)]
+    pub extension: Option<ExtensionDates>,
+}
+
+/// The two ends an approver weighs an extension by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ExtensionDates {
+    /// When the access ends now; `null` when it never ends.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub current_end: Option<time::OffsetDateTime>,
+    /// When it would end if the extension were granted now; `null` for never.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub requested_end: Option<time::OffsetDateTime>,
 }
 
 /// An assignment of the caller with what it grants and what they may do with it.

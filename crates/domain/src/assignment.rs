@@ -203,6 +203,19 @@ pub fn due_for_expiry(assignment: &Assignment, now: OffsetDateTime) -> bool {
     assignment.state == AssignmentState::Delivered && assignment.end.is_some_and(|end| end <= now)
 }
 
+/// When access that ends at `current_end` (never: `None`) ends once extended at `now`: at the
+/// end the request chose, else the policy's expiration counted from the current end (or
+/// from now, when that has passed or there is none).
+pub fn extended_end(
+    current_end: Option<OffsetDateTime>,
+    requested_end: Option<OffsetDateTime>,
+    expiration: &Expiration,
+    now: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    let from = current_end.unwrap_or(now).max(now);
+    requested_end.or_else(|| expires_at(expiration, from))
+}
+
 /// When an assignment that starts at `start` ends under `expiration`, if ever.
 pub fn expires_at(expiration: &Expiration, start: OffsetDateTime) -> Option<OffsetDateTime> {
     expiration.end_for(start)

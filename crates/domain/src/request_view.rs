@@ -3,13 +3,16 @@
 //! The server builds every request view through here, so one operation needs one
 //! directory load however many requests, stages and approvers it shows.
 
-use crate::api::{RequestView, StageView};
+use time::OffsetDateTime;
+
+use crate::api::{ExtensionDates, RequestView, StageView};
+use crate::assignment::{extended_end, Assignment};
 use crate::catalog::AccessPackage;
 use crate::ids::UserId;
 use crate::permission::{may, Action, Actor, Target};
 use crate::policy::{stage_approvers, AssignmentPolicy};
 use crate::preview::{DirectorySnapshot, PersonSummary};
-use crate::request::{stage_deadline, AccessRequest, RequestState};
+use crate::request::{stage_deadline, AccessRequest, RequestState, RequestType};
 
 /// The people who may decide the current stage of `request` now (none unless it is
 /// pending at a stage of `policy`, or when its requestor left the directory).
@@ -130,8 +133,41 @@ pub fn request_view(
         stages,
         times_out_at,
         caller_may_decide,
+        extension: None,
         request,
     }
+}
+
+/// For an open extension request whose requestor holds `held` (the live assignment of the
+/// package): when that access ends now and when it would end if the extension were granted
+/// at `now`. `None` for other requests, decided ones, and when nothing is held.
+pub fn extension_dates(
+    request: &AccessRequest,
+    policy: &AssignmentPolicy,
+    held: Option<&Assignment>,
+    now: OffsetDateTime,
+) -> Option<ExtensionDates> {
+    let open = matches!(
+        request.state,
+        RequestState::Submitted | RequestState::PendingApproval | RequestState::Approved
+    );
+    if request.request_type != RequestType::UserExtend || !open {
+        return None;
+    }
+    let held = held.filter(|held| {
+        held.state.is_live()
+            && held.user_id == request.requestor
+            && held.access_package_id == request.access_package_id
+    })?;
+    Some(ExtensionDates {
+        current_end: held.end,
+        requested_end: extended_end(
+            held.end,
+            request.schedule.end,
+            &policy.rules.expiration,
+            now,
+        ),
+    })
 }
 
 /// Who may see a request: its requestor, those who decided a stage or approve one (as a
@@ -318,5 +354,60 @@ mod tests {
         assert_eq!(view.policy_name, "Deleted policy");
         assert!(view.stages.is_empty());
         assert!(!view.caller_may_decide);
+    }
+
+    #[test]
+    fn an_open_extension_shows_the_current_end_and_the_one_it_would_bring() {
+        use crate::assignment::AssignmentState;
+        use crate::ids::{AssignmentId, PolicyId};
+        let policy = two_stages();
+        let days = time::Duration::days;
+        let mut request = at_stage_one();
+        request.request_type = RequestType::UserExtend;
+        let held = Assignment {
+            id: AssignmentId::new("as-1"),
+            user_id: UserId::new("alice"),
+            access_package_id: PackageId::new("ap-1"),
+            policy_id: PolicyId::new("pol-1"),
+            request_id: None,
+            state: AssignmentState::Delivered,
+            start: t0(),
+            end: Some(t0() + days(30)),
+            created_at: t0(),
+        };
+        let now = t0() + days(20);
+        // The policy's 90 days count from the current end, not from today.
+        assert_eq!(
+            extension_dates(&request, &policy, Some(&held), now),
+            Some(ExtensionDates {
+                current_end: Some(t0() + days(30)),
+                requested_end: Some(t0() + days(120)),
+            })
+        );
+        // Past its end (not expired yet), the time counts from now.
+        assert_eq!(
+            extension_dates(&request, &policy, Some(&held), t0() + days(40))
+                .and_then(|dates| dates.requested_end),
+            Some(t0() + days(130))
+        );
+        // An end the requestor chose wins.
+        let mut chosen = request.clone();
+        chosen.schedule.end = Some(t0() + days(45));
+        assert_eq!(
+            extension_dates(&chosen, &policy, Some(&held), now)
+                .and_then(|dates| dates.requested_end),
+            Some(t0() + days(45))
+        );
+        // Not for other requests, decided ones, or without access held.
+        let mut added = request.clone();
+        added.request_type = RequestType::UserAdd;
+        assert_eq!(extension_dates(&added, &policy, Some(&held), now), None);
+        let mut denied = request.clone();
+        denied.state = RequestState::Denied;
+        assert_eq!(extension_dates(&denied, &policy, Some(&held), now), None);
+        assert_eq!(extension_dates(&request, &policy, None, now), None);
+        let mut ended = held.clone();
+        ended.state = AssignmentState::Expired;
+        assert_eq!(extension_dates(&request, &policy, Some(&ended), now), None);
     }
 }

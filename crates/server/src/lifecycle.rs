@@ -363,11 +363,12 @@ async fn extend(
     let current = store::assignments::live_of(conn, &request.requestor, &package.id)
         .await?
         .ok_or(LifecycleError::AssignmentGone)?;
-    let from = current.end.unwrap_or(now).max(now);
-    let new_end = request
-        .schedule
-        .end
-        .or_else(|| assignment::expires_at(&policy.rules.expiration, from));
+    let new_end = assignment::extended_end(
+        current.end,
+        request.schedule.end,
+        &policy.rules.expiration,
+        now,
+    );
     let next = assignment::apply(&current, &AssignmentEvent::Extend { new_end }, now)
         .map_err(|_| LifecycleError::AssignmentGone)?;
     if !store::assignments::transition(conn, &next, current.state, now).await? {

@@ -11,6 +11,7 @@ use leptos_router::components::A;
 use time::OffsetDateTime;
 
 use crate::api::{self, ApiError};
+use crate::components::focus::focus_outcome;
 use crate::components::request_summary::{type_label, RequestStateBadge};
 use crate::components::request_time;
 use crate::components::{set_page_title, Grants, Loading, ProblemPanel, RequestForm};
@@ -23,14 +24,11 @@ pub(crate) fn AccessPage() -> impl IntoView {
     // Open extension and removal requests, to say what each pending one is.
     let requests = LocalResource::new(api::my_requests);
     let notice = RwSignal::new(None::<String>);
-    let notice_ref = NodeRef::<html::Div>::new();
     let changed = Callback::new(move |text: String| {
         notice.set(Some(text));
         assignments.refetch();
         requests.refetch();
-        if let Some(element) = notice_ref.get_untracked() {
-            let _ = element.focus();
-        }
+        focus_outcome("access-notice");
     });
     let content = move || {
         Suspend::new(async move {
@@ -48,7 +46,7 @@ pub(crate) fn AccessPage() -> impl IntoView {
     view! {
         <h1>"Your access"</h1>
         <p class="lead">"The access packages you have, with their end dates, and those that ended."</p>
-        <div class="page-notice" role="status" aria-live="polite" tabindex="-1" node_ref=notice_ref>
+        <div class="page-notice" id="access-notice" role="status" aria-live="polite" tabindex="-1">
             {move || notice.get().map(|text| view! { <p class="notice success">{text}</p> })}
         </div>
         <Transition fallback=|| view! { <Loading text="Loading your access…"/> }>{content}</Transition>
@@ -355,6 +353,7 @@ fn RemovalPanel(
     changed: Callback<String>,
 ) -> impl IntoView {
     let name = mine.package.name.clone();
+    let error_id = format!("remove-error-{}", mine.assignment.id);
     let body = NewRequestBody {
         access_package_id: mine.package.id.clone(),
         policy_id: mine.assignment.policy_id.clone(),
@@ -367,6 +366,7 @@ fn RemovalPanel(
     let error = RwSignal::new(None::<ApiError>);
     {
         let name = name.clone();
+        let error_id = error_id.clone();
         Effect::new(move |_| match remove.value().get() {
             Some(Ok(view)) => {
                 let text = match view.request.state {
@@ -375,7 +375,10 @@ fn RemovalPanel(
                 };
                 changed.run(text);
             }
-            Some(Err(problem)) => error.set(Some(problem)),
+            Some(Err(problem)) => {
+                error.set(Some(problem));
+                focus_outcome(error_id.clone());
+            }
             None => {}
         });
     }
@@ -414,7 +417,7 @@ fn RemovalPanel(
                 </button>
                 <button type="button" class="button secondary" on:click=move |_| close.run(())>"Keep it"</button>
             </div>
-            <p class="field-error" role="alert">{move || error.get().map(|error| error.message().to_owned())}</p>
+            <p class="field-error" id=error_id role="alert">{move || error.get().map(|error| error.message().to_owned())}</p>
         </div>
     }
 }

@@ -2,12 +2,12 @@ use entrada_domain::api::{PackageOffer, RequestView};
 use entrada_domain::assignment::{Assignment, AssignmentState};
 use entrada_domain::ids::RequestId;
 use entrada_domain::request::RequestState;
-use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api;
+use crate::components::focus::focus_outcome;
 use crate::components::request_summary::{RequestStages, RequestStateBadge};
 use crate::components::request_time;
 use crate::components::{
@@ -41,7 +41,7 @@ pub(crate) fn AccessPackagePage() -> impl IntoView {
     };
     view! {
         <p class="breadcrumb"><A href="/">"My Access"</A></p>
-        <div class="page-notice" role="status" aria-live="polite">
+        <div class="page-notice" id="package-notice" role="status" aria-live="polite" tabindex="-1">
             {move || notice.get().map(|text| view! { <p class="notice success">{text}</p> })}
         </div>
         <Transition fallback=|| view! { <Loading text="Loading access package…"/> }>{content}</Transition>
@@ -168,10 +168,12 @@ fn PendingPanel(
                 "Your request was canceled. You can request the package again below.".to_owned(),
             ));
             reload.run(());
+            focus_outcome("package-notice");
         }
         Some(Err(error)) => {
             cancel_error.set(Some(error.message().to_owned()));
             request.refetch();
+            focus_outcome("cancel-error");
         }
         None => {}
     });
@@ -230,19 +232,14 @@ fn PendingPanel(
     };
     view! {
         <Transition fallback=|| view! { <Loading text="Loading your request…"/> }>{content}</Transition>
-        <p class="field-error" role="alert">{move || cancel_error.get()}</p>
+        <p class="field-error" id="cancel-error" role="alert">{move || cancel_error.get()}</p>
     }
 }
 
 /// What became of a request just sent; takes keyboard focus so that it is read out.
 #[component]
 fn SentPanel(view: RequestView) -> impl IntoView {
-    let heading = NodeRef::<html::H3>::new();
-    Effect::new(move |_| {
-        if let Some(heading) = heading.get() {
-            let _ = heading.focus();
-        }
-    });
+    Effect::new(move |_| focus_outcome("request-sent"));
     let request = &view.request;
     let (title, text) = match request.state {
         RequestState::Delivered | RequestState::Delivering => (
@@ -286,7 +283,7 @@ fn SentPanel(view: RequestView) -> impl IntoView {
     );
     view! {
         <div class="sent-panel" role="status">
-            <h3 class="sent-title" tabindex="-1" node_ref=heading>{title}</h3>
+            <h3 class="sent-title" id="request-sent" tabindex="-1">{title}</h3>
             <p>{text}</p>
             <p>
                 {delivered.then(|| view! { <A href="/access">"See your access"</A> " · " })}

@@ -1,14 +1,15 @@
 use entrada_domain::api::{DecisionBody, RequestView};
-use entrada_domain::request::{DecisionKind, RequestState, RequestType};
+use entrada_domain::request::{DecisionKind, RequestState, RequestType, MAX_JUSTIFICATION_CHARS};
 use entrada_domain::submit::validate_decision;
-use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
+use crate::components::focus::focus_outcome;
+use crate::components::request_form::{thousands, CharCount};
 use crate::components::request_summary::{
-    type_label, RequestAnswers, RequestStages, RequestStateBadge,
+    decide_by, type_label, ExtensionEnds, RequestAnswers, RequestStages, RequestStateBadge,
 };
 use crate::components::request_time;
 use crate::components::{set_page_title, Loading, ProblemPanel};
@@ -90,18 +91,11 @@ fn DecisionView(
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
+    // As text, not a tooltip: phones cannot hover.
     let times_out = view
         .times_out_at
         .filter(|_| view.request.state == RequestState::PendingApproval)
-        .map(|at| {
-            (
-                format!("Times out {}", request_time::relative(at, now)),
-                format!(
-                    "Undecided requests are denied on {}.",
-                    request_time::date_time(at)
-                ),
-            )
-        });
+        .map(decide_by);
     let may_decide = view.caller_may_decide && outcome.get_untracked().is_none();
     let reason_required = view
         .request
@@ -121,9 +115,13 @@ fn DecisionView(
                 <Show when=move || outcome.with(|outcome| !matches!(outcome, Some(Outcome::Gone)))>
                     <p class="decision-state">
                         <RequestStateBadge view=state_view.clone()/>
-                        {times_out.clone().map(|(when, detail)| view! { <span class="deadline" title=detail.clone()>{when}</span><span class="sr-only">{format!(". {detail}")}</span> })}
+                        {times_out.clone().map(|text| view! { <span class="deadline">{text}</span> })}
                     </p>
+                    {times_out.is_some().then(|| view! {
+                        <p class="muted deadline-note">"If nobody decides by then, the request is denied."</p>
+                    })}
                 </Show>
+                <ExtensionEnds view=view.clone()/>
                 <p class="muted policy-line">{type_label(view.request.request_type)} " · " {view.policy_name.clone()}</p>
             </header>
             <OutcomePanel outcome who=who.clone() state=view.request.state/>
@@ -183,10 +181,11 @@ fn OutcomePanel(
     /// Where the request stands now, which explains a refused decision.
     state: RequestState,
 ) -> impl IntoView {
-    let heading = NodeRef::<html::H2>::new();
+    // Here on every render of the page (it re-renders when the request reloads after a
+    // decision), so focus lands on the result's heading each time.
     Effect::new(move |_| {
-        if let Some(heading) = heading.get() {
-            let _ = heading.focus();
+        if outcome.with(Option::is_some) {
+            focus_outcome("decision-outcome");
         }
     });
     let who = StoredValue::new(who);
@@ -212,18 +211,29 @@ fn OutcomePanel(
                     DecisionKind::Deny => (
                         "result-panel denied",
                         "You denied".to_owned(),
-                        format!("{who} will see your decision and your reason."),
+                        match gave_reason(&view) {
+                            true => format!("{who} will see your decision and your reason."),
+                            false => format!("{who} will see that you denied it."),
+                        },
                     ),
                 }
             }
         };
         Some(view! {
             <section class=class role="status" aria-live="polite">
-                <h2 tabindex="-1" node_ref=heading>{title}</h2>
+                <h2 id="decision-outcome" tabindex="-1">{title}</h2>
                 <p>{text}</p>
             </section>
         })
     }
+}
+
+/// Whether the denial in `view` came with a reason.
+fn gave_reason(view: &RequestView) -> bool {
+    view.stages
+        .iter()
+        .filter_map(|stage| stage.decision.as_ref())
+        .any(|decision| decision.decision == DecisionKind::Deny && decision.justification.is_some())
 }
 
 /// Why a decision was refused with a 409, in the light of where the request stands now.
@@ -326,7 +336,8 @@ fn DecisionForm(
         let (id, body) = (id.clone(), body.clone());
         async move { (body.decision, api::decide_request(id, body).await) }
     });
-    let textarea = NodeRef::<html::Textarea>::new();
+    // Deny asks once more ("Deny Sam Taylor's request?") before anything is sent.
+    let confirming = RwSignal::new(false);
     Effect::new(move |_| {
         let Some((kind, result)) = decide.value().get() else {
             return;
@@ -344,10 +355,10 @@ fn DecisionForm(
             Err(error) => {
                 let about_reason = error.for_field("justification").is_some();
                 server_error.set(Some(error));
-                if about_reason {
-                    if let Some(textarea) = textarea.get_untracked() {
-                        let _ = textarea.focus();
-                    }
+                confirming.set(false);
+                match about_reason {
+                    true => focus_outcome("decision-reason"),
+                    false => focus_outcome("decision-alert"),
                 }
             }
         }
@@ -360,9 +371,9 @@ fn DecisionForm(
             return;
         }
         if local_error.get_untracked().is_some() {
-            if let Some(textarea) = textarea.get_untracked() {
-                let _ = textarea.focus();
-            }
+            // The field and its message above it are scrolled clear of the action bar.
+            confirming.set(false);
+            focus_outcome("decision-reason");
             return;
         }
         let justification = Some(reason.get_untracked()).filter(|text| !text.trim().is_empty());
@@ -375,6 +386,29 @@ fn DecisionForm(
         ));
     };
     let send_deny = send.clone();
+    let ask_deny = move || {
+        tried.set(true);
+        server_error.set(None);
+        if local_error.get_untracked().is_some() {
+            focus_outcome("decision-reason");
+            return;
+        }
+        confirming.set(true);
+        focus_outcome("deny-question");
+    };
+    let keep = move || {
+        confirming.set(false);
+        focus_outcome("deny-button");
+    };
+    let who_denied = who.clone();
+    let consequence = move || {
+        let given = reason.with(|text| !text.trim().is_empty());
+        match given {
+            true => format!("{who_denied} will see that you denied it, and your reason."),
+            false => format!("{who_denied} will see that you denied it. You gave no reason."),
+        }
+    };
+    let question = format!("Deny {who}'s request?");
     let pending_kind = move || {
         decide
             .pending()
@@ -382,13 +416,14 @@ fn DecisionForm(
             .then(|| decide.input().get().map(|(_, body)| body.decision))
             .flatten()
     };
-    let hint = match reason_required {
-        true => format!("Required at this stage. {who} sees it."),
-        false => format!("Optional. {who} sees it."),
-    };
+    // The label says whether it is required; the hint says who reads it and the limit.
+    let hint = format!(
+        "{who} sees it. At most {} characters.",
+        thousands(MAX_JUSTIFICATION_CHARS)
+    );
     view! {
         <form class="decision-form" on:submit=|event: leptos::ev::SubmitEvent| event.prevent_default() novalidate>
-            <div class="form-alert" role="alert">
+            <div class="form-alert" id="decision-alert" role="alert">
                 {move || summary().map(|text| view! { <p class="alert-box">{text}</p> })}
             </div>
             <div class="field" class:invalid=move || reason_error.get().is_some()>
@@ -400,16 +435,18 @@ fn DecisionForm(
                     }}
                 </label>
                 <p class="hint" id="decision-reason-hint">{hint}</p>
+                // Above the box, so that whenever the box is in view (clear of the action
+                // bar), so is its message.
+                <p class="field-error" id="decision-reason-error">{move || reason_error.get()}</p>
                 <textarea
                     id="decision-reason"
                     name="justification"
                     rows="2"
-                    node_ref=textarea
                     aria-required=reason_required.then_some("true")
                     aria-invalid=move || if reason_error.get().is_some() { "true" } else { "false" }
                     aria-describedby=move || match reason_error.get() {
-                        Some(_) => "decision-reason-hint decision-reason-error",
-                        None => "decision-reason-hint",
+                        Some(_) => "decision-reason-hint decision-reason-error decision-reason-count",
+                        None => "decision-reason-hint decision-reason-count",
                     }
                     prop:value=move || reason.get()
                     on:input=move |event| {
@@ -417,25 +454,65 @@ fn DecisionForm(
                         server_error.set(None);
                     }
                 ></textarea>
-                <p class="field-error" id="decision-reason-error">{move || reason_error.get()}</p>
+                <CharCount id="decision-reason-count".to_owned() value=reason max=MAX_JUSTIFICATION_CHARS/>
             </div>
-            <div class="decision-bar">
-                <button
-                    type="button"
-                    class="button deny"
-                    disabled=move || decide.pending().get()
-                    on:click=move |_| send_deny(DecisionKind::Deny)
+            <div
+                class="decision-bar"
+                class:confirming=move || confirming.get()
+                on:keydown=move |event: leptos::ev::KeyboardEvent| {
+                    if event.key() == "Escape" && confirming.get_untracked() {
+                        keep();
+                    }
+                }
+            >
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || {
+                        let send = send.clone();
+                        view! {
+                            <button
+                                type="button"
+                                id="deny-button"
+                                class="button deny"
+                                disabled=move || decide.pending().get()
+                                on:click=move |_| ask_deny()
+                            >
+                                "Deny"
+                            </button>
+                            <button
+                                type="button"
+                                class="button approve"
+                                disabled=move || decide.pending().get()
+                                on:click=move |_| send(DecisionKind::Approve)
+                            >
+                                {move || match pending_kind() { Some(DecisionKind::Approve) => "Approving…", _ => "Approve" }}
+                            </button>
+                        }
+                    }
                 >
-                    {move || match pending_kind() { Some(DecisionKind::Deny) => "Denying…", _ => "Deny" }}
-                </button>
-                <button
-                    type="button"
-                    class="button approve"
-                    disabled=move || decide.pending().get()
-                    on:click=move |_| send(DecisionKind::Approve)
-                >
-                    {move || match pending_kind() { Some(DecisionKind::Approve) => "Approving…", _ => "Approve" }}
-                </button>
+                    <p class="deny-question" id="deny-question">
+                        <strong>{question.clone()}</strong> " " {consequence.clone()}
+                    </p>
+                    <button
+                        type="button"
+                        class="button secondary"
+                        disabled=move || decide.pending().get()
+                        on:click=move |_| keep()
+                    >
+                        "Go back"
+                    </button>
+                    <button
+                        type="button"
+                        class="button danger"
+                        disabled=move || decide.pending().get()
+                        on:click={
+                            let send_deny = send_deny.clone();
+                            move |_| send_deny(DecisionKind::Deny)
+                        }
+                    >
+                        {move || match pending_kind() { Some(DecisionKind::Deny) => "Denying…", _ => "Deny" }}
+                    </button>
+                </Show>
             </div>
         </form>
     }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
-use crate::components::request_summary::{type_label, RequestAnswers};
+use crate::components::request_summary::{decide_by, type_label, ExtensionEnds, RequestAnswers};
 use crate::components::request_time;
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
@@ -71,9 +71,7 @@ fn ApprovalCard(view: RequestView) -> impl IntoView {
         (Some(stage), count) if count > 1 => Some(format!("Stage {} of {count}", stage + 1)),
         _ => None,
     };
-    let times_out = view
-        .times_out_at
-        .map(|at| format!("Times out {}", request_time::relative(at, now)));
+    let times_out = view.times_out_at.map(decide_by);
     let kind = type_label(view.request.request_type);
     let who = view.requestor.display_name.clone();
     let department = view.requestor.department.clone();
@@ -94,6 +92,7 @@ fn ApprovalCard(view: RequestView) -> impl IntoView {
                 {stage.map(|stage| view! { <li>{stage}</li> })}
                 {times_out.map(|text| view! { <li class="deadline">{text}</li> })}
             </ul>
+            <ExtensionEnds view=view.clone()/>
             <RequestAnswers view/>
             <p class="card-action"><A href=href attr:class="button">"Review and decide"</A></p>
         </article>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::focus::focus_outcome;
 use crate::components::request_summary::{
     type_label, RequestAnswers, RequestStages, RequestStateBadge,
 };
@@ -18,13 +19,10 @@ pub(crate) fn RequestsPage() -> impl IntoView {
     set_page_title("Requests");
     let requests = LocalResource::new(api::my_requests);
     let notice = RwSignal::new(None::<String>);
-    let notice_ref = NodeRef::<html::Div>::new();
     let canceled = Callback::new(move |package: String| {
         notice.set(Some(format!("Your request for {package} was canceled.")));
         requests.refetch();
-        if let Some(element) = notice_ref.get_untracked() {
-            let _ = element.focus();
-        }
+        focus_outcome("requests-notice");
     });
     let content = move || {
         Suspend::new(async move {
@@ -40,7 +38,7 @@ pub(crate) fn RequestsPage() -> impl IntoView {
     view! {
         <h1>"Requests"</h1>
         <p class="lead">"Everything you have asked for, newest first, with each decision."</p>
-        <div class="page-notice" role="status" aria-live="polite" tabindex="-1" node_ref=notice_ref>
+        <div class="page-notice" id="requests-notice" role="status" aria-live="polite" tabindex="-1">
             {move || notice.get().map(|text| view! { <p class="notice success">{text}</p> })}
         </div>
         <Transition fallback=|| view! { <Loading text="Loading your requests…"/> }>{content}</Transition>
@@ -120,9 +118,13 @@ fn CancelRequest(id: String, package: String, canceled: Callback<String>) -> imp
     let cancel = Action::new_local(|id: &String| api::cancel_request(id.clone()));
     let error = RwSignal::new(None::<String>);
     let package = StoredValue::new(package);
+    let error_id = StoredValue::new(format!("cancel-error-{id}"));
     Effect::new(move |_| match cancel.value().get() {
         Some(Ok(_)) => canceled.run(package.get_value()),
-        Some(Err(problem)) => error.set(Some(problem.message().to_owned())),
+        Some(Err(problem)) => {
+            error.set(Some(problem.message().to_owned()));
+            focus_outcome(error_id.get_value());
+        }
         None => {}
     });
     let confirm_ref = NodeRef::<html::Button>::new();
@@ -160,6 +162,6 @@ fn CancelRequest(id: String, package: String, canceled: Callback<String>) -> imp
                 </button>
             </Show>
         </div>
-        <p class="field-error" role="alert">{move || error.get()}</p>
+        <p class="field-error" id=error_id.get_value() role="alert">{move || error.get()}</p>
     }
 }

@@ -9,8 +9,10 @@ use entrada_domain::catalog::{AccessPackage, Catalog};
 use entrada_domain::ids::{CatalogId, PackageId, PolicyId, RequestId};
 use entrada_domain::permission::{may, Action, Actor, Target};
 use entrada_domain::policy::{AssignmentPolicy, Requestor};
-use entrada_domain::request::{DecisionKind, RequestEvent, RequestState, TransitionError};
-use entrada_domain::request_view::{current_approvers, may_see, request_view};
+use entrada_domain::request::{
+    DecisionKind, RequestEvent, RequestState, RequestType, TransitionError,
+};
+use entrada_domain::request_view::{current_approvers, extension_dates, may_see, request_view};
 use entrada_domain::submit::{self, SubmitContext, SubmitError};
 use entrada_domain::{FieldError, FieldErrors};
 use std::collections::HashMap;
@@ -170,7 +172,7 @@ async fn detail(
     let mut conn = app.db.acquire().await?;
     let (stored, policy, package) = load(&mut conn, &RequestId(id)).await?;
     let directory = store::snapshot(&mut conn).await?;
-    let view = request_view(
+    let mut view = request_view(
         stored.request,
         policy.as_ref(),
         &package,
@@ -185,6 +187,9 @@ async fn detail(
         &signed_in.actor,
     ) {
         return Err(ApiError::NotFound(REQUEST));
+    }
+    if let Some(policy) = &policy {
+        add_extension_dates(&mut conn, &mut view, policy, app.clock.now()).await?;
     }
     Ok(Json(view))
 }
@@ -338,7 +343,7 @@ async fn approvals(
 ) -> Result<Json<Vec<RequestView>>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let pending = store::requests::in_state(&mut conn, RequestState::PendingApproval).await?;
-    let views = views_of(&mut conn, pending, &signed_in.actor).await?;
+    let views = views_of(&mut conn, pending, &signed_in.actor, app.clock.now()).await?;
     Ok(Json(
         views
             .into_iter()
@@ -355,15 +360,37 @@ async fn my_requests(
 ) -> Result<Json<Vec<RequestView>>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let mine = store::requests::of_requestor(&mut conn, &signed_in.user.id).await?;
-    Ok(Json(views_of(&mut conn, mine, &signed_in.actor).await?))
+    Ok(Json(
+        views_of(&mut conn, mine, &signed_in.actor, app.clock.now()).await?,
+    ))
+}
+
+/// Adds to the view of an open extension request the end of the access its requestor
+/// holds and the end the extension would bring (see [`extension_dates`]).
+async fn add_extension_dates(
+    conn: &mut AnyConnection,
+    view: &mut RequestView,
+    policy: &AssignmentPolicy,
+    now: time::OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    let request = &view.request;
+    if request.request_type != RequestType::UserExtend || !request.state.is_open() {
+        return Ok(());
+    }
+    let held =
+        store::assignments::live_of(conn, &request.requestor, &request.access_package_id).await?;
+    view.extension = extension_dates(request, policy, held.as_ref(), now);
+    Ok(())
 }
 
 /// The views of several requests, skipping any whose package was deleted. Loads the
-/// directory, the packages and the policies once for all of them.
+/// directory, the packages and the policies once for all of them (and, for open extension
+/// requests, the access each would extend).
 async fn views_of(
     conn: &mut AnyConnection,
     requests: Vec<Stored>,
     caller: &Actor,
+    now: time::OffsetDateTime,
 ) -> Result<Vec<RequestView>, sqlx::Error> {
     if requests.is_empty() {
         return Ok(Vec::new());
@@ -379,20 +406,19 @@ async fn views_of(
         .into_iter()
         .map(|policy| (policy.id.clone(), policy))
         .collect();
-    Ok(requests
-        .into_iter()
-        .filter_map(|stored| {
-            let package = packages.get(&stored.request.access_package_id)?;
-            let policy = policies.get(&stored.request.policy_id);
-            Some(request_view(
-                stored.request,
-                policy,
-                package,
-                &directory,
-                caller,
-            ))
-        })
-        .collect())
+    let mut views = Vec::with_capacity(requests.len());
+    for stored in requests {
+        let Some(package) = packages.get(&stored.request.access_package_id) else {
+            continue;
+        };
+        let policy = policies.get(&stored.request.policy_id);
+        let mut view = request_view(stored.request, policy, package, &directory, caller);
+        if let Some(policy) = policy {
+            add_extension_dates(conn, &mut view, policy, now).await?;
+        }
+        views.push(view);
+    }
+    Ok(views)
 }
 
 /// `GET /my/assignments`: the caller's access, active and ended, newest first.

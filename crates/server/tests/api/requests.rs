@@ -247,6 +247,42 @@ on_both_backends! {
         assert!(!has_app_role(&app, "app-atlas", "editor", "user-sam.taylor").await);
     };
 
+    an_extension_shows_its_approver_the_current_end_and_the_end_it_would_bring => |app: TestApp| async move {
+        let parse = |value: &Value| {
+            time::OffsetDateTime::parse(value.as_str().unwrap_or_else(|| panic!("not a time: {value}")), &time::format_description::well_known::Rfc3339).unwrap()
+        };
+        let sam = as_person(&app, "sam.taylor").await;
+        let daniel = as_person(&app, "daniel.kim").await;
+        let (_, view) = post(&app, &sam, "/requests", add("ap-company-wiki", "pol-company-wiki", Some("Docs"))).await;
+        let id = view["request"]["id"].as_str().unwrap().to_owned();
+        let (_, decided) = post(&app, &daniel, &format!("/requests/{id}/decisions"), json!({ "decision": "approve" })).await;
+        assert!(decided["extension"].is_null(), "an access request has no extension dates: {decided}");
+        let end = parse(&get(&app, &sam, "/my/assignments").await[0]["assignment"]["end"]);
+        app.clock.advance(Duration::days(10));
+        let sam = as_person(&app, "sam.taylor").await;
+        let daniel = as_person(&app, "daniel.kim").await;
+
+        let extend = json!({ "accessPackageId": "ap-company-wiki", "policyId": "pol-company-wiki", "type": "userExtend", "justification": "Still writing" });
+        let (status, view) = post(&app, &sam, "/requests", extend).await;
+        assert_eq!(status, StatusCode::CREATED, "{view}");
+        let extension = view["request"]["id"].as_str().unwrap().to_owned();
+        // The wiki's policy gives 30 days, counted from the current end.
+        for (what, view) in [
+            ("GET /requests/{id}", get(&app, &daniel, &format!("/requests/{extension}")).await),
+            ("GET /approvals", get(&app, &daniel, "/approvals").await[0].clone()),
+            ("GET /my/requests", get(&app, &sam, "/my/requests").await[0].clone()),
+        ] {
+            assert_eq!(view["request"]["id"], extension.as_str(), "{what}");
+            assert_eq!(parse(&view["extension"]["currentEnd"]), end, "{what}: {view}");
+            assert_eq!(parse(&view["extension"]["requestedEnd"]), end + Duration::days(30), "{what}: {view}");
+        }
+        post(&app, &daniel, &format!("/requests/{extension}/decisions"), json!({ "decision": "approve" })).await;
+        let after = parse(&get(&app, &sam, "/my/assignments").await[0]["assignment"]["end"]);
+        assert_eq!(after, end + Duration::days(30), "the end the approver was shown is the end granted");
+        let view = get(&app, &daniel, &format!("/requests/{extension}")).await;
+        assert!(view["extension"].is_null(), "a decided extension keeps no dates to weigh: {view}");
+    };
+
     a_scheduled_request_starts_on_its_start_date => |app: TestApp| async move {
         let sam = as_person(&app, "sam.taylor").await;
         let daniel = as_person(&app, "daniel.kim").await;
