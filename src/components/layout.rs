@@ -168,7 +168,9 @@ fn SkipLink() -> impl IntoView {
     view! { <a class="skip-link" href="#main" on:click=skip>"Skip to main content"</a> }
 }
 
-fn focus_main() {
+/// Moves keyboard focus to the start of the page's content, `<main>`:
+/// after a navigation, and after signing in.
+pub(crate) fn focus_main() {
     let main = document()
         .get_element_by_id("main")
         .and_then(|main| main.dyn_into::<web_sys::HtmlElement>().ok());

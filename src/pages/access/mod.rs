@@ -29,7 +29,7 @@ pub(crate) fn AccessPage() -> impl IntoView {
         assignments.refetch();
         requests.refetch();
         if let Some(element) = notice_ref.get_untracked() {
-            let _ = element.focus();
+            crate::components::focus::focus_element(&element);
         }
     });
     let content = move || {

@@ -23,7 +23,7 @@ pub(crate) fn RequestsPage() -> impl IntoView {
         notice.set(Some(format!("Your request for {package} was canceled.")));
         requests.refetch();
         if let Some(element) = notice_ref.get_untracked() {
-            let _ = element.focus();
+            crate::components::focus::focus_element(&element);
         }
     });
     let content = move || {

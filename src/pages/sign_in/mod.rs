@@ -7,7 +7,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiError};
 use crate::components::focus::focus_outcome;
-use crate::components::{set_page_title, Field, PublicLayout};
+use crate::components::{focus_main, set_page_title, Field, PublicLayout};
 use crate::url::safe_next;
 
 /// The id of the message that says what stopped the form; every refused submit moves
@@ -52,13 +52,18 @@ pub(crate) fn SignInPage() -> impl IntoView {
     let sign_in = Action::new_local(|body: &SignInBody| api::sign_in(body.clone()));
     let navigate = use_navigate();
     Effect::new(move |_| match sign_in.value().get() {
-        Some(Ok(_)) => navigate(
-            &next.get_untracked(),
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        ),
+        Some(Ok(_)) => {
+            navigate(
+                &next.get_untracked(),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+            // The outcome is the page the person came for: focus its content, not the
+            // page body the sign-in form leaves behind.
+            request_animation_frame(focus_main);
+        }
         Some(Err(error)) => {
             server_error.set(Some(error));
             focus_outcome(SUMMARY_ID);
