@@ -1,12 +1,12 @@
 //! The whole route table of the SPA (api.md, "SPA routes"), read in one place.
 
 use leptos::prelude::*;
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
 use leptos_router::{path, NavigateOptions};
 
 use crate::api;
-use crate::components::SignedInLayout;
+use crate::components::{set_page_title, MeResource, SignedInLayout};
 use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
@@ -37,7 +37,7 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/requests") view=RequestsPage/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
                     <Route path=path!("/approvals/:id") view=ApprovalPage/>
-                    <ParentRoute path=path!("/admin") view=AdminArea>
+                    <ParentRoute path=path!("/admin") view=AdminGate>
                         <Route path=path!("") view=AdminHome/>
                         <Route path=path!("/catalogs/:id") view=CatalogPage/>
                         <Route path=path!("/access-packages/:id") view=PackagePage/>
@@ -60,4 +60,27 @@ pub(crate) fn App() -> impl IntoView {
 fn NavigatorBridge() -> impl IntoView {
     let navigate = use_navigate();
     api::install_navigator(move |path| navigate(path, NavigateOptions::default()));
+}
+
+/// `/admin/…` for people without any administrative role (a guest, a member who owns no
+/// catalog): one sentence saying so, instead of the admin pages each failing on their own.
+/// Everyone else gets the admin area.
+#[component]
+fn AdminGate() -> impl IntoView {
+    let sees_admin = use_context::<MeResource>()
+        .and_then(|me| me.get_untracked())
+        .and_then(Result::ok)
+        .is_some_and(|me| me.actor().sees_admin());
+    if sees_admin {
+        return view! { <AdminArea/> }.into_any();
+    }
+    set_page_title("Admin");
+    view! {
+        <h1>"Admin"</h1>
+        <p class="lead">
+            "The admin area is for administrators and catalog owners and managers. You don't hold any of these roles. "
+            <A href="/">"Find access packages"</A>
+        </p>
+    }
+    .into_any()
 }

@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
+use crate::components::focus::focus_now;
 use crate::components::{Loading, ProblemPanel};
 
 /// The signed-in person, loaded once by [`SignedInLayout`] and shared through context.
@@ -37,13 +38,37 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
     // After a navigation to another page, move keyboard focus to the start of the new
     // page's content, so that screen readers announce it instead of staying on the link.
     let location = use_location();
+    let menu_open = RwSignal::new(false);
     Effect::new(move |previous: Option<String>| {
         let path = location.pathname.get();
         if previous.is_some_and(|previous| previous != path) {
+            menu_open.set(false);
             focus_main();
         }
         path
     });
+    let close_on_escape = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Escape" && menu_open.get_untracked() {
+            menu_open.set(false);
+            focus_now("site-menu-button");
+        }
+    };
+
+    // Approvals shows for people with requests waiting for their decision, with how many
+    // (asked once per load), and on the approvals pages themselves.
+    let approvals = LocalResource::new(api::approvals);
+    let waiting = Signal::derive(move || {
+        approvals
+            .get()
+            .and_then(Result::ok)
+            .map_or(0, |waiting| waiting.len())
+    });
+    let shows_approvals =
+        move || waiting.get() > 0 || location.pathname.get().starts_with("/approvals");
+    let approvals_label = move || match waiting.get() {
+        0 => "Approvals".to_owned(),
+        n => format!("Approvals, {n} waiting"),
+    };
 
     let content = move || {
         Suspend::new(async move {
@@ -59,15 +84,40 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
 
     view! {
         <SkipLink/>
-        <header class="site-header">
+        <header class="site-header" on:keydown=close_on_escape>
             <div class="bar">
                 <a class="brand" href="/">"Entrada"</a>
-                <nav aria-label="Main">
+                <button
+                    type="button"
+                    id="site-menu-button"
+                    class="menu-button"
+                    aria-controls="site-menu"
+                    aria-expanded=move || menu_open.get().to_string()
+                    on:click=move |_| menu_open.update(|open| *open = !*open)
+                >
+                    <span class="menu-icon" aria-hidden="true"></span>
+                    "Menu"
+                </button>
+                <nav
+                    id="site-menu"
+                    aria-label="Main"
+                    class="site-menu"
+                    class:open=move || menu_open.get()
+                >
                     <ul>
-                        <li><A href="/">"My Access"</A></li>
-                        <li><A href="/access">"Access"</A></li>
+                        <li><A href="/">"Access packages"</A></li>
+                        <li><A href="/access">"Your access"</A></li>
                         <li><A href="/requests">"Requests"</A></li>
-                        <li><A href="/approvals">"Approvals"</A></li>
+                        <Show when=shows_approvals>
+                            <li>
+                                <A href="/approvals" attr:aria-label=approvals_label>
+                                    "Approvals"
+                                    {move || (waiting.get() > 0).then(|| view! {
+                                        " " <span class="nav-badge">{waiting.get()}</span>
+                                    })}
+                                </A>
+                            </li>
+                        </Show>
                         <Show when=sees_admin>
                             <li><A href="/admin">"Admin"</A></li>
                         </Show>
@@ -118,7 +168,9 @@ fn SkipLink() -> impl IntoView {
     view! { <a class="skip-link" href="#main" on:click=skip>"Skip to main content"</a> }
 }
 
-fn focus_main() {
+/// Moves keyboard focus to the start of the page's content, `<main>`:
+/// after a navigation, and after signing in.
+pub(crate) fn focus_main() {
     let main = document()
         .get_element_by_id("main")
         .and_then(|main| main.dyn_into::<web_sys::HtmlElement>().ok());

@@ -19,7 +19,7 @@ mod title;
 
 pub(crate) use copy_link::{CopyLink, LinkBox};
 pub(crate) use form::Field;
-pub(crate) use layout::{MeResource, PublicLayout, SignedInLayout};
+pub(crate) use layout::{focus_main, MeResource, PublicLayout, SignedInLayout};
 pub(crate) use loading::Loading;
 pub(crate) use package::{Grants, PolicySummary};
 pub(crate) use problem::ProblemPanel;

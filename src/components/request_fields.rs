@@ -227,10 +227,11 @@ pub(crate) fn QuestionField(
                     class="choice-group field"
                     role="radiogroup"
                     class:invalid=move || error.get().is_some()
-                    aria-required=required.then_some("true")
                     aria-invalid=invalid
                     aria-describedby=described_by
                 >
+                    // A group takes no aria-required (axe: aria-allowed-attr); the legend
+                    // says "(required)".
                     <legend>{question.text} " " <RequiredMark required/></legend>
                     {choices}
                     <p class="field-error" id=error_id>{message}</p>

@@ -407,7 +407,7 @@ async fn specific_partners_wizard_gives_a_link_that_a_fabrikam_guest_requests_fr
         pat.wait_for_heading(&package).await?;
         pat.button("Request access").await?;
         pat.screenshot("package").await?;
-        pat.click_link("My Access").await?;
+        pat.click_link("Access packages").await?;
         show_listed(&pat, &package).await?;
         pat.screenshot("my-access").await?;
         Ok(())
@@ -743,6 +743,8 @@ async fn catalog_owner_sees_admin_controls_only_for_their_catalog_and_a_reader_s
 
         // Aisha reads Engineering: she sees it all, and no control to change any of it.
         let aisha = scene.signed_in("aisha", PHONE, AISHA).await?;
+        // On a phone the navigation sits behind the header's Menu button.
+        aisha.click_button("Menu").await?;
         aisha.click_link("Admin").await?;
         aisha.wait_for_heading("Admin").await?;
         eventually("Aisha's catalogs", async || {

@@ -2,8 +2,12 @@
 //! at 1280×800 and at 390×844. Each test body runs once per size with its own server,
 //! database and browser session (see `entrada_e2e::at_each_size`).
 
-use anyhow::{ensure, Result};
-use entrada_e2e::{at_each_size, eventually, input_labelled, test_name, Session, DEMO_PASSWORD};
+use anyhow::{ensure, Context, Result};
+use entrada_e2e::{
+    at_each_size, eventually, input_labelled, test_name, with_scene, Browser, Scene, Session,
+    DEMO_PASSWORD, PHONE,
+};
+use serde_json::{json, Value};
 use time::Duration;
 
 const SAM: &str = "sam.taylor@lakeshore.example";
@@ -15,6 +19,22 @@ const ONBOARDING: &str = "Engineering Onboarding";
 const FINANCE: &str = "Finance Reporting";
 const CRM: &str = "Sales CRM";
 const FALCON: &str = "Project Falcon";
+
+/// The sign-in page's message saying what stopped the form.
+const SIGN_IN_ERROR: &str = "//*[@id='sign-in-error']";
+
+/// On a phone the main navigation sits behind the header's Menu button: opens it.
+async fn open_menu(browser: &Browser) -> Result<()> {
+    if browser.size() != PHONE {
+        return Ok(());
+    }
+    let button = browser.button("Menu").await?;
+    if button.attr("aria-expanded").await?.as_deref() != Some("true") {
+        browser.click(&button).await?;
+    }
+    browser.wait_for("//nav[@aria-label='Main']//a").await?;
+    Ok(())
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_in_shows_my_access_with_the_packages_the_person_may_request() -> Result<()> {
@@ -170,6 +190,9 @@ async fn wrong_password_shows_a_clear_error() -> Result<()> {
             sign_in_calls().await? == 0,
             "an empty form was sent to the server"
         );
+        // Issue 9, finding 8: the refused submit moves focus to what stopped it, not left
+        // on the button.
+        browser.wait_for_focus(SIGN_IN_ERROR).await?;
         browser.screenshot("empty-email").await?;
 
         // A wrong password: the server's answer, in the alert, still on sign-in.
@@ -189,6 +212,13 @@ async fn wrong_password_shows_a_clear_error() -> Result<()> {
         );
         browser.wait_for_path("/sign-in").await?;
         browser.input("Password").await?;
+        // Focus is on the message, not dropped to the page body.
+        browser.wait_for_focus(SIGN_IN_ERROR).await?;
+        let focused = browser.focused().await?;
+        ensure!(
+            focused.contains("don't match an account"),
+            "focus is on {focused}"
+        );
         browser.screenshot("wrong-password").await?;
         Ok(())
     })
@@ -296,6 +326,7 @@ async fn administrator_sees_admin_navigation_and_member_does_not() -> Result<()>
         let browser = &s.browser;
         browser.sign_in_from_start(ALEX).await?;
         let links = eventually("the Admin link", async || {
+            open_menu(browser).await?;
             let links = browser.navigation_links().await?;
             ensure!(
                 links.iter().any(|link| link == "Admin"),
@@ -305,7 +336,7 @@ async fn administrator_sees_admin_navigation_and_member_does_not() -> Result<()>
         })
         .await?;
         ensure!(
-            links == ["My Access", "Access", "Requests", "Approvals", "Admin"],
+            links == ["Access packages", "Your access", "Requests", "Admin"],
             "an administrator's navigation shows {links:?}"
         );
         browser.screenshot("admin").await?;
@@ -318,9 +349,10 @@ async fn administrator_sees_admin_navigation_and_member_does_not() -> Result<()>
         browser
             .wait_for_packages(&[WIKI, ONBOARDING, FINANCE])
             .await?;
+        open_menu(browser).await?;
         let links = browser.navigation_links().await?;
         ensure!(
-            links == ["My Access", "Access", "Requests", "Approvals"],
+            links == ["Access packages", "Your access", "Requests"],
             "a member's navigation shows {links:?}"
         );
         Ok(())
@@ -364,6 +396,267 @@ async fn pages_fit_the_viewport_without_sideways_scrolling() -> Result<()> {
         browser.wait_for_heading(ONBOARDING).await?;
         browser.screenshot("package").await?;
         fits("the package page").await?;
+        Ok(())
+    })
+    .await
+}
+
+const DANIEL: &str = "daniel.kim@lakeshore.example";
+const PAT: &str = "pat.quinn@fabrikam.example";
+
+/// Calls the API from the page, with the browser's session, and returns the status and
+/// the body (JSON, or `null` when empty).
+async fn api(browser: &Browser, method: &str, path: &str, body: Value) -> Result<(u16, Value)> {
+    let answer = browser
+        .script_with(
+            "return fetch('/api/v1' + arguments[1], {
+                 method: arguments[0],
+                 headers: { 'content-type': 'application/json' },
+                 body: arguments[2] === null ? undefined : JSON.stringify(arguments[2]),
+             }).then(async (response) => [response.status, await response.text()]);",
+            vec![Value::from(method), Value::from(path), body],
+        )
+        .await?;
+    let status = answer[0].as_u64().context("no status")?;
+    let text = answer[1].as_str().unwrap_or_default();
+    let body = match text.is_empty() {
+        true => Value::Null,
+        false => serde_json::from_str(text)?,
+    };
+    Ok((u16::try_from(status)?, body))
+}
+
+/// Sends a request of `kind` for a demo package through its one policy; returns its id.
+async fn send(browser: &Browser, package: &str, kind: &str) -> Result<String> {
+    let policy = package.replacen("ap-", "pol-", 1);
+    let body = json!({
+        "accessPackageId": package,
+        "policyId": policy,
+        "type": kind,
+        "justification": "For the quarterly review.",
+        "answers": [],
+    });
+    let (status, view) = api(browser, "POST", "/requests", body).await?;
+    ensure!(status == 201, "requesting {package}: {status} {view}");
+    Ok(view["request"]["id"]
+        .as_str()
+        .context("the request has no id")?
+        .to_owned())
+}
+
+/// The My Access card of the package named `name`.
+fn offer_card(name: &str) -> String {
+    format!("//article[contains(@class, 'package-card')][.//h2[normalize-space()='{name}']]")
+}
+
+/// Waits until the element at `xpath` reads every one of `texts`; returns its text.
+async fn wait_for_reading(browser: &Browser, xpath: &str, texts: &[&str]) -> Result<String> {
+    eventually(&format!("{xpath} to read {texts:?}"), async || {
+        let text = browser.wait_for(xpath).await?.text().await?;
+        ensure!(
+            texts.iter().all(|want| text.contains(want)),
+            "it reads {text:?}"
+        );
+        Ok(text)
+    })
+    .await
+}
+
+/// Issue 9, finding 5: on a phone, a package Sam holds says so and until when, one he asked
+/// for says since when it is pending, each with what he can do next.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_access_cards_say_what_you_hold_and_what_you_asked_for() -> Result<()> {
+    with_scene(test_name!(), async |scene: &Scene| {
+        let sam = scene.signed_in("sam", PHONE, SAM).await?;
+        let wiki = send(&sam, "ap-company-wiki", "userAdd").await?;
+        let daniel = scene.signed_in("daniel", PHONE, DANIEL).await?;
+        let (status, decided) = api(
+            &daniel,
+            "POST",
+            &format!("/requests/{wiki}/decisions"),
+            json!({ "decision": "approve" }),
+        )
+        .await?;
+        ensure!(status == 200, "Daniel approves: {status} {decided}");
+        send(&sam, "ap-finance-reporting", "userAdd").await?;
+
+        sam.reload().await?;
+        sam.wait_for_heading("My Access").await?;
+        let held = wait_for_reading(&sam, &offer_card(WIKI), &["You have this until"]).await?;
+        ensure!(!held.contains("pending"), "the wiki card reads {held:?}");
+        sam.wait_for(&format!(
+            "{}//a[normalize-space()='Request more time'][@href='/access']",
+            offer_card(WIKI)
+        ))
+        .await?;
+        let pending =
+            wait_for_reading(&sam, &offer_card(FINANCE), &["Request pending since"]).await?;
+        ensure!(
+            !pending.contains("You have this"),
+            "the finance card reads {pending:?}"
+        );
+        let untouched = wait_for_reading(&sam, &offer_card(ONBOARDING), &[ONBOARDING]).await?;
+        ensure!(
+            !untouched.contains("You have this") && !untouched.contains("pending"),
+            "a package Sam neither holds nor asked for reads {untouched:?}"
+        );
+
+        // Asking for more time on the wiki: its card says both.
+        send(&sam, "ap-company-wiki", "userExtend").await?;
+        sam.reload().await?;
+        sam.wait_for_heading("My Access").await?;
+        let both = wait_for_reading(
+            &sam,
+            &offer_card(WIKI),
+            &[
+                "You have this until",
+                "A request about it is pending",
+                "View request",
+            ],
+        )
+        .await?;
+        ensure!(
+            !both.contains("Request more time"),
+            "an extension is offered while one is pending: {both:?}"
+        );
+        let card = sam.wait_for(&offer_card(WIKI)).await?;
+        sam.scroll_to(&card).await?;
+        sam.screenshot("card").await?;
+
+        // The pending request's action opens the request history.
+        let view = sam
+            .wait_for(&format!(
+                "{}//a[normalize-space()='View request']",
+                offer_card(FINANCE)
+            ))
+            .await?;
+        sam.click(&view).await?;
+        sam.wait_for_heading("Requests").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Issue 9, finding 10: Pat (Fabrikam) opens Finance Reporting, a members-only package of
+/// a catalog open to partners, by its address: it is not found, and nothing of it shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_opening_an_internal_package_by_its_link_finds_nothing() -> Result<()> {
+    at_each_size(test_name!(), async |s: &Session| {
+        let browser = &s.browser;
+        browser.sign_in_from_start(PAT).await?;
+        browser
+            .goto("/access-packages/ap-finance-reporting")
+            .await?;
+        browser.wait_for_heading("Access package not found").await?;
+        browser
+            .wait_for_text("This access package doesn't exist or you can't see it.")
+            .await?;
+        let text = browser.wait_for("//main").await?.text().await?;
+        ensure!(
+            !text.contains(FINANCE) && !text.contains("Ledger"),
+            "the page gives the package away: {text:?}"
+        );
+        browser.screenshot("not-found").await?;
+
+        // Her own partner package still opens by its link.
+        browser
+            .goto("/access-packages/ap-partner-collaboration")
+            .await?;
+        browser.wait_for_heading("Partner Collaboration").await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Issue 9, finding 11: the phone header is one row for an administrator, with the
+/// navigation behind a Menu button; Approvals shows, with how many wait, only to someone
+/// who has something to decide; a guest opening /admin reads one message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_header_is_one_row_and_approvals_say_how_many_wait() -> Result<()> {
+    with_scene(test_name!(), async |scene: &Scene| {
+        let sam = scene.signed_in("sam", PHONE, SAM).await?;
+        send(&sam, "ap-company-wiki", "userAdd").await?;
+
+        let alex = scene.signed_in("alex", PHONE, ALEX).await?;
+        let rows = alex
+            .script(
+                "const top = (el) => el.getBoundingClientRect().top;
+                 const bar = document.querySelector('.site-header .bar');
+                 const parts = ['.brand', '.menu-button', '.account button']
+                     .map((selector) => bar.querySelector(selector));
+                 if (parts.some((part) => !part)) return null;
+                 const centre = (el) => { const r = el.getBoundingClientRect(); return r.top + r.height / 2; };
+                 return [bar.getBoundingClientRect().height, ...parts.map(centre),
+                         document.documentElement.scrollWidth, window.innerWidth, top(bar)];",
+            )
+            .await?;
+        let rows: Vec<f64> = serde_json::from_value(rows)?;
+        let (height, brand, menu, account) = (rows[0], rows[1], rows[2], rows[3]);
+        ensure!(
+            height < 64.0,
+            "the header bar is {height} px high: more than one row"
+        );
+        ensure!(
+            (brand - menu).abs() < 6.0 && (brand - account).abs() < 6.0,
+            "brand, Menu and Sign out are not on one row: {rows:?}"
+        );
+        ensure!(rows[4] <= rows[5], "the header scrolls sideways: {rows:?}");
+        alex.screenshot("header").await?;
+
+        // The menu opens below the row with every link, and Escape closes it again.
+        open_menu(&alex).await?;
+        let links = alex.navigation_links().await?;
+        ensure!(
+            links == ["Access packages", "Your access", "Requests", "Admin"],
+            "Alex's menu shows {links:?}"
+        );
+        alex.screenshot("menu").await?;
+        alex.press(thirtyfour::Key::Escape).await?;
+        alex.wait_for_focus("//button[normalize-space()='Menu']").await?;
+        ensure!(
+            alex.navigation_links().await?.is_empty(),
+            "the menu stays open after Escape"
+        );
+
+        // Daniel decides Sam's request: Approvals shows, with the one waiting.
+        let daniel = scene.signed_in("daniel", PHONE, DANIEL).await?;
+        open_menu(&daniel).await?;
+        let links = daniel.navigation_links().await?;
+        ensure!(
+            links == ["Access packages", "Your access", "Requests", "Approvals 1", "Admin"],
+            "Daniel's menu shows {links:?}"
+        );
+        let approvals = daniel.wait_for("//nav[@aria-label='Main']//a[@href='/approvals']").await?;
+        let label = approvals.attr("aria-label").await?;
+        ensure!(
+            label.as_deref() == Some("Approvals, 1 waiting"),
+            "the Approvals link is named {label:?}"
+        );
+        daniel.click(&approvals).await?;
+        daniel.wait_for_heading("Approvals").await?;
+
+        // Sam has nothing to decide: no Approvals.
+        sam.reload().await?;
+        sam.wait_for_heading("My Access").await?;
+        open_menu(&sam).await?;
+        let links = sam.navigation_links().await?;
+        ensure!(
+            links == ["Access packages", "Your access", "Requests"],
+            "Sam's menu shows {links:?}"
+        );
+
+        // Pat, a guest, opens /admin: one message, not two.
+        let pat = scene.signed_in("pat", PHONE, PAT).await?;
+        pat.goto("/admin").await?;
+        pat.wait_for_heading("Admin").await?;
+        pat.wait_for_text("You don't hold any of these roles.").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let main = pat.wait_for("//main").await?.text().await?;
+        ensure!(
+            main.matches("roles").count() == 1 && !main.to_lowercase().contains("permission"),
+            "a guest's /admin reads {main:?}"
+        );
+        pat.screenshot("guest-admin").await?;
         Ok(())
     })
     .await

@@ -229,7 +229,7 @@ async fn finance_request_approved_on_a_phone_then_on_a_desktop_grants_the_ledger
             app_role_members(scene, "app-ledger", "viewer", "user-sam.taylor").await? == 1,
             "Sam does not hold the Ledger viewer role after both approvals"
         );
-        sam.click_link("Access").await?;
+        sam.click_link("Your access").await?;
         sam.wait_for_heading("Your access").await?;
         let card = wait_for_text_in(&sam, &access_card(FINANCE.1), "Active").await?;
         ensure!(card.contains("Ledger"), "the access card reads {card:?}");
@@ -392,7 +392,7 @@ async fn extension_approved_by_the_manager_moves_the_end_date_later() -> Result<
         };
         let first_end = end_of().await?;
 
-        sam.click_link("Access").await?;
+        sam.click_link("Your access").await?;
         sam.wait_for_heading("Your access").await?;
         let card = access_card(WIKI.1);
         let before = wait_for_text_in(&sam, &card, "(in 30 days)").await?;

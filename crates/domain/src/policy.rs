@@ -351,6 +351,31 @@ pub fn requestable_policies<'p>(
         .collect()
 }
 
+/// Whether `person` may see `package` at all: open it by its link, find it named on a
+/// card, or ask for it. Members see every package, hidden ones too (by their link). A
+/// guest sees a package only when its catalog is open to external users and one of its
+/// `policies` could admit them (in scope, whether or not it accepts requests today), or
+/// when `involved` (they hold it or have a request for it). To anyone else it is "not
+/// found", exactly like an id that doesn't exist, so that its name and what it grants
+/// stay private.
+pub fn package_visible(
+    catalog: &Catalog,
+    package: &AccessPackage,
+    policies: &[AssignmentPolicy],
+    person: &Requestor<'_>,
+    organizations: &[ConnectedOrganization],
+    involved: bool,
+) -> bool {
+    if person.user.kind != UserKind::Guest || involved {
+        return true;
+    }
+    catalog.external_users_allowed
+        && policies
+            .iter()
+            .filter(|policy| policy.access_package_id == package.id)
+            .any(|policy| in_scope(&policy.rules.requestor_scope, person, organizations))
+}
+
 /// Who decides at one stage for one requestor, and whether the fallback was used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -1414,6 +1439,71 @@ mod tests {
         let found =
             requestable_policies(&catalog, &package, &policies, &requestor, &organizations());
         !found.is_empty()
+    }
+
+    /// Whether `person` sees package `ap-1` whose one policy has `scope`.
+    fn visible(
+        scope: &RequestorScope,
+        person: Person,
+        external_catalog: bool,
+        involved: bool,
+    ) -> bool {
+        let mut catalog = catalog();
+        catalog.external_users_allowed = external_catalog;
+        let user = person_user(person);
+        let mut rules = valid_draft();
+        rules.requestor_scope = scope.clone();
+        rules.accepting_requests = false;
+        let policies = [policy_with(rules)];
+        let package = crate::catalog::AccessPackage {
+            id: PackageId::new("ap-1"),
+            catalog_id: catalog.id.clone(),
+            name: "Package".to_owned(),
+            description: String::new(),
+            hidden: true,
+            archived: false,
+            resource_roles: Vec::new(),
+            created_at: t0(),
+        };
+        let groups = person_groups(person);
+        let requestor = Requestor {
+            user: &user,
+            groups: &groups,
+        };
+        package_visible(
+            &catalog,
+            &package,
+            &policies,
+            &requestor,
+            &organizations(),
+            involved,
+        )
+    }
+
+    #[test]
+    fn members_see_every_package_and_guests_only_those_a_policy_could_admit_them_to() {
+        for (scope, admitted) in scope_table() {
+            for (person, in_scope) in PEOPLE.into_iter().zip(admitted) {
+                let guest = matches!(
+                    person,
+                    Person::GuestConfigured | Person::GuestProposed | Person::GuestUnknown
+                );
+                assert_eq!(
+                    visible(&scope, person, true, false),
+                    !guest || in_scope,
+                    "{scope:?} {person:?}"
+                );
+                assert_eq!(
+                    visible(&scope, person, false, false),
+                    !guest,
+                    "{scope:?} {person:?} (internal catalog)"
+                );
+                assert!(
+                    visible(&scope, person, false, true),
+                    "{scope:?} {person:?} holds it"
+                );
+            }
+        }
     }
 
     #[test]

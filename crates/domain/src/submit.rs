@@ -7,11 +7,10 @@ use time::OffsetDateTime;
 
 use crate::assignment::Assignment;
 use crate::catalog::{AccessPackage, Catalog};
-use crate::directory::UserKind;
 use crate::error::{FieldError, FieldErrors};
 use crate::ids::RequestId;
 use crate::organization::ConnectedOrganization;
-use crate::policy::{requestable_policies, AssignmentPolicy, Requestor};
+use crate::policy::{package_visible, requestable_policies, AssignmentPolicy, Requestor};
 use crate::request::{
     validate_request_draft, AccessRequest, RequestDraft, RequestState, RequestType, Schedule,
     MAX_JUSTIFICATION_CHARS,
@@ -57,8 +56,9 @@ fn field(name: &str, message: &str) -> SubmitError {
 
 /// Checks a new request of `request_type` against its context and returns it, submitted
 /// (not yet routed), with id `id`. The rules:
-/// - every type: the policy belongs to the package; a guest sees only catalogs open to
-///   external users (else "no such access package"); one open request per package;
+/// - every type: the policy belongs to the package; a guest sees only packages of catalogs
+///   open to external users whose policy could admit them ([`package_visible`], else "no
+///   such access package", as for an unknown id); one open request per package;
 /// - `userAdd`: the person may request through the policy (enabled catalog, active person,
 ///   in the policy's scope, policy accepting requests) and does not hold the package;
 /// - `userExtend`: the person holds the package under this very policy, is still eligible
@@ -83,9 +83,16 @@ pub fn submit(
         holding,
         ..
     } = *context;
-    if requestor.user.kind == UserKind::Guest
-        && !catalog.external_users_allowed
-        && request_type != RequestType::UserRemove
+    let involved = holding.is_some() || context.open_request;
+    if request_type != RequestType::UserRemove
+        && !package_visible(
+            catalog,
+            package,
+            std::slice::from_ref(policy),
+            &requestor,
+            context.organizations,
+            involved,
+        )
     {
         return Err(field("accessPackageId", "No such access package."));
     }

@@ -1,12 +1,13 @@
 use std::time::Duration;
 
-use entrada_domain::api::PackageOffer;
+use entrada_domain::api::{PackageOffer, RequestView};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::api;
+use crate::components::request_time;
 use crate::components::{set_page_title, Grants, Loading, PolicySummary, ProblemPanel};
 use crate::url::my_access_path;
 
@@ -21,6 +22,8 @@ pub(crate) fn MyAccessPage() -> impl IntoView {
     let query = use_query_map();
     let search = Memo::new(move |_| query.read().get("search").unwrap_or_default());
     let offers = LocalResource::new(move || api::my_access_packages(search.get()));
+    // The person's requests, to say since when a pending one waits.
+    let requests = LocalResource::new(api::my_requests);
 
     // The box holds what is typed; the URL follows after a pause. `pushed` remembers what
     // this page put in the URL, so that only outside changes (back, forward, a link)
@@ -78,9 +81,11 @@ pub(crate) fn MyAccessPage() -> impl IntoView {
     let searching = RwSignal::new(false);
     let results = move || {
         Suspend::new(async move {
+            // Without the requests the cards still say a request is pending, only not since when.
+            let requests = requests.await.unwrap_or_default();
             match offers.await {
                 Ok(offers) => {
-                    view! { <OfferList offers search=search.get_untracked()/> }.into_any()
+                    view! { <OfferList offers requests search=search.get_untracked()/> }.into_any()
                 }
                 Err(error) => {
                     let retry = Callback::new(move |()| offers.refetch());
@@ -118,7 +123,11 @@ pub(crate) fn MyAccessPage() -> impl IntoView {
 
 /// The cards, or a sentence saying why there are none.
 #[component]
-fn OfferList(offers: Vec<PackageOffer>, search: String) -> impl IntoView {
+fn OfferList(
+    offers: Vec<PackageOffer>,
+    requests: Vec<RequestView>,
+    search: String,
+) -> impl IntoView {
     let search = search.trim().to_owned();
     if offers.is_empty() {
         let text = match search.is_empty() {
@@ -138,21 +147,81 @@ fn OfferList(offers: Vec<PackageOffer>, search: String) -> impl IntoView {
     view! {
         <p class="muted count">{count}</p>
         <ul class="cards" aria-label="Access packages">
-            {offers.into_iter().map(|offer| view! { <li><OfferCard offer/></li> }).collect_view()}
+            {offers
+                .into_iter()
+                .map(|offer| {
+                    let pending = offer.pending_request.as_ref().and_then(|id| {
+                        requests.iter().find(|view| &view.request.id == id).cloned()
+                    });
+                    view! { <li><OfferCard offer pending/></li> }
+                })
+                .collect_view()}
         </ul>
     }
     .into_any()
 }
 
-/// One access package in the list.
+/// One access package in the list: what it grants and how to get it, and first what the
+/// person already has of it (until when they hold it, since when a request waits) with
+/// what they can do about that.
 #[component]
-fn OfferCard(offer: PackageOffer) -> impl IntoView {
+fn OfferCard(offer: PackageOffer, pending: Option<RequestView>) -> impl IntoView {
     let href = format!("/access-packages/{}", offer.package.id);
+    let heading_id = format!("offer-{}", offer.package.id);
+    let labelled_by = heading_id.clone();
     let package = offer.package;
+    let may_extend = offer.assignment.as_ref().is_some_and(|assignment| {
+        assignment.end.is_some()
+            && offer.pending_request.is_none()
+            && offer
+                .policies
+                .iter()
+                .any(|policy| policy.id == assignment.policy_id && policy.rules.extension_allowed)
+    });
+    let status = match (&offer.assignment, &offer.pending_request) {
+        (Some(assignment), _) => {
+            let text = match assignment.end {
+                Some(end) => format!("You have this until {}", request_time::date(end)),
+                None => "You have this, with no end date".to_owned(),
+            };
+            let note = offer.pending_request.is_some().then(|| {
+                view! { <p class="holding-note">"A request about it is pending. " <A href="/requests">"View request"</A></p> }
+            });
+            Some(view! {
+                <div class="holding holding-active">
+                    <p class="holding-text"><span class="holding-mark" aria-hidden="true">"✓"</span> {text}</p>
+                    {note}
+                    <p class="holding-actions">
+                        <A href="/access">{if may_extend { "Request more time" } else { "See your access" }}</A>
+                    </p>
+                </div>
+            }
+            .into_any())
+        }
+        (None, Some(_)) => {
+            let text = match &pending {
+                Some(view) => format!(
+                    "Request pending since {}",
+                    request_time::date(view.request.created_at)
+                ),
+                None => "Request pending".to_owned(),
+            };
+            Some(view! {
+                <div class="holding holding-pending">
+                    <p class="holding-text"><span class="holding-mark" aria-hidden="true">"…"</span> {text}</p>
+                    <p class="holding-actions"><A href="/requests">"View request"</A></p>
+                </div>
+            }
+            .into_any())
+        }
+        (None, None) => None,
+    };
+    let held = offer.assignment.is_some() || offer.pending_request.is_some();
     view! {
-        <article class="card package-card">
-            <h2><A href=href>{package.name}</A></h2>
+        <article class="card package-card" class:held=held aria-labelledby=labelled_by>
+            <h2 id=heading_id><A href=href>{package.name}</A></h2>
             <p class="catalog">"Catalog: " {offer.catalog_name}</p>
+            {status}
             {(!package.description.is_empty()).then(|| view! { <p>{package.description.clone()}</p> })}
             <h3>"Grants"</h3>
             <Grants roles=package.resource_roles/>

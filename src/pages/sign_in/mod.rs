@@ -6,8 +6,13 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiError};
-use crate::components::{set_page_title, Field, PublicLayout};
+use crate::components::focus::focus_outcome;
+use crate::components::{focus_main, set_page_title, Field, PublicLayout};
 use crate::url::safe_next;
+
+/// The id of the message that says what stopped the form; every refused submit moves
+/// focus there.
+const SUMMARY_ID: &str = "sign-in-error";
 
 /// `/sign-in?next=…&expired=1`: signs a person in and takes them back to `next`.
 ///
@@ -47,14 +52,22 @@ pub(crate) fn SignInPage() -> impl IntoView {
     let sign_in = Action::new_local(|body: &SignInBody| api::sign_in(body.clone()));
     let navigate = use_navigate();
     Effect::new(move |_| match sign_in.value().get() {
-        Some(Ok(_)) => navigate(
-            &next.get_untracked(),
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        ),
-        Some(Err(error)) => server_error.set(Some(error)),
+        Some(Ok(_)) => {
+            navigate(
+                &next.get_untracked(),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+            // The outcome is the page the person came for: focus its content, not the
+            // page body the sign-in form leaves behind.
+            request_animation_frame(focus_main);
+        }
+        Some(Err(error)) => {
+            server_error.set(Some(error));
+            focus_outcome(SUMMARY_ID);
+        }
         None => {}
     });
 
@@ -81,7 +94,11 @@ pub(crate) fn SignInPage() -> impl IntoView {
         event.prevent_default();
         tried.set(true);
         server_error.set(None);
-        if !local_errors.read_untracked().0.is_empty() || sign_in.pending().get_untracked() {
+        if sign_in.pending().get_untracked() {
+            return;
+        }
+        if !local_errors.read_untracked().0.is_empty() {
+            focus_outcome(SUMMARY_ID);
             return;
         }
         sign_in.dispatch_local(body());
@@ -109,7 +126,7 @@ pub(crate) fn SignInPage() -> impl IntoView {
                     <p class="notice" role="status">"Your session has ended. Sign in again."</p>
                 </Show>
                 <div role="alert" class="form-alert">
-                    {move || summary().map(|text| view! { <p class="alert-box">{text}</p> })}
+                    {move || summary().map(|text| view! { <p class="alert-box" id=SUMMARY_ID>{text}</p> })}
                 </div>
                 <form class="card form" on:submit=submit novalidate>
                     <Field

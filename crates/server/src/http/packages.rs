@@ -6,10 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use entrada_domain::api::{offer_matches, PackageOffer};
 use entrada_domain::catalog::{AccessPackage, Catalog};
-use entrada_domain::directory::UserKind;
 use entrada_domain::ids::{PackageId, UserId};
 use entrada_domain::organization::ConnectedOrganization;
-use entrada_domain::policy::{requestable_policies, AssignmentPolicy, Requestor};
+use entrada_domain::policy::{package_visible, requestable_policies, AssignmentPolicy, Requestor};
 
 use crate::http::extract::SignedIn;
 use crate::http::{ApiError, AppState};
@@ -62,8 +61,9 @@ async fn my_access_packages(
 }
 
 /// `GET /access-packages/{id}`: one package, hidden ones too, with the policies the caller
-/// may request it through (none when out of scope). Guests see only packages of catalogs
-/// open to external users; anything else is a 404, as for an unknown id.
+/// may request it through (none when out of scope). A guest sees only a package one of
+/// whose policies could admit them, or that they hold or asked for (`package_visible`);
+/// anything else is a 404, as for an unknown id.
 #[utoipa::path(get, path = "/access-packages/{id}", tag = "my access", summary = "One package as the caller may see it (hidden ones too, by id)", params(("id" = String, Path, description = "Identifier")), responses((status = 200, body = PackageOffer), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn access_package(
     State(app): State<AppState>,
@@ -78,9 +78,6 @@ pub(crate) async fn access_package(
     let catalog = store::catalogs::get_catalog(&mut conn, &package.catalog_id)
         .await?
         .ok_or(ApiError::NotFound(WHAT))?;
-    if signed_in.user.kind == UserKind::Guest && !catalog.external_users_allowed {
-        return Err(ApiError::NotFound(WHAT));
-    }
     let policies = store::catalogs::policies(&mut conn, Some(&package.id)).await?;
     let organizations = store::directory::all_organizations(&mut conn).await?;
     let groups = store::users::groups_of(&mut conn, &signed_in.user.id).await?;
@@ -89,9 +86,19 @@ pub(crate) async fn access_package(
         groups: &groups,
     };
     let offer = offer_for(&catalog, package, &policies, &requestor, &organizations);
-    Ok(Json(
-        with_holdings(&mut conn, &signed_in.user.id, offer).await?,
-    ))
+    let offer = with_holdings(&mut conn, &signed_in.user.id, offer).await?;
+    let involved = offer.assignment.is_some() || offer.pending_request.is_some();
+    if !package_visible(
+        &catalog,
+        &offer.package,
+        &policies,
+        &requestor,
+        &organizations,
+        involved,
+    ) {
+        return Err(ApiError::NotFound(WHAT));
+    }
+    Ok(Json(offer))
 }
 
 fn offer_for(

@@ -68,6 +68,36 @@ on_both_backends! {
         assert_eq!(app.get_json("/access-packages/ap-partner-collaboration").await.0, StatusCode::OK);
     };
 
+    guest_cannot_open_an_internal_package_of_an_open_catalog_by_its_url => |mut app: TestApp| async move {
+        // Issue 9, finding 10: Business Applications is open to partners (Partner
+        // Collaboration), but Finance Reporting is for members only. Pat, from Fabrikam,
+        // must not learn that it exists, let alone that it grants Ledger Viewer.
+        app.sign_in("pat.quinn@fabrikam.example").await;
+        let unknown = app.client.get(app.api("/access-packages/does-not-exist")).send().await.unwrap();
+        let unknown = assert_problem(unknown, StatusCode::NOT_FOUND).await;
+        let response = app.client.get(app.api("/access-packages/ap-finance-reporting")).send().await.unwrap();
+        let problem = assert_problem(response, StatusCode::NOT_FOUND).await;
+        assert_eq!(problem["detail"], unknown["detail"], "indistinguishable from an unknown id");
+        assert!(!problem.to_string().contains("Ledger"), "{problem}");
+        assert_eq!(app.get_json("/access-packages/ap-partner-collaboration").await.0, StatusCode::OK);
+
+        // Asking for it through its policy says the same: no such access package.
+        let response = app
+            .client
+            .post(app.api("/requests"))
+            .json(&serde_json::json!({ "accessPackageId": "ap-finance-reporting", "policyId": "pol-finance-reporting", "type": "userAdd", "justification": "Reports", "answers": [] }))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(problem["errors"][0]["field"], "accessPackageId", "{problem}");
+
+        // A member still opens it by its link.
+        app.client = app.new_client();
+        app.sign_in("sam.taylor").await;
+        assert_eq!(app.get_json("/access-packages/ap-finance-reporting").await.0, StatusCode::OK);
+    };
+
     packages_need_a_session => |app: TestApp| async move {
         let response = app.client.get(app.api("/my/access-packages")).send().await.unwrap();
         assert_problem(response, StatusCode::UNAUTHORIZED).await;
