@@ -30,6 +30,9 @@ use tokio::task::JoinHandle;
 
 pub use entrada_server::demo::DEMO_PASSWORD;
 
+pub mod requests;
+pub mod wizard;
+
 /// How long any wait lasts before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -714,18 +717,50 @@ impl Browser {
     /// submit: an error summary, a field, a result's heading); fails saying what has focus.
     pub async fn wait_for_focus(&self, xpath: &str) -> Result<()> {
         eventually(&format!("focus on {xpath}"), async || {
-            let found = self
-                .script_with(
-                    "const r = document.evaluate(arguments[0], document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);\
-                     for (let i = 0; i < r.snapshotLength; i++) { if (r.snapshotItem(i) === document.activeElement) return true; }\
-                     return false;",
-                    vec![Value::String(xpath.to_owned())],
-                )
-                .await?;
-            ensure!(found == Value::Bool(true), "focus is on {}", self.focused().await?);
+            ensure!(
+                self.has_focus(xpath).await?,
+                "focus is on {}",
+                self.focused().await?
+            );
             Ok(())
         })
         .await
+    }
+
+    /// Whether the element with keyboard focus matches `xpath` right now.
+    pub async fn has_focus(&self, xpath: &str) -> Result<bool> {
+        let found = self
+            .script_with(
+                "const r = document.evaluate(arguments[0], document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);\
+                 for (let i = 0; i < r.snapshotLength; i++) { if (r.snapshotItem(i) === document.activeElement) return true; }\
+                 return false;",
+                vec![Value::String(xpath.to_owned())],
+            )
+            .await?;
+        Ok(found == Value::Bool(true))
+    }
+
+    /// Calls the API from the page with the browser's session (to set a scene or check
+    /// one, not as a step of a journey); returns the status and the body (JSON, or `null`
+    /// when empty).
+    pub async fn api(&self, method: &str, path: &str, body: Value) -> Result<(u16, Value)> {
+        let answer = self
+            .script_with(
+                "return fetch('/api/v1' + arguments[1], {
+                     method: arguments[0],
+                     headers: { 'content-type': 'application/json' },
+                     body: arguments[2] === null ? undefined : JSON.stringify(arguments[2]),
+                 }).then(async (response) => [response.status, await response.text()]);",
+                vec![Value::from(method), Value::from(path), body],
+            )
+            .await?;
+        let status = answer[0].as_u64().context("no status")?;
+        let text = answer[1].as_str().unwrap_or_default();
+        let body = match text.is_empty() {
+            true => Value::Null,
+            false => serde_json::from_str(text)?,
+        };
+        Ok((u16::try_from(status)?, body))
     }
 
     /// Presses keys on whatever has focus, as a person at a keyboard would: text, or

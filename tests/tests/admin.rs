@@ -11,6 +11,11 @@ use entrada_e2e::{
     xpath_literal, Browser, Scene, Size, DESKTOP, PHONE,
 };
 
+use entrada_e2e::wizard::{
+    add_requesting_group, choose_role, current_step, next, wait_for_step, CATALOG_STEP, DONE_STEP,
+    OWNERS_STEP, PACKAGE_STEP, POLICY_STEP, RESOURCES_STEP, REVIEW_STEP,
+};
+
 const ALEX: &str = "alex.morgan@lakeshore.example";
 const OLIVIA: &str = "olivia.grant@lakeshore.example";
 const PRIYA: &str = "priya.shah@lakeshore.example";
@@ -23,86 +28,6 @@ const PAT: &str = "pat.quinn@fabrikam.example";
 /// The demo's packages and catalogs, before any test adds to them.
 const DEMO_PACKAGES: i64 = 6;
 const DEMO_CATALOGS: i64 = 2;
-
-/// The step headings every wizard shows, in order.
-const CATALOG_STEP: &str = "Choose the catalog";
-const OWNERS_STEP: &str = "Add catalog owners";
-const RESOURCES_STEP: &str = "Choose resources and roles";
-const PACKAGE_STEP: &str = "Describe the access package";
-const POLICY_STEP: &str = "Set the policy";
-const REVIEW_STEP: &str = "Review and create";
-const DONE_STEP: &str = "Created";
-
-/// Waits for the wizard step whose heading reads `heading`.
-async fn wait_for_step(browser: &Browser, heading: &str) -> Result<()> {
-    browser
-        .wait_for(&format!(
-            "//h2[@id='wizard-step-heading'][normalize-space()={}]",
-            xpath_literal(heading)
-        ))
-        .await?;
-    Ok(())
-}
-
-/// The heading of the step on screen.
-async fn current_step(browser: &Browser) -> Result<String> {
-    let heading = browser.wait_for("//h2[@id='wizard-step-heading']").await?;
-    Ok(heading.text().await?.trim().to_owned())
-}
-
-/// Clicks "Next" and waits for the step `to`. On a phone, every step must fit the width.
-async fn next(browser: &Browser, to: &str) -> Result<()> {
-    browser.click_button("Next").await?;
-    wait_for_step(browser, to).await?;
-    if browser.size().is_narrow() {
-        browser.ensure_no_sideways_scrolling(to).await?;
-    }
-    Ok(())
-}
-
-/// The checkbox of `role` on the resource `resource` in the resources step.
-fn offer_role(resource: &str, role: &str) -> String {
-    format!(
-        "//fieldset[contains(concat(' ', normalize-space(@class), ' '), ' offer ')]\
-         [legend[starts-with(normalize-space(), {})]]\
-         //input[@type='checkbox'][@id=//label[normalize-space()={}]/@for]",
-        xpath_literal(resource),
-        xpath_literal(role)
-    )
-}
-
-/// Ticks a resource role and waits for its chip.
-async fn choose_role(browser: &Browser, resource: &str, role: &str) -> Result<()> {
-    browser.tick_at(&offer_role(resource, role)).await?;
-    browser
-        .wait_for(&format!(
-            "//ul[@aria-label='Chosen resource roles']/li[contains(normalize-space(), {})]",
-            xpath_literal(&format!("{resource} · {role}"))
-        ))
-        .await?;
-    Ok(())
-}
-
-/// Adds a group whose members may request, in the policy step.
-async fn add_requesting_group(browser: &Browser, group: &str) -> Result<()> {
-    let label = "Add a group (its members may request)";
-    browser.choose_option(label, group).await?;
-    let add = browser
-        .wait_for(&format!(
-            "//div[contains(@class, 'group-picker')][.//label[normalize-space()={}]]{}",
-            xpath_literal(label),
-            button_reading("Add group")
-        ))
-        .await?;
-    browser.click(&add).await?;
-    browser
-        .wait_for(&format!(
-            "//ul[@aria-label='Chosen people and groups']/li[contains(normalize-space(), {})]",
-            xpath_literal(&format!("{group} (group)"))
-        ))
-        .await?;
-    Ok(())
-}
 
 /// Clicks "Create" on the review step, waits for the last step and returns the path of
 /// the package's My Access link (`/access-packages/<id>`).

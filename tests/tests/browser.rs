@@ -7,7 +7,7 @@ use entrada_e2e::{
     at_each_size, eventually, input_labelled, test_name, with_scene, Browser, Scene, Session,
     DEMO_PASSWORD, PHONE,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use time::Duration;
 
 const SAM: &str = "sam.taylor@lakeshore.example";
@@ -404,28 +404,6 @@ async fn pages_fit_the_viewport_without_sideways_scrolling() -> Result<()> {
 const DANIEL: &str = "daniel.kim@lakeshore.example";
 const PAT: &str = "pat.quinn@fabrikam.example";
 
-/// Calls the API from the page, with the browser's session, and returns the status and
-/// the body (JSON, or `null` when empty).
-async fn api(browser: &Browser, method: &str, path: &str, body: Value) -> Result<(u16, Value)> {
-    let answer = browser
-        .script_with(
-            "return fetch('/api/v1' + arguments[1], {
-                 method: arguments[0],
-                 headers: { 'content-type': 'application/json' },
-                 body: arguments[2] === null ? undefined : JSON.stringify(arguments[2]),
-             }).then(async (response) => [response.status, await response.text()]);",
-            vec![Value::from(method), Value::from(path), body],
-        )
-        .await?;
-    let status = answer[0].as_u64().context("no status")?;
-    let text = answer[1].as_str().unwrap_or_default();
-    let body = match text.is_empty() {
-        true => Value::Null,
-        false => serde_json::from_str(text)?,
-    };
-    Ok((u16::try_from(status)?, body))
-}
-
 /// Sends a request of `kind` for a demo package through its one policy; returns its id.
 async fn send(browser: &Browser, package: &str, kind: &str) -> Result<String> {
     let policy = package.replacen("ap-", "pol-", 1);
@@ -436,7 +414,7 @@ async fn send(browser: &Browser, package: &str, kind: &str) -> Result<String> {
         "justification": "For the quarterly review.",
         "answers": [],
     });
-    let (status, view) = api(browser, "POST", "/requests", body).await?;
+    let (status, view) = browser.api("POST", "/requests", body).await?;
     ensure!(status == 201, "requesting {package}: {status} {view}");
     Ok(view["request"]["id"]
         .as_str()
@@ -470,13 +448,13 @@ async fn my_access_cards_say_what_you_hold_and_what_you_asked_for() -> Result<()
         let sam = scene.signed_in("sam", PHONE, SAM).await?;
         let wiki = send(&sam, "ap-company-wiki", "userAdd").await?;
         let daniel = scene.signed_in("daniel", PHONE, DANIEL).await?;
-        let (status, decided) = api(
-            &daniel,
-            "POST",
-            &format!("/requests/{wiki}/decisions"),
-            json!({ "decision": "approve" }),
-        )
-        .await?;
+        let (status, decided) = daniel
+            .api(
+                "POST",
+                &format!("/requests/{wiki}/decisions"),
+                json!({ "decision": "approve" }),
+            )
+            .await?;
         ensure!(status == 200, "Daniel approves: {status} {decided}");
         send(&sam, "ap-finance-reporting", "userAdd").await?;
 

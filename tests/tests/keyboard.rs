@@ -6,7 +6,7 @@ use anyhow::{ensure, Context, Result};
 use entrada_e2e::{
     at_each_size, test_name, with_scene, Browser, Scene, Session, DEMO_PASSWORD, DESKTOP,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use thirtyfour::Key;
 
 const SAM: &str = "sam.taylor@lakeshore.example";
@@ -14,28 +14,6 @@ const DANIEL: &str = "daniel.kim@lakeshore.example";
 
 /// The sign-in page's message saying what stopped the form.
 const SIGN_IN_ERROR: &str = "//*[@id='sign-in-error']";
-
-/// Calls the API from the page with the browser's session (to set the scene, not as a
-/// step of the journey); returns the status and the JSON body.
-async fn api(browser: &Browser, method: &str, path: &str, body: Value) -> Result<(u16, Value)> {
-    let answer = browser
-        .script_with(
-            "return fetch('/api/v1' + arguments[1], {
-                 method: arguments[0],
-                 headers: { 'content-type': 'application/json' },
-                 body: arguments[2] === null ? undefined : JSON.stringify(arguments[2]),
-             }).then(async (response) => [response.status, await response.text()]);",
-            vec![Value::from(method), Value::from(path), body],
-        )
-        .await?;
-    let status = answer[0].as_u64().context("no status")?;
-    let text = answer[1].as_str().unwrap_or_default();
-    let body = match text.is_empty() {
-        true => Value::Null,
-        false => serde_json::from_str(text)?,
-    };
-    Ok((u16::try_from(status)?, body))
-}
 
 /// Requests a demo package through its one policy; returns the request's id.
 async fn send(browser: &Browser, package: &str) -> Result<String> {
@@ -46,7 +24,7 @@ async fn send(browser: &Browser, package: &str) -> Result<String> {
         "justification": "For the quarterly review.",
         "answers": [],
     });
-    let (status, view) = api(browser, "POST", "/requests", body).await?;
+    let (status, view) = browser.api("POST", "/requests", body).await?;
     ensure!(status == 201, "requesting {package}: {status} {view}");
     Ok(view["request"]["id"].as_str().context("no id")?.to_owned())
 }
@@ -126,13 +104,13 @@ async fn journey_9_your_access_extension_and_removal_by_keyboard() -> Result<()>
         let wiki = send(&sam, "ap-company-wiki").await?;
         send(&sam, "ap-engineering-onboarding").await?;
         let daniel = scene.signed_in("daniel", DESKTOP, DANIEL).await?;
-        let (status, _) = api(
-            &daniel,
-            "POST",
-            &format!("/requests/{wiki}/decisions"),
-            json!({ "decision": "approve" }),
-        )
-        .await?;
+        let (status, _) = daniel
+            .api(
+                "POST",
+                &format!("/requests/{wiki}/decisions"),
+                json!({ "decision": "approve" }),
+            )
+            .await?;
         ensure!(status == 200, "Daniel's approval: {status}");
         sam.reload().await?;
         sam.wait_for_heading("My Access").await?;

@@ -11,6 +11,8 @@ use entrada_e2e::{
 use serde_json::Value;
 use thirtyfour::Key;
 
+use entrada_e2e::requests::{request, request_id, WHY};
+
 const SAM: &str = "sam.taylor@lakeshore.example";
 const DANIEL: &str = "daniel.kim@lakeshore.example";
 const VICTOR: &str = "victor.novak@lakeshore.example";
@@ -19,35 +21,6 @@ const ETHAN: &str = "ethan.brooks@lakeshore.example";
 const WIKI: (&str, &str) = ("ap-company-wiki", "Company Wiki Editors");
 const FINANCE: (&str, &str) = ("ap-finance-reporting", "Finance Reporting");
 const FALCON: (&str, &str) = ("ap-project-falcon", "Project Falcon");
-
-const WHY: &str = "Why do you need this access?";
-
-/// Opens a package's page, gives a reason and requests it; waits for the result panel.
-async fn request(browser: &Browser, package: (&str, &str), reason: &str) -> Result<()> {
-    browser
-        .goto(&format!("/access-packages/{}", package.0))
-        .await?;
-    browser.wait_for_heading(package.1).await?;
-    browser.fill(WHY, reason).await?;
-    browser.click_button("Request access").await?;
-    browser
-        .wait_for("//div[contains(@class, 'sent-panel')]//h3")
-        .await?;
-    Ok(())
-}
-
-/// The id of `user`'s request of `package` that is in `state`.
-async fn request_id(scene: &Scene, user: &str, package: &str, state: &str) -> Result<String> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM access_requests WHERE requestor_id = $1 AND package_id = $2 AND state = $3",
-    )
-    .bind(user)
-    .bind(package)
-    .bind(state)
-    .fetch_optional(scene.app.db())
-    .await?;
-    id.with_context(|| format!("{user} has no {state} request for {package}"))
-}
 
 /// How many of Sam's requests for `package` are in `state`.
 async fn sams_requests(scene: &Scene, package: &str, state: &str) -> Result<i64> {

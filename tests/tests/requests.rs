@@ -13,6 +13,8 @@ use entrada_e2e::{
     PHONE,
 };
 
+use entrada_e2e::requests::{open_package, request, request_id, send_request, WHY};
+
 const SAM: &str = "sam.taylor@lakeshore.example";
 const DANIEL: &str = "daniel.kim@lakeshore.example";
 const VICTOR: &str = "victor.novak@lakeshore.example";
@@ -22,36 +24,6 @@ const WIKI: (&str, &str) = ("ap-company-wiki", "Company Wiki Editors");
 const ONBOARDING: (&str, &str) = ("ap-engineering-onboarding", "Engineering Onboarding");
 const FINANCE: (&str, &str) = ("ap-finance-reporting", "Finance Reporting");
 const FALCON: (&str, &str) = ("ap-project-falcon", "Project Falcon");
-
-/// The request form's justification box.
-const WHY: &str = "Why do you need this access?";
-
-/// Opens a package's page.
-async fn open_package(browser: &Browser, package: (&str, &str)) -> Result<()> {
-    browser
-        .goto(&format!("/access-packages/{}", package.0))
-        .await?;
-    browser.wait_for_heading(package.1).await?;
-    Ok(())
-}
-
-/// Opens a package's page, gives a reason and requests it; waits for the panel that says
-/// what became of the request and returns its title.
-async fn request(browser: &Browser, package: (&str, &str), reason: &str) -> Result<String> {
-    open_package(browser, package).await?;
-    send_request(browser, reason).await
-}
-
-/// On a package's page, gives a reason and requests it; returns the title of the panel
-/// that says what became of the request.
-async fn send_request(browser: &Browser, reason: &str) -> Result<String> {
-    browser.fill(WHY, reason).await?;
-    browser.click_button("Request access").await?;
-    let title = browser
-        .wait_for("//div[contains(@class, 'sent-panel')]//h3")
-        .await?;
-    Ok(title.text().await?.trim().to_owned())
-}
 
 /// The approval card link for `requestor`'s request of `package` on `/approvals`.
 fn approval_link(requestor: &str, package: &str) -> String {
@@ -78,19 +50,6 @@ async fn open_approval(
     browser.click(&link).await?;
     browser.wait_for_heading(heading).await?;
     Ok(())
-}
-
-/// The id of `user`'s request of `package` that is in `state`.
-async fn request_id(scene: &Scene, user: &str, package: &str, state: &str) -> Result<String> {
-    let id: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM access_requests WHERE requestor_id = $1 AND package_id = $2 AND state = $3",
-    )
-    .bind(user)
-    .bind(package)
-    .bind(state)
-    .fetch_optional(scene.app.db())
-    .await?;
-    id.with_context(|| format!("{user} has no {state} request for {package}"))
 }
 
 /// How many times the directory gives `user` the role `role` of application `app`.

@@ -4,6 +4,10 @@
 //! package page reads like the rest of the app, and a whole setup works by keyboard alone.
 
 use anyhow::{ensure, Context, Result};
+use entrada_e2e::wizard::{
+    add_requesting_group, next, offer_role, wait_for_step, CATALOG_STEP, DONE_STEP, OWNERS_STEP,
+    PACKAGE_STEP, POLICY_STEP, RESOURCES_STEP, REVIEW_STEP, STEP_HEADING,
+};
 use entrada_e2e::{
     button_reading, control_labelled, eventually, test_name, unique, with_scene, xpath_literal,
     Browser, Scene, Size, DESKTOP, PHONE,
@@ -13,66 +17,10 @@ use thirtyfour::Key;
 
 const ALEX: &str = "alex.morgan@lakeshore.example";
 const OLIVIA: &str = "olivia.grant@lakeshore.example";
-const OWNERS_STEP: &str = "Add catalog owners";
 
-const CATALOG_STEP: &str = "Choose the catalog";
-const RESOURCES_STEP: &str = "Choose resources and roles";
-const PACKAGE_STEP: &str = "Describe the access package";
-const POLICY_STEP: &str = "Set the policy";
-const REVIEW_STEP: &str = "Review and create";
-const DONE_STEP: &str = "Created";
-
-const STEP_HEADING: &str = "//h2[@id='wizard-step-heading']";
 const SUMMARY: &str = "//*[@id='wizard-errors']";
 const PACKAGE_NAME_TAKEN: &str =
     "An access package with this name already exists in the catalog. Choose another name.";
-
-async fn wait_for_step(browser: &Browser, heading: &str) -> Result<()> {
-    browser
-        .wait_for(&format!(
-            "{STEP_HEADING}[normalize-space()={}]",
-            xpath_literal(heading)
-        ))
-        .await?;
-    Ok(())
-}
-
-/// Clicks "Next", waits for the step `to` and checks that focus went to its heading.
-async fn next(browser: &Browser, to: &str) -> Result<()> {
-    browser.click_button("Next").await?;
-    wait_for_step(browser, to).await?;
-    browser.wait_for_focus(STEP_HEADING).await
-}
-
-fn offer_role(resource: &str, role: &str) -> String {
-    format!(
-        "//fieldset[contains(concat(' ', normalize-space(@class), ' '), ' offer ')]\
-         [legend[starts-with(normalize-space(), {})]]\
-         //input[@type='checkbox'][@id=//label[normalize-space()={}]/@for]",
-        xpath_literal(resource),
-        xpath_literal(role)
-    )
-}
-
-async fn add_requesting_group(browser: &Browser, group: &str) -> Result<()> {
-    let label = "Add a group (its members may request)";
-    browser.choose_option(label, group).await?;
-    let add = browser
-        .wait_for(&format!(
-            "//div[contains(@class, 'group-picker')][.//label[normalize-space()={}]]{}",
-            xpath_literal(label),
-            button_reading("Add group")
-        ))
-        .await?;
-    browser.click(&add).await?;
-    browser
-        .wait_for(&format!(
-            "//ul[@aria-label='Chosen people and groups']/li[contains(normalize-space(), {})]",
-            xpath_literal(&format!("{group} (group)"))
-        ))
-        .await?;
-    Ok(())
-}
 
 /// The message under the field with this id, once it says something.
 async fn field_message(browser: &Browser, id: &str) -> Result<String> {
@@ -512,7 +460,7 @@ fn has_written_date(text: &str) -> bool {
 async fn tab_to_element(browser: &Browser, xpath: &str) -> Result<()> {
     for _ in 0..300 {
         browser.press(Key::Tab).await?;
-        if focus_matches(browser, xpath).await? {
+        if browser.has_focus(xpath).await? {
             return Ok(());
         }
     }
@@ -525,7 +473,7 @@ async fn tab_to_element(browser: &Browser, xpath: &str) -> Result<()> {
 /// Presses the down arrow (moving through a radio group) until focus matches `xpath`.
 async fn arrow_to_element(browser: &Browser, xpath: &str) -> Result<()> {
     for _ in 0..20 {
-        if focus_matches(browser, xpath).await? {
+        if browser.has_focus(xpath).await? {
             return Ok(());
         }
         browser.press(Key::Down).await?;
@@ -534,18 +482,6 @@ async fn arrow_to_element(browser: &Browser, xpath: &str) -> Result<()> {
         "the arrows never reached {xpath}; focus is on {}",
         browser.focused().await?
     )
-}
-
-async fn focus_matches(browser: &Browser, xpath: &str) -> Result<bool> {
-    let found = browser
-        .script_with(
-            "const r = document.evaluate(arguments[0], document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);\
-             for (let i = 0; i < r.snapshotLength; i++) { if (r.snapshotItem(i) === document.activeElement) return true; }\
-             return false;",
-            vec![Value::String(xpath.to_owned())],
-        )
-        .await?;
-    Ok(found == Value::Bool(true))
 }
 
 /// Tabs to the button reading `text` and presses Enter.

@@ -37,11 +37,10 @@ pub struct ConnectedOrganization {
 }
 
 impl ConnectedOrganization {
-    /// Whether an e-mail domain belongs to this organisation.
+    /// Whether an e-mail domain belongs to this organisation: one of its domains or a
+    /// subdomain of one (see [`domain_matches`]).
     pub fn owns_domain(&self, domain: &str) -> bool {
-        self.domains
-            .iter()
-            .any(|own| own.eq_ignore_ascii_case(domain))
+        self.domains.iter().any(|own| domain_matches(own, domain))
     }
 }
 
@@ -140,6 +139,25 @@ pub fn validate_organization(
     })
 }
 
+/// Whether the e-mail domain `domain` is `listed` or a subdomain of it, ignoring case and
+/// one trailing dot: `fabrikam.example` matches `Fabrikam.Example` and
+/// `mail.fabrikam.example`. Look-alikes never match: not `evilfabrikam.example` (no dot
+/// before the listed domain), not `fabrikam.example.evil.test` (the listed domain is not at
+/// the end), and an empty or dotless listing matches nothing.
+pub fn domain_matches(listed: &str, domain: &str) -> bool {
+    let listed = listed.strip_suffix('.').unwrap_or(listed);
+    let domain = domain.strip_suffix('.').unwrap_or(domain);
+    if listed.is_empty() || !listed.contains('.') || listed.len() > domain.len() {
+        return false;
+    }
+    let split = domain.len() - listed.len();
+    let Some((head, tail)) = domain.split_at_checked(split) else {
+        return false;
+    };
+    tail.eq_ignore_ascii_case(listed)
+        && (head.is_empty() || (head.ends_with('.') && head.len() > 1 && !head.starts_with('.')))
+}
+
 /// Whether text looks like a DNS domain: dotted labels of letters, digits and hyphens.
 pub fn looks_like_domain(text: &str) -> bool {
     let labels: Vec<&str> = text.split('.').collect();
@@ -194,6 +212,71 @@ mod tests {
             fields(&draft),
             ["description", "internalSponsors", "domains"]
         );
+    }
+
+    #[test]
+    fn a_domain_matches_itself_and_its_subdomains_in_any_case() {
+        for domain in [
+            "fabrikam.example",
+            "FABRIKAM.Example",
+            "fabrikam.example.",
+            "mail.fabrikam.example",
+            "eu.mail.Fabrikam.example",
+        ] {
+            assert!(domain_matches("fabrikam.example", domain), "{domain}");
+        }
+    }
+
+    #[test]
+    fn look_alike_domains_never_match() {
+        for domain in [
+            "fabrikam.example.evil.test",
+            "evilfabrikam.example",
+            "fabrikam.examples",
+            "fabrikam.exampl",
+            "abrikam.example",
+            ".fabrikam.example",
+            "..fabrikam.example",
+            "fabrikam-example",
+            "",
+        ] {
+            assert!(!domain_matches("fabrikam.example", domain), "{domain:?}");
+        }
+        assert!(!domain_matches("", "fabrikam.example"));
+        assert!(!domain_matches("example", "fabrikam.example"));
+    }
+
+    #[test]
+    fn an_organisation_owns_the_e_mail_domains_of_its_people_only() {
+        let fabrikam = ConnectedOrganization {
+            id: ConnectedOrgId::new("org-fabrikam"),
+            name: "Fabrikam".into(),
+            description: String::new(),
+            domains: vec!["fabrikam.example".into(), "fabrikam.test".into()],
+            state: ConnectedOrgState::Configured,
+            internal_sponsors: vec![],
+            external_sponsors: vec![],
+        };
+        assert!(fabrikam.owns_domain("sales.fabrikam.test"));
+        assert!(fabrikam.owns_domain("Fabrikam.Example"));
+        assert!(!fabrikam.owns_domain("fabrikam.example.evil.test"));
+        assert!(!fabrikam.owns_domain("evilfabrikam.example"));
+    }
+
+    proptest::proptest! {
+        /// Whatever is put before or after a listed domain, it matches only when what
+        /// comes before ends with a dot (a subdomain) and nothing comes after.
+        #[test]
+        fn only_true_subdomains_match(
+            before in "[a-z0-9.-]{0,12}",
+            after in "[a-z0-9.-]{0,6}",
+        ) {
+            let domain = format!("{before}fabrikam.example{after}");
+            let subdomain = before.is_empty()
+                || (before.ends_with('.') && before.len() > 1 && !before.starts_with('.'));
+            let expected = subdomain && (after.is_empty() || after == ".");
+            proptest::prop_assert_eq!(domain_matches("fabrikam.example", &domain), expected, "{}", domain);
+        }
     }
 
     #[test]
