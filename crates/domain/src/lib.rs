@@ -21,6 +21,7 @@ pub mod policy;
 pub mod preview;
 pub mod request;
 pub mod request_view;
+pub mod settings;
 pub mod submit;
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ mod packages;
 mod requests;
 pub(crate) mod security;
 mod session;
+mod settings;
 mod setup;
 
 pub(crate) use error::ApiError;
@@ -65,6 +66,7 @@ pub(crate) struct AppState {
         (name = "requests", description = "Requests, approvals and decisions"),
         (name = "connected organizations", description = "Partner organisations"),
         (name = "directory", description = "The directory, for pickers"),
+        (name = "settings", description = "Organisation-wide settings"),
         (name = "platform", description = "Health and this document")
     )
 )]
@@ -84,6 +86,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(setup::router())
         .merge(requests::router())
         .merge(organizations::router())
+        .merge(settings::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

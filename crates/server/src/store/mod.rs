@@ -8,6 +8,7 @@ pub(crate) mod catalogs;
 pub(crate) mod directory;
 pub(crate) mod requests;
 pub(crate) mod sessions;
+pub(crate) mod settings;
 pub(crate) mod users;
 
 /// A fresh random identifier.

@@ -13,3 +13,4 @@ mod request_rules;
 mod requests;
 mod security;
 mod session;
+mod settings;

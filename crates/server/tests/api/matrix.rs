@@ -490,6 +490,22 @@ fn rows() -> Vec<Row> {
             [201, 201, 403, 403, 403, 403, 403, 403, 403, 401],
         ),
         (
+            "read settings",
+            |_, _| (M::GET, "/settings".into(), None),
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "change settings",
+            |_, n| {
+                (
+                    M::PATCH,
+                    "/settings".into(),
+                    Some(json!({ "externalLifecycle": { "deleteAfterDays": 30 + n } })),
+                )
+            },
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
             "list connected organisations",
             |_, _| (M::GET, "/connected-organizations".into(), None),
             [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
