@@ -105,7 +105,7 @@ pub(crate) fn OrganizationsPage() -> impl IntoView {
         Some(view! { <OrganizationForm current editing saved/> })
     };
     view! {
-        <p class="breadcrumbs"><A href="/admin">"Admin"</A></p>
+        <p class="breadcrumb"><A href="/admin">"Admin"</A></p>
         <h1>"Connected organisations"</h1>
         <p class="lead">"Partners whose people may request access packages open to them. People are recognised by the e-mail domains listed here."</p>
         <p class="notice org-notice" id="organizations-notice" role="status" class:hidden=move || notice.with(Option::is_none)>
