@@ -97,7 +97,11 @@ async fn administrators_connect_edit_and_delete_organisations() -> Result<()> {
             .await?;
         alex.click(&edit).await?;
         alex.wait_for_focus("//h2[@id='organization-form-heading']").await?;
-        alex.click_button("Remove e-mail domain 2").await?;
+        let remove = alex
+            .wait_for("//button[@aria-label='Remove e-mail domain 2']")
+            .await?;
+        alex.click(&remove).await?;
+        alex.wait_until_gone(&control_labelled("E-mail domain 2")).await?;
         let field = alex.control("Name").await?;
         field.clear().await?;
         field.send_keys(&renamed).await?;
