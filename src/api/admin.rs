@@ -3,8 +3,9 @@
 //! pickers, and the guided setup.
 
 use entrada_domain::admin::{
-    CatalogDraft, CatalogPatch, CatalogRoleDraft, DirectAssignmentDraft, PackageDraft,
-    PackagePatch, PackageResourceRoleDraft, PolicyPatch, ResourceDraft, SetupDraft, SetupResult,
+    CatalogDraft, CatalogPatch, CatalogRoleDraft, DirectAssignmentDraft, OrganizationPatch,
+    PackageDraft, PackagePatch, PackageResourceRoleDraft, PolicyPatch, ResourceDraft, SetupDraft,
+    SetupResult,
 };
 use entrada_domain::api::{
     AssignmentView, CatalogDetail, CatalogRoleMember, CatalogSummary, PolicyPreviewBody,
@@ -12,7 +13,7 @@ use entrada_domain::api::{
 use entrada_domain::assignment::Assignment;
 use entrada_domain::catalog::{AccessPackage, Catalog, PackageResourceRole, Resource};
 use entrada_domain::directory::{Application, Group, Site, User};
-use entrada_domain::organization::ConnectedOrganization;
+use entrada_domain::organization::{ConnectedOrganization, OrganizationDraft};
 use entrada_domain::policy::{AssignmentPolicy, PolicyDraft};
 use entrada_domain::preview::PolicyPreview;
 use gloo_net::http::Method;
@@ -224,6 +225,36 @@ pub(crate) async fn addable_sites() -> Result<Vec<Site>, ApiError> {
 /// The connected organisations.
 pub(crate) async fn connected_organizations() -> Result<Vec<ConnectedOrganization>, ApiError> {
     request(Call::new(Method::GET, "/directory/connected-organizations")).await
+}
+
+/// The connected organisations, for their administration page (administrators).
+pub(crate) async fn organizations() -> Result<Vec<ConnectedOrganization>, ApiError> {
+    request(Call::new(Method::GET, "/connected-organizations")).await
+}
+
+/// Connects a partner organisation.
+pub(crate) async fn create_organization(
+    draft: OrganizationDraft,
+) -> Result<ConnectedOrganization, ApiError> {
+    request(Call::new(Method::POST, "/connected-organizations").json(&draft)?).await
+}
+
+/// Edits a connected organisation with a JSON merge patch.
+pub(crate) async fn edit_organization(
+    id: String,
+    patch: OrganizationPatch,
+) -> Result<ConnectedOrganization, ApiError> {
+    let call = Call::new(Method::PATCH, &path(&["connected-organizations", &id]));
+    request(call.json(&patch)?).await
+}
+
+/// Deletes a connected organisation no policy names and nobody belongs to.
+pub(crate) async fn delete_organization(id: String) -> Result<(), ApiError> {
+    request(Call::new(
+        Method::DELETE,
+        &path(&["connected-organizations", &id]),
+    ))
+    .await
 }
 
 /// Saves a guided setup (catalog, resources, package, roles, policy) in one transaction.

@@ -3,6 +3,7 @@
 //! `permissions` inside a catalog); the server checks every call again.
 
 mod catalog;
+mod organizations;
 mod package;
 mod policy;
 mod shared;
@@ -21,6 +22,7 @@ use crate::components::form::{ErrorSummary, Feedback};
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
 pub(crate) use catalog::CatalogPage;
+pub(crate) use organizations::OrganizationsPage;
 pub(crate) use package::PackagePage;
 pub(crate) use policy::{EditPolicyPage, NewPolicyPage};
 pub(crate) use wizard::{
@@ -77,6 +79,13 @@ pub(crate) fn AdminHome() -> impl IntoView {
                 false => format!("You are: {}.", roles.join("; ")),
             }}
         </p>
+        {may(&me.actor(), Action::ManageOrganization, &Target::Organization).then(|| view! {
+            <section aria-labelledby="organisation-heading" class="admin-section">
+                <h2 id="organisation-heading">"Organisation"</h2>
+                <p><A href="/admin/connected-organizations">"Connected organisations"</A>
+                    " — partners whose people may request access, their e-mail domains and sponsors."</p>
+            </section>
+        })}
         {may_create.then(|| view! { <CreateCatalog/> })}
         <Transition fallback=|| view! { <Loading text="Loading catalogs…"/> }>{list}</Transition>
     }

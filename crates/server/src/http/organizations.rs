@@ -140,15 +140,20 @@ async fn remove(
     let mut tx = crate::db::begin(&app.db).await?;
     let organization = find(&mut tx, &ConnectedOrgId(id)).await?;
     let policies = store::catalogs::policies(&mut tx, None).await?;
-    let naming = policies
-        .iter()
-        .filter(|policy| matches!(&policy.rules.requestor_scope, RequestorScope::SpecificConnectedOrganizations { organizations } if organizations.contains(&organization.id)))
-        .count();
+    let mut naming = Vec::new();
+    for policy in policies.iter().filter(|policy| matches!(&policy.rules.requestor_scope, RequestorScope::SpecificConnectedOrganizations { organizations } if organizations.contains(&organization.id))) {
+        let package = store::catalogs::get_package(&mut tx, &policy.access_package_id).await?;
+        naming.push(match package {
+            Some(package) => format!("“{}” of {}", policy.rules.name, package.name),
+            None => format!("“{}”", policy.rules.name),
+        });
+    }
     let members = store::directory::organization_members(&mut tx, &organization.id).await?;
-    if naming > 0 || members > 0 {
-        return Err(ApiError::Conflict(format!(
-            "{} is named by {naming} policy(ies) and has {members} guest(s); change those first.",
-            organization.name
+    if !naming.is_empty() || members > 0 {
+        return Err(ApiError::Conflict(in_use_message(
+            &organization.name,
+            &naming,
+            members,
         )));
     }
     store::directory::delete_organization(&mut tx, &organization.id).await?;
@@ -165,6 +170,26 @@ async fn remove(
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Why an organisation can't be deleted: the policies that name it (`“Fabrikam” of
+/// Partner Collaboration`) and how many of its people are in the directory.
+fn in_use_message(name: &str, policies: &[String], members: i64) -> String {
+    let mut reasons = Vec::new();
+    match policies.len() {
+        0 => {}
+        1 => reasons.push(format!("the policy {} names it", policies[0])),
+        _ => reasons.push(format!("the policies {} name it", policies.join(", "))),
+    }
+    match members {
+        0 => {}
+        1 => reasons.push("1 guest belongs to it".to_owned()),
+        n => reasons.push(format!("{n} guests belong to it")),
+    }
+    format!(
+        "{name} can't be deleted: {}. Change those first.",
+        reasons.join(", and ")
+    )
 }
 
 async fn find(

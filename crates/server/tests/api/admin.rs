@@ -306,5 +306,8 @@ on_both_backends! {
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (status, problem) = send(&app, reqwest::Method::DELETE, "/connected-organizations/org-fabrikam", json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("“Fabrikam” of Partner Collaboration"), "{problem}");
+        assert!(detail.contains("guest"), "{problem}");
     };
 }
