@@ -101,6 +101,8 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("delete", "/api/v1/policies/{id}"),
     ("post", "/api/v1/policy-preview"),
     ("post", "/api/v1/setup"),
+    ("get", "/api/v1/settings"),
+    ("patch", "/api/v1/settings"),
     ("get", "/api/v1/assignments"),
     ("post", "/api/v1/assignments"),
     ("post", "/api/v1/assignments/{id}/remove"),
