@@ -87,6 +87,11 @@ pub async fn add_requesting_group(browser: &Browser, group: &str) -> Result<()> 
         ))
         .await?;
     browser.click(&add).await?;
+    wait_for_chosen_group(browser, group).await
+}
+
+/// Waits for `group`'s chip among the people and groups who may request.
+pub async fn wait_for_chosen_group(browser: &Browser, group: &str) -> Result<()> {
     browser
         .wait_for(&format!(
             "//ul[@aria-label='Chosen people and groups']/li[contains(normalize-space(), {})]",

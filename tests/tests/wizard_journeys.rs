@@ -5,8 +5,8 @@
 
 use anyhow::{ensure, Context, Result};
 use entrada_e2e::wizard::{
-    add_requesting_group, next, offer_role, wait_for_step, CATALOG_STEP, DONE_STEP, OWNERS_STEP,
-    PACKAGE_STEP, POLICY_STEP, RESOURCES_STEP, REVIEW_STEP, STEP_HEADING,
+    add_requesting_group, next, offer_role, wait_for_chosen_group, wait_for_step, CATALOG_STEP,
+    DONE_STEP, OWNERS_STEP, PACKAGE_STEP, POLICY_STEP, RESOURCES_STEP, REVIEW_STEP, STEP_HEADING,
 };
 use entrada_e2e::{
     button_reading, control_labelled, eventually, test_name, unique, with_scene, xpath_literal,
@@ -506,13 +506,7 @@ async fn keyboard_add_group(browser: &Browser, group: &str) -> Result<()> {
     .await?;
     browser.press(group).await?;
     press_button(browser, "Add group").await?;
-    browser
-        .wait_for(&format!(
-            "//ul[@aria-label='Chosen people and groups']/li[contains(normalize-space(), {})]",
-            xpath_literal(&format!("{group} (group)"))
-        ))
-        .await?;
-    Ok(())
+    wait_for_chosen_group(browser, group).await
 }
 
 /// Journey 1 by keyboard alone: Tab, arrows, typing, Space and Enter, no clicks; after
