@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod notification;
 pub mod organization;
 pub mod permission;
 pub mod policy;

@@ -56,6 +56,19 @@ pub struct Config {
 }
 
 impl Config {
+    /// The address people open links at, for deep links in messages: `public_origin`
+    /// when set, else `http://` and the address the server listens on (`localhost` for an
+    /// unspecified address such as `0.0.0.0`).
+    pub fn link_base(&self) -> String {
+        if let Some(origin) = &self.public_origin {
+            return origin.trim_end_matches('/').to_owned();
+        }
+        match self.bind.ip().is_unspecified() {
+            true => format!("http://localhost:{}", self.bind.port()),
+            false => format!("http://{}", self.bind),
+        }
+    }
+
     /// Defaults for `database_url`, listening on `bind`.
     pub fn new(bind: SocketAddr, database_url: impl Into<String>) -> Self {
         Self {
@@ -121,6 +134,11 @@ impl App {
                 address: config.bind,
                 source,
             })?;
+        let mut config = config;
+        // Port 0 picks a free port: links in messages name the one actually bound.
+        if let Ok(bound) = listener.local_addr() {
+            config.bind = bound;
+        }
         let state = http::AppState {
             db,
             config: Arc::new(config),
