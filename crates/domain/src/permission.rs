@@ -219,6 +219,31 @@ pub fn may(actor: &Actor, action: Action, target: &Target<'_>) -> bool {
     }
 }
 
+/// Whose audit events a person may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    /// Every event (administrators).
+    Everything,
+    /// Only the events of these catalogs (their owners and readers).
+    Catalogs(Vec<CatalogId>),
+}
+
+/// The audit events `actor` may read, or `None` when they may read none.
+pub fn audit_scope(actor: &Actor) -> Option<AuditScope> {
+    if may(actor, Action::ReadAudit, &Target::Organization) {
+        return Some(AuditScope::Everything);
+    }
+    let mut catalogs: Vec<CatalogId> = actor
+        .catalog_roles
+        .iter()
+        .map(|grant| grant.catalog_id.clone())
+        .filter(|catalog| may(actor, Action::ReadAudit, &Target::Catalog(catalog)))
+        .collect();
+    catalogs.sort();
+    catalogs.dedup();
+    (!catalogs.is_empty()).then_some(AuditScope::Catalogs(catalogs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

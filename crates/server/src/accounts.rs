@@ -1,6 +1,7 @@
 //! Creating accounts from the command line (`entrada user add`).
 
 use entrada_domain::api::looks_like_email;
+use entrada_domain::audit::AuditAction;
 use entrada_domain::audit::AuditEvent;
 use entrada_domain::directory::{User, UserKind, UserState};
 use entrada_domain::ids::{AuditEventId, UserId};
@@ -97,7 +98,7 @@ pub async fn add_member(
         AuditEventId(store::new_id()),
         now,
         None,
-        "user.created",
+        AuditAction::UserCreated,
         "user",
         user.id.as_str(),
     )

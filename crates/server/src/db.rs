@@ -174,10 +174,66 @@ fn secrets_of(url: &str) -> Vec<String> {
     secrets
 }
 
-/// Runs the migrations that have not run yet.
+/// Runs the migrations that have not run yet, then makes the audit log append-only: chains
+/// any events written before the chain existed and installs the triggers that refuse UPDATE
+/// and DELETE on it (the one step whose SQL differs per backend). Several instances
+/// starting at once do this one after the other.
 pub async fn migrate(pool: &AnyPool) -> Result<(), DbError> {
     sqlx::migrate!("./migrations").run(pool).await?;
+    let mut tx = begin(pool).await?;
+    let backend = backend_of(pool);
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7310250001)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let chained = crate::store::audit::chain_unchained(&mut tx).await?;
+    if chained > 0 {
+        tracing::info!(
+            events = chained,
+            "chained the audit events written before the hash chain"
+        );
+    }
+    sqlx::raw_sql(append_only_triggers(backend))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
+}
+
+/// The backend of an open pool.
+pub(crate) fn backend_of(pool: &AnyPool) -> Backend {
+    match pool.connect_options().database_url.scheme() {
+        "sqlite" => Backend::Sqlite,
+        _ => Backend::Postgres,
+    }
+}
+
+/// Triggers refusing UPDATE and DELETE on `audit_events`; DELETE passes only while the
+/// retention job holds the `audit_prune_permit` row in its own transaction.
+fn append_only_triggers(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events \
+             BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;\n\
+             CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events \
+             WHEN NOT EXISTS (SELECT 1 FROM audit_prune_permit) \
+             BEGIN SELECT RAISE(ABORT, 'audit events are append-only; only retention prunes them'); END;"
+        }
+        Backend::Postgres => {
+            "CREATE OR REPLACE FUNCTION entrada_audit_append_only() RETURNS trigger AS $$ \
+             BEGIN \
+               IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM audit_prune_permit) THEN RETURN OLD; END IF; \
+               RAISE EXCEPTION 'audit events are append-only; only retention prunes them'; \
+             END $$ LANGUAGE plpgsql;\n\
+             DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events;\n\
+             CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events \
+             FOR EACH ROW EXECUTE FUNCTION entrada_audit_append_only();\n\
+             DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events;\n\
+             CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events \
+             FOR EACH STATEMENT EXECUTE FUNCTION entrada_audit_append_only();"
+        }
+    }
 }
 
 fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
@@ -210,9 +266,9 @@ fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
 /// (`BEGIN IMMEDIATE`), so two concurrent writers queue behind the busy timeout instead
 /// of one failing when it upgrades a read lock; PostgreSQL needs no such help.
 pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-    match pool.connect_options().database_url.scheme() {
-        "sqlite" => pool.begin_with("BEGIN IMMEDIATE").await,
-        _ => pool.begin().await,
+    match backend_of(pool) {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Backend::Postgres => pool.begin().await,
     }
 }
 

@@ -2,6 +2,7 @@
 //! applications, sites, two catalogs with owners, access packages whose policies show the
 //! main kinds of rule, and one connected organisation. Loaded only into an empty database.
 
+use entrada_domain::audit::AuditAction;
 use entrada_domain::audit::AuditEvent;
 use entrada_domain::catalog::{
     AccessPackage, Catalog, CatalogRole, CatalogRoleAssignment, PackageResourceRole, Resource,
@@ -128,7 +129,7 @@ pub async fn load(db: &AnyPool, now: OffsetDateTime) -> Result<DemoOutcome, Demo
         AuditEventId(store::new_id()),
         now,
         None,
-        "demo.loaded",
+        AuditAction::DemoLoaded,
         "organization",
         DEMO_DOMAIN,
     )

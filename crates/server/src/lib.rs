@@ -16,6 +16,7 @@ use sqlx::AnyPool;
 use tokio::net::TcpListener;
 
 pub mod accounts;
+pub mod audit;
 pub mod clock;
 pub mod db;
 mod delivery;

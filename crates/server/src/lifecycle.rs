@@ -5,6 +5,7 @@
 //! transaction, together with its audit event.
 
 use entrada_domain::assignment::{self, Assignment, AssignmentEvent, AssignmentState};
+use entrada_domain::audit::AuditAction;
 use entrada_domain::audit::AuditEvent;
 use entrada_domain::catalog::AccessPackage;
 use entrada_domain::delivery::{recheck_at_delivery, NoLongerEligible};
@@ -209,10 +210,13 @@ pub(crate) async fn finish_delivery(
     }
     let (action, detail) = match delivery {
         Delivery::Done(note) => (
-            "request.delivered",
+            AuditAction::RequestDelivered,
             note.map(|note| ("how", note.to_owned())),
         ),
-        Delivery::Failed(reason) => ("request.deliveryFailed", Some(("reason", reason.clone()))),
+        Delivery::Failed(reason) => (
+            AuditAction::RequestDeliveryFailed,
+            Some(("reason", reason.clone())),
+        ),
     };
     let mut event = request_event(&done, package, None, action, now);
     if let Some((key, value)) = detail {
@@ -282,7 +286,7 @@ async fn grant_or_extend_held(
         if !store::assignments::transition(conn, &next, held.state, now).await? {
             return Err(LifecycleError::Raced);
         }
-        let event = system_event(now, "assignment.extended", &next, package)
+        let event = system_event(now, AuditAction::AssignmentExtended, &next, package)
             .with_detail(
                 "end",
                 next.end
@@ -346,7 +350,7 @@ async fn grant(
         Err(error) => return Err(error.into()),
     }
     let grants = delivery::grant_all(conn, &assignment).await?;
-    let event = system_event(now, "assignment.created", &assignment, package)
+    let event = system_event(now, AuditAction::AssignmentCreated, &assignment, package)
         .with_detail("grants", grants.to_string())
         .with_detail("request", request.id.as_str());
     store::audit::append(conn, &event).await?;
@@ -374,7 +378,7 @@ async fn extend(
     if !store::assignments::transition(conn, &next, current.state, now).await? {
         return Err(LifecycleError::Raced);
     }
-    let event = system_event(now, "assignment.extended", &next, package).with_detail(
+    let event = system_event(now, AuditAction::AssignmentExtended, &next, package).with_detail(
         "end",
         next.end
             .map(|end| end.to_string())
@@ -422,8 +426,8 @@ pub(crate) async fn end_assignment(
     }
     let revoked = delivery::revoke_all(conn, &next).await?;
     let action = match next.state {
-        AssignmentState::Expired => "assignment.expired",
-        _ => "assignment.removed",
+        AssignmentState::Expired => AuditAction::AssignmentExpired,
+        _ => AuditAction::AssignmentRemoved,
     };
     let mut event =
         system_event(now, action, &next, package).with_detail("grantsRevoked", revoked.to_string());
@@ -454,20 +458,22 @@ fn event_action(
     before: &AccessRequest,
     after: &AccessRequest,
     event: &RequestEvent,
-) -> &'static str {
+) -> AuditAction {
     match (event, after.state) {
-        (RequestEvent::Submit, RequestState::PendingApproval) => "request.submitted",
-        (RequestEvent::Submit, _) => "request.submittedAndApproved",
-        (RequestEvent::Approve { .. }, RequestState::Approved) => "request.approved",
+        (RequestEvent::Submit, RequestState::PendingApproval) => AuditAction::RequestSubmitted,
+        (RequestEvent::Submit, _) => AuditAction::RequestSubmittedAndApproved,
+        (RequestEvent::Approve { .. }, RequestState::Approved) => AuditAction::RequestApproved,
         (RequestEvent::Approve { .. }, _) if before.current_stage != after.current_stage => {
-            "request.stageApproved"
+            AuditAction::RequestStageApproved
         }
-        (RequestEvent::Approve { .. }, _) => "request.approved",
-        (RequestEvent::Deny { .. }, _) => "request.denied",
-        (RequestEvent::Cancel { .. } | RequestEvent::AdminCancel { .. }, _) => "request.canceled",
-        (RequestEvent::StageTimedOut, _) => "request.timedOut",
-        (RequestEvent::Escalate, _) => "request.escalated",
-        _ => "request.changed",
+        (RequestEvent::Approve { .. }, _) => AuditAction::RequestApproved,
+        (RequestEvent::Deny { .. }, _) => AuditAction::RequestDenied,
+        (RequestEvent::Cancel { .. } | RequestEvent::AdminCancel { .. }, _) => {
+            AuditAction::RequestCanceled
+        }
+        (RequestEvent::StageTimedOut, _) => AuditAction::RequestTimedOut,
+        (RequestEvent::Escalate, _) => AuditAction::RequestEscalated,
+        _ => AuditAction::RequestChanged,
     }
 }
 
@@ -476,7 +482,7 @@ async fn audit(
     request: &AccessRequest,
     package: &AccessPackage,
     actor: Option<&UserId>,
-    action: &str,
+    action: AuditAction,
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
     let event = request_event(request, package, actor, action, now);
@@ -487,7 +493,7 @@ fn request_event(
     request: &AccessRequest,
     package: &AccessPackage,
     actor: Option<&UserId>,
-    action: &str,
+    action: AuditAction,
     now: OffsetDateTime,
 ) -> AuditEvent {
     let mut event = AuditEvent::new(
@@ -504,7 +510,9 @@ fn request_event(
     event.package_id = Some(package.id.clone());
     let decided = matches!(
         action,
-        "request.approved" | "request.stageApproved" | "request.denied"
+        AuditAction::RequestApproved
+            | AuditAction::RequestStageApproved
+            | AuditAction::RequestDenied
     );
     if let Some(decision) = request.decisions.last().filter(|_| decided) {
         event = event.with_detail("stage", (decision.stage + 1).to_string());
@@ -517,7 +525,7 @@ fn request_event(
 
 fn system_event(
     now: OffsetDateTime,
-    action: &str,
+    action: AuditAction,
     assignment: &Assignment,
     package: &AccessPackage,
 ) -> AuditEvent {

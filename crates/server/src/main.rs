@@ -36,6 +36,18 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the audit log's hash chain; name the first event that was altered, inserted or
+    /// removed. Exits with status 1 when the chain does not verify.
+    Verify(DatabaseArgs),
 }
 
 #[derive(Args)]
@@ -128,6 +140,33 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&pool).await?;
             report_demo(demo::load(&pool, clock.now()).await?);
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify(args),
+        } => {
+            let (pool, _) = db::connect(&args.database_url).await?;
+            db::migrate(&pool).await?;
+            let check = entrada_server::audit::verify(&pool).await?;
+            let range = match (check.first_seq, check.last_seq) {
+                (Some(first), Some(last)) => format!(" (sequence {first} to {last})"),
+                _ => String::new(),
+            };
+            match &check.first_bad {
+                None => {
+                    println!("The audit log verifies: {} events{range}.", check.events);
+                    Ok(())
+                }
+                Some(bad) => {
+                    println!(
+                        "The audit log does NOT verify: {} events check out{range}, then event {}{} fails: {}.",
+                        check.events,
+                        bad.seq,
+                        bad.id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default(),
+                        bad.reason
+                    );
+                    std::process::exit(1);
+                }
+            }
         }
         Command::User {
             command:

@@ -1,5 +1,6 @@
 //! Access packages, their resource roles and assignment policies, and the policy preview.
 
+use entrada_domain::audit::AuditAction;
 use std::collections::HashSet;
 
 use axum::extract::{Path, Query, State};
@@ -123,7 +124,7 @@ async fn create(
     let audit = event(
         &signed_in,
         now,
-        "accessPackage.created",
+        AuditAction::AccessPackageCreated,
         "accessPackage",
         package.id.as_str(),
         Some(&package.catalog_id),
@@ -165,7 +166,7 @@ async fn edit(
     let audit = event(
         &signed_in,
         now,
-        "accessPackage.updated",
+        AuditAction::AccessPackageUpdated,
         "accessPackage",
         package.id.as_str(),
         Some(&package.catalog_id),
@@ -205,11 +206,11 @@ async fn remove(
     let action = match store::catalogs::package_has_history(&mut tx, &package.id).await? {
         true => {
             store::catalogs::archive_package(&mut tx, &package.id).await?;
-            "accessPackage.archived"
+            AuditAction::AccessPackageArchived
         }
         false => {
             store::catalogs::delete_package(&mut tx, &package.id).await?;
-            "accessPackage.deleted"
+            AuditAction::AccessPackageDeleted
         }
     };
     let audit = event(
@@ -283,7 +284,7 @@ async fn add_resource_role(
     let audit = event(
         &signed_in,
         now,
-        "packageResourceRole.added",
+        AuditAction::PackageResourceRoleAdded,
         "accessPackage",
         package.id.as_str(),
         Some(&package.catalog_id),
@@ -319,7 +320,7 @@ async fn remove_resource_role(
     let audit = event(
         &signed_in,
         now,
-        "packageResourceRole.removed",
+        AuditAction::PackageResourceRoleRemoved,
         "accessPackage",
         package.id.as_str(),
         Some(&package.catalog_id),
@@ -383,7 +384,7 @@ pub(crate) async fn insert_policy_audited(
     let audit = event(
         signed_in,
         now,
-        "policy.created",
+        AuditAction::PolicyCreated,
         "policy",
         policy.id.as_str(),
         Some(&package.catalog_id),
@@ -426,7 +427,7 @@ async fn edit_policy(
     let audit = event(
         &signed_in,
         now,
-        "policy.updated",
+        AuditAction::PolicyUpdated,
         "policy",
         policy.id.as_str(),
         Some(&package.catalog_id),
@@ -471,7 +472,7 @@ async fn remove_policy(
     let audit = event(
         &signed_in,
         now,
-        "policy.deleted",
+        AuditAction::PolicyDeleted,
         "policy",
         policy.id.as_str(),
         Some(&package.catalog_id),

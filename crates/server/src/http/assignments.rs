@@ -6,6 +6,7 @@ use axum::Json;
 use entrada_domain::admin::{validate_direct_assignment, DirectAssignmentDraft};
 use entrada_domain::api::AssignmentView;
 use entrada_domain::assignment::{self, Assignment, AssignmentEvent, AssignmentState};
+use entrada_domain::audit::AuditAction;
 use entrada_domain::ids::{AssignmentId, PackageId};
 use entrada_domain::permission::{may, Action, Target};
 use entrada_domain::preview::PersonSummary;
@@ -153,7 +154,7 @@ async fn assign(
     let audit = event(
         &signed_in,
         now,
-        "assignment.created",
+        AuditAction::AssignmentCreated,
         "assignment",
         assignment.id.as_str(),
         Some(&package.catalog_id),

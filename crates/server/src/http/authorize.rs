@@ -1,6 +1,7 @@
 //! The one place where the permission check's answer becomes a status: an object the
 //! caller may not even read is a 404 (api.md), one they may read but not change is a 403.
 
+use entrada_domain::audit::AuditAction;
 use entrada_domain::audit::AuditEvent;
 use entrada_domain::ids::{AuditEventId, CatalogId, PackageId};
 use entrada_domain::permission::{may, Action, Target};
@@ -39,7 +40,7 @@ pub(crate) fn in_organization(signed_in: &SignedIn, action: Action) -> Result<()
 pub(crate) fn event(
     signed_in: &SignedIn,
     now: OffsetDateTime,
-    action: &str,
+    action: AuditAction,
     target_kind: &str,
     target_id: &str,
     catalog: Option<&CatalogId>,

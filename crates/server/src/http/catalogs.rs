@@ -8,6 +8,7 @@ use entrada_domain::admin::{
     CatalogRoleDraft, ResourceDraft,
 };
 use entrada_domain::api::{CatalogDetail, CatalogPermissions, CatalogRoleMember, CatalogSummary};
+use entrada_domain::audit::AuditAction;
 use entrada_domain::catalog::{
     Catalog, CatalogRole, CatalogRoleAssignment, Resource, ResourceKind, ResourceRole,
 };
@@ -133,7 +134,7 @@ pub(crate) async fn insert_catalog_with_owners(
     let audit = event(
         signed_in,
         now,
-        "catalog.created",
+        AuditAction::CatalogCreated,
         "catalog",
         catalog.id.as_str(),
         Some(&catalog.id),
@@ -206,7 +207,7 @@ async fn edit(
     let audit = event(
         &signed_in,
         now,
-        "catalog.updated",
+        AuditAction::CatalogUpdated,
         "catalog",
         id.as_str(),
         Some(&id),
@@ -242,7 +243,7 @@ async fn remove(
     let audit = event(
         &signed_in,
         now,
-        "catalog.deleted",
+        AuditAction::CatalogDeleted,
         "catalog",
         id.as_str(),
         Some(&id),
@@ -307,7 +308,7 @@ async fn add_role(
     let audit = event(
         &signed_in,
         now,
-        "catalogRole.added",
+        AuditAction::CatalogRoleAdded,
         "user",
         person.id.as_str(),
         Some(&id),
@@ -357,7 +358,7 @@ async fn remove_role(
     let audit = event(
         &signed_in,
         now,
-        "catalogRole.removed",
+        AuditAction::CatalogRoleRemoved,
         "user",
         grant.user_id.as_str(),
         Some(&id),
@@ -421,7 +422,7 @@ async fn add_resource(
     let audit = event(
         &signed_in,
         now,
-        "resource.added",
+        AuditAction::ResourceAdded,
         "resource",
         resource.id.as_str(),
         Some(&id),
@@ -460,7 +461,7 @@ async fn remove_resource(
     let audit = event(
         &signed_in,
         now,
-        "resource.removed",
+        AuditAction::ResourceRemoved,
         "resource",
         resource.id.as_str(),
         Some(&id),

@@ -25,6 +25,7 @@ use crate::Config;
 
 pub(crate) mod admin_packages;
 mod assignments;
+mod audit;
 mod authorize;
 pub(crate) mod catalogs;
 mod directory;
@@ -87,6 +88,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(requests::router())
         .merge(organizations::router())
         .merge(settings::router())
+        .merge(audit::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use entrada_domain::admin::OrganizationPatch;
 use entrada_domain::api::Problem;
+use entrada_domain::audit::AuditAction;
 use entrada_domain::ids::ConnectedOrgId;
 use entrada_domain::organization::{
     validate_organization, ConnectedOrgState, ConnectedOrganization, OrganizationDraft,
@@ -68,7 +69,7 @@ async fn create(
     let audit = event(
         &signed_in,
         now,
-        "connectedOrganization.created",
+        AuditAction::ConnectedOrganizationCreated,
         "connectedOrganization",
         organization.id.as_str(),
         None,
@@ -116,7 +117,7 @@ async fn edit(
     let audit = event(
         &signed_in,
         now,
-        "connectedOrganization.updated",
+        AuditAction::ConnectedOrganizationUpdated,
         "connectedOrganization",
         organization.id.as_str(),
         None,
@@ -160,7 +161,7 @@ async fn remove(
     let audit = event(
         &signed_in,
         now,
-        "connectedOrganization.deleted",
+        AuditAction::ConnectedOrganizationDeleted,
         "connectedOrganization",
         organization.id.as_str(),
         None,

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use entrada_domain::api::{validate_sign_in, Me, SignInBody};
+use entrada_domain::audit::AuditAction;
 use entrada_domain::audit::AuditEvent;
 use entrada_domain::directory::{User, UserState};
 use entrada_domain::ids::{AuditEventId, UserId};
@@ -45,7 +46,7 @@ async fn sign_in(
         let millis = (until - now).whole_milliseconds().max(1).unsigned_abs();
         let retry_after_seconds = u64::try_from(millis.div_ceil(1000)).unwrap_or(u64::MAX);
         let mut tx = crate::db::begin(&app.db).await?;
-        let event = sign_in_event(None, "signIn.throttled", &account, &address, now)
+        let event = sign_in_event(None, AuditAction::SignInThrottled, &account, &address, now)
             .with_detail("retryAfterSeconds", retry_after_seconds.to_string());
         store::audit::append(&mut tx, &event).await?;
         tx.commit().await?;
@@ -66,7 +67,7 @@ async fn sign_in(
             let mut tx = crate::db::begin(&app.db).await?;
             store::sessions::record_sign_in_failure(&mut tx, &account, &address, now).await?;
             let target = user.as_ref().map(|user| user.id.clone());
-            let event = sign_in_event(target, "signIn.failed", &account, &address, now);
+            let event = sign_in_event(target, AuditAction::SignInFailed, &account, &address, now);
             store::audit::append(&mut tx, &event).await?;
             tx.commit().await?;
             return Err(ApiError::BadCredentials);
@@ -89,7 +90,7 @@ async fn sign_in(
         AuditEventId(store::new_id()),
         now,
         Some(user.id.clone()),
-        "session.signedIn",
+        AuditAction::SessionSignedIn,
         "user",
         user.id.as_str(),
     )
@@ -109,7 +110,7 @@ async fn sign_in(
 /// e-mail that was tried.
 fn sign_in_event(
     user: Option<UserId>,
-    action: &str,
+    action: AuditAction,
     account: &str,
     address: &str,
     now: time::OffsetDateTime,
@@ -143,7 +144,7 @@ async fn sign_out(
         AuditEventId(store::new_id()),
         now,
         Some(user.clone()),
-        "session.signedOut",
+        AuditAction::SessionSignedOut,
         "user",
         user.as_str(),
     );

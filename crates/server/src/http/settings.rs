@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::Json;
 use entrada_domain::api::Problem;
+use entrada_domain::audit::AuditAction;
 use entrada_domain::permission::Action;
 use entrada_domain::settings::{Settings, SettingsPatch};
 use utoipa_axum::router::OpenApiRouter;
@@ -48,7 +49,7 @@ async fn change(
         let audit = event(
             &signed_in,
             now,
-            "settings.changed",
+            AuditAction::SettingsChanged,
             "settings",
             "settings",
             None,

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use entrada_domain::admin::{validate_setup, SetupCatalog, SetupDraft, SetupResult};
+use entrada_domain::audit::AuditAction;
 use entrada_domain::catalog::{AccessPackage, CatalogRole, PackageResourceRole, Resource};
 use entrada_domain::ids::{PackageId, PackageResourceRoleId, ResourceId};
 use entrada_domain::permission::{may, Action, CatalogGrant, Target};
@@ -109,7 +110,7 @@ async fn setup(
                 let audit = event(
                     &signed_in,
                     now,
-                    "resource.added",
+                    AuditAction::ResourceAdded,
                     "resource",
                     resource.id.as_str(),
                     Some(&catalog.id),
@@ -155,7 +156,7 @@ async fn setup(
     let audit = event(
         &signed_in,
         now,
-        "accessPackage.created",
+        AuditAction::AccessPackageCreated,
         "accessPackage",
         package.id.as_str(),
         Some(&catalog.id),

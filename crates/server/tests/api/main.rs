@@ -2,6 +2,7 @@
 //! fresh database in the throwaway PostgreSQL cluster that `cargo xtask test` starts.
 
 mod admin;
+mod audit;
 mod contract;
 mod helpers;
 mod lifecycle_edges;

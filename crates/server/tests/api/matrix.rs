@@ -506,6 +506,22 @@ fn rows() -> Vec<Row> {
             [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
         ),
         (
+            // The catalog creator owns the catalogs it created in earlier rows.
+            "read the audit log",
+            |_, _| (M::GET, "/audit".into(), None),
+            [200, 200, 200, 200, 200, 403, 403, 403, 403, 401],
+        ),
+        (
+            "export the audit log",
+            |_, _| (M::GET, "/audit.csv".into(), None),
+            [200, 200, 200, 200, 200, 403, 403, 403, 403, 401],
+        ),
+        (
+            "verify the audit chain",
+            |_, _| (M::GET, "/audit/verify".into(), None),
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
             "list connected organisations",
             |_, _| (M::GET, "/connected-organizations".into(), None),
             [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],

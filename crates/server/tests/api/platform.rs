@@ -122,6 +122,9 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/connected-organizations"),
     ("patch", "/api/v1/connected-organizations/{id}"),
     ("delete", "/api/v1/connected-organizations/{id}"),
+    ("get", "/api/v1/audit"),
+    ("get", "/api/v1/audit.csv"),
+    ("get", "/api/v1/audit/verify"),
 ];
 
 #[tokio::test]
