@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::admin::not_null;
+use crate::admin::{double_option, not_null};
 use crate::{FieldError, FieldErrors};
 
 /// What happens to an external person (a guest) when their last assignment ends.
@@ -68,10 +68,43 @@ impl Default for ExternalLifecycle {
 }
 
 /// Every setting, as `GET /settings` answers.
+/// How many days audit events may be kept, when a limit is set.
+pub const AUDIT_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 30..=36_500;
+
+/// How long audit events are kept: for ever (the default) or a number of days, after
+/// which the retention job prunes the oldest (the prune is itself an audit event, and the
+/// chain verifies from the first event kept).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRetention {
+    /// Days to keep events; none keeps them for ever.
+    #[cfg_attr(feature = "openapi", schema(minimum = 30, maximum = 36500))]
+    pub retention_days: Option<u32>,
+}
+
+/// A change to audit retention: `retentionDays: null` keeps events for ever.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AuditRetentionPatch {
+    /// Days to keep events, or null for ever.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, minimum = 30, maximum = 36500))]
+    pub retention_days: Option<Option<u32>>,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
+    /// How long audit events are kept.
+    #[serde(default)]
+    pub audit: AuditRetention,
     /// What happens to external people when their access ends.
     pub external_lifecycle: ExternalLifecycle,
 }
@@ -81,6 +114,13 @@ pub struct Settings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SettingsPatch {
+    /// Changes to audit retention.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub audit: Option<AuditRetentionPatch>,
     /// Changes to the external-user lifecycle.
     #[serde(
         default,
@@ -125,7 +165,22 @@ impl SettingsPatch {
                 next.external_lifecycle.delete_after_days = days;
             }
         }
+        if let Some(retention) = self.audit.as_ref().and_then(|audit| audit.retention_days) {
+            next.audit.retention_days = retention;
+        }
         let mut errors = Vec::new();
+        if let Some(days) = next.audit.retention_days {
+            if !AUDIT_RETENTION_DAYS.contains(&days) {
+                errors.push(FieldError::new(
+                    "audit.retentionDays",
+                    format!(
+                        "Keep events for {} to {} days, or for ever.",
+                        AUDIT_RETENTION_DAYS.start(),
+                        AUDIT_RETENTION_DAYS.end()
+                    ),
+                ));
+            }
+        }
         let days = next.external_lifecycle.delete_after_days;
         if !DELETE_AFTER_DAYS.contains(&days) {
             errors.push(FieldError::new(
@@ -144,6 +199,30 @@ impl SettingsPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_retention_is_for_ever_until_set_and_null_sets_it_back() {
+        assert_eq!(Settings::default().audit.retention_days, None);
+        let set: SettingsPatch =
+            serde_json::from_str(r#"{"audit":{"retentionDays":365}}"#).unwrap();
+        let kept = set.apply(&Settings::default()).unwrap();
+        assert_eq!(kept.audit.retention_days, Some(365));
+        let forever: SettingsPatch =
+            serde_json::from_str(r#"{"audit":{"retentionDays":null}}"#).unwrap();
+        assert_eq!(forever.apply(&kept).unwrap().audit.retention_days, None);
+        let untouched: SettingsPatch = serde_json::from_str(r#"{"audit":{}}"#).unwrap();
+        assert_eq!(
+            untouched.apply(&kept).unwrap().audit.retention_days,
+            Some(365)
+        );
+        let too_short: SettingsPatch =
+            serde_json::from_str(r#"{"audit":{"retentionDays":3}}"#).unwrap();
+        let errors = too_short.apply(&Settings::default()).unwrap_err();
+        assert!(
+            errors.for_field("audit.retentionDays").is_some(),
+            "{errors:?}"
+        );
+    }
 
     #[test]
     fn the_default_blocks_then_deletes_after_thirty_days() {
@@ -176,6 +255,7 @@ mod tests {
                     on_last_assignment_end: None,
                     delete_after_days: Some(days),
                 }),
+                ..SettingsPatch::default()
             };
             let errors = patch.apply(&Settings::default()).unwrap_err();
             assert!(

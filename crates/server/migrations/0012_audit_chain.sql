@@ -32,3 +32,7 @@ CREATE INDEX audit_events_by_catalog ON audit_events (catalog_id, at);
 CREATE INDEX audit_events_by_package ON audit_events (package_id, at);
 CREATE INDEX audit_events_by_action ON audit_events (action, at);
 CREATE INDEX audit_events_by_time_and_seq ON audit_events (at, seq);
+
+-- How long events are kept: NULL keeps them for ever (the default).
+ALTER TABLE settings ADD COLUMN audit_retention_days INTEGER
+    CHECK (audit_retention_days IS NULL OR audit_retention_days BETWEEN 30 AND 36500);

@@ -40,6 +40,8 @@ pub struct Outcome {
     pub expired: u64,
     /// Sessions deleted because they had ended.
     pub sessions_deleted: u64,
+    /// Audit events deleted by retention (older than the retention setting allows).
+    pub audit_pruned: u64,
     /// Items (or whole jobs, when their list could not be read) that failed with an error
     /// this pass; each was logged and the run went on.
     pub failed: u64,
@@ -58,6 +60,10 @@ pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx
     if let Err(error) = expiry(db, now, &mut outcome).await {
         job_failed("expiry", &error, &mut outcome);
     }
+    match audit_retention(db, now).await {
+        Ok(pruned) => outcome.audit_pruned = pruned,
+        Err(error) => job_failed("audit retention", &error, &mut outcome),
+    }
     match delete_ended_sessions(db, now).await {
         Ok(deleted) => outcome.sessions_deleted = deleted,
         Err(error) => job_failed("session clean-up", &error, &mut outcome),
@@ -68,6 +74,23 @@ pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx
 fn job_failed(job: &str, error: &sqlx::Error, outcome: &mut Outcome) {
     tracing::warn!(%error, job, "a background job could not run; the others went on");
     outcome.failed += 1;
+}
+
+/// Prunes audit events older than the retention setting allows (none when events are
+/// kept for ever); the prune is itself an event.
+async fn audit_retention(db: &AnyPool, now: OffsetDateTime) -> Result<u64, sqlx::Error> {
+    let retention = {
+        let mut conn = db.acquire().await?;
+        store::settings::get(&mut conn).await?.audit.retention_days
+    };
+    let Some(days) = retention else {
+        return Ok(0);
+    };
+    let mut tx = crate::db::begin(db).await?;
+    let pruned =
+        store::audit::prune(&mut tx, now - time::Duration::days(i64::from(days)), now).await?;
+    tx.commit().await?;
+    Ok(pruned)
 }
 
 async fn delete_ended_sessions(db: &AnyPool, now: OffsetDateTime) -> Result<u64, sqlx::Error> {

@@ -66,9 +66,21 @@ async fn change(
         .with_detail(
             "externalLifecycle.deleteAfterDays",
             format!("{} → {}", was.delete_after_days, now_is.delete_after_days),
+        )
+        .with_detail(
+            "audit.retentionDays",
+            format!(
+                "{} → {}",
+                retention_words(before.audit.retention_days),
+                retention_words(after.audit.retention_days)
+            ),
         );
         store::audit::append(&mut tx, &audit).await?;
     }
     tx.commit().await?;
     Ok(Json(after))
+}
+
+fn retention_words(days: Option<u32>) -> String {
+    days.map_or_else(|| "for ever".to_owned(), |days| format!("{days} days"))
 }

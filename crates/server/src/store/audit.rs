@@ -5,9 +5,11 @@
 use entrada_domain::audit::{
     target_link, AuditAction, AuditEntry, AuditEvent, AuditFilter, BadEvent, ChainCheck, Named,
 };
+use entrada_domain::ids::AuditEventId;
 use entrada_domain::permission::AuditScope;
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
+use time::OffsetDateTime;
 
 use crate::clock::to_millis;
 use crate::store::{bad_value, from_json, to_json};
@@ -446,4 +448,71 @@ fn entry_of(row: &sqlx::any::AnyRow) -> Result<AuditEntry, sqlx::Error> {
         details: from_json(&row.try_get::<String, _>(14)?)?,
         link,
     })
+}
+
+/// Retention: deletes the events older than `cutoff` (a prefix of the chain, in sequence
+/// order), then appends an `audit.pruned` event that records the first event kept and the
+/// hash before it, so the chain still verifies from there. Takes the head's lock first, so
+/// two instances pruning at once prune once. Returns how many events were deleted.
+pub(crate) async fn prune(
+    conn: &mut AnyConnection,
+    cutoff: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<u64, sqlx::Error> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM audit_events")
+        .fetch_one(&mut *conn)
+        .await?;
+    let first_kept: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(seq) FROM audit_events WHERE at >= $1")
+            .bind(to_millis(cutoff))
+            .fetch_one(&mut *conn)
+            .await?;
+    let first_kept = first_kept.unwrap_or(head_seq + 1);
+    let Some(oldest) = oldest.filter(|oldest| *oldest < first_kept) else {
+        return Ok(0);
+    };
+    let kept_prev_hash: String = match first_kept > head_seq {
+        true => head_hash,
+        false => {
+            sqlx::query_scalar("SELECT prev_hash FROM audit_events WHERE seq = $1")
+                .bind(first_kept)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+    };
+    sqlx::query("INSERT INTO audit_prune_permit (id) VALUES (1)")
+        .execute(&mut *conn)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM audit_events WHERE seq < $1")
+        .bind(first_kept)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM audit_prune_permit")
+        .execute(&mut *conn)
+        .await?;
+    let event = AuditEvent::new(
+        AuditEventId(crate::store::new_id()),
+        now,
+        None,
+        AuditAction::AuditPruned,
+        "audit",
+        "audit",
+    )
+    .with_detail("deleted", deleted.to_string())
+    .with_detail("deletedSeqs", format!("{oldest}–{}", first_kept - 1))
+    .with_detail(
+        "olderThan",
+        cutoff
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+    )
+    .with_detail("firstKeptSeq", first_kept.to_string())
+    .with_detail("firstKeptPrevHash", kept_prev_hash);
+    append(conn, &event).await?;
+    Ok(deleted)
 }

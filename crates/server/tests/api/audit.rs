@@ -240,3 +240,38 @@ on_both_backends! {
         assert_eq!(status, StatusCode::FORBIDDEN);
     };
 }
+
+on_both_backends! {
+    retention_prunes_old_events_and_the_chain_verifies_from_the_first_kept => |app: TestApp| async move {
+        realistic_run(&app).await;
+        let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&app.db).await.unwrap();
+
+        // Kept for ever by default: the job prunes nothing however old events are.
+        app.clock.advance(time::Duration::days(400));
+        let outcome = entrada_server::jobs::run_once(&app.db, entrada_server::Clock::now(app.clock.as_ref())).await.unwrap();
+        assert_eq!(outcome.audit_pruned, 0);
+
+        let alex = as_person(&app, "alex.morgan").await;
+        let response = alex.patch(app.api("/settings")).json(&json!({ "audit": { "retentionDays": 30 } })).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let outcome = entrada_server::jobs::run_once(&app.db, entrada_server::Clock::now(app.clock.as_ref())).await.unwrap();
+        // Everything before today's sign-in is older than 30 days.
+        assert_eq!(outcome.audit_pruned as i64, before, "{outcome:?}");
+        let check = entrada_server::audit::verify(&app.db).await.unwrap();
+        assert!(check.verified(), "{check:?}");
+        assert_eq!(check.first_seq, Some(before + 1), "today's sign-in is the first kept");
+        let (_, page) = get(&app, &alex, "/audit?action=audit.pruned").await;
+        assert_eq!(page["events"][0]["details"]["deleted"], before.to_string(), "{page}");
+        assert!(page["events"][0]["actor"].is_null(), "the system pruned");
+
+        // Running again prunes nothing more.
+        let outcome = entrada_server::jobs::run_once(&app.db, entrada_server::Clock::now(app.clock.as_ref())).await.unwrap();
+        assert_eq!(outcome.audit_pruned, 0);
+
+        // Deleting the first kept event by hand is still found.
+        drop_triggers(&app).await;
+        sqlx::query("DELETE FROM audit_events WHERE seq = $1").bind(before + 1).execute(&app.db).await.unwrap();
+        let check = entrada_server::audit::verify(&app.db).await.unwrap();
+        assert!(check.first_bad.unwrap().reason.contains("prune"), "an unrecorded gap at the start");
+    };
+}

@@ -33,7 +33,7 @@ on_both_backends! {
         assert_eq!(status, StatusCode::OK, "{settings}");
         assert_eq!(
             settings,
-            json!({ "externalLifecycle": { "onLastAssignmentEnd": "blockThenDelete", "deleteAfterDays": 30 } })
+            json!({ "audit": { "retentionDays": null }, "externalLifecycle": { "onLastAssignmentEnd": "blockThenDelete", "deleteAfterDays": 30 } })
         );
 
         let (status, changed) = patch(&app.client, &app, json!({ "externalLifecycle": { "onLastAssignmentEnd": "block" } })).await;
