@@ -20,6 +20,7 @@ pub mod organization;
 pub mod permission;
 pub mod policy;
 pub mod preview;
+pub mod report;
 pub mod request;
 pub mod request_view;
 pub mod settings;

@@ -33,6 +33,7 @@ pub(crate) mod error;
 pub(crate) mod extract;
 mod organizations;
 mod packages;
+mod reports;
 mod requests;
 pub(crate) mod security;
 mod session;
@@ -89,6 +90,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(organizations::router())
         .merge(settings::router())
         .merge(audit::router())
+        .merge(reports::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod catalogs;
 pub(crate) mod directory;
 pub(crate) mod outbox;
+pub(crate) mod reports;
 pub(crate) mod requests;
 pub(crate) mod sessions;
 pub(crate) mod settings;

@@ -275,3 +275,66 @@ on_both_backends! {
         assert!(check.first_bad.unwrap().reason.contains("prune"), "an unrecorded gap at the start");
     };
 }
+
+on_both_backends! {
+    reports_say_who_has_what_since_when_and_through_which_policy_and_request => |app: TestApp| async move {
+        let before_run = entrada_server::Clock::now(app.clock.as_ref());
+        app.clock.advance(time::Duration::hours(1));
+        let request = realistic_run(&app).await;
+        let alex = as_person(&app, "alex.morgan").await;
+
+        let (status, report) = get(&app, &alex, "/reports/access-packages/ap-finance-reporting").await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        let holders = report["holders"].as_array().unwrap();
+        let sam = holders.iter().find(|h| h["person"]["id"] == "user-sam.taylor").expect("Sam holds it");
+        assert_eq!(sam["requestId"], request.as_str());
+        assert!(sam["policy"]["name"].as_str().is_some_and(|name| !name.is_empty()), "{sam}");
+        assert_eq!(sam["state"], "delivered");
+
+        // Who had the Ledger Viewer role, now and before Sam's request.
+        let (status, now) = get(&app, &alex, "/reports/resources/res-business-apps-app-ledger").await;
+        assert_eq!(status, StatusCode::OK, "{now}");
+        let viewers = now["roles"].as_array().unwrap().iter().find(|r| r["role"]["id"] == "viewer").unwrap().clone();
+        let sam_viewer = viewers["holders"].as_array().unwrap().iter().find(|h| h["person"]["id"] == "user-sam.taylor").expect("Sam is a viewer").clone();
+        assert_eq!(sam_viewer["via"]["package"]["name"], "Finance Reporting");
+        let outside = now["roles"].as_array().unwrap().iter().flat_map(|r| r["holders"].as_array().unwrap().clone()).filter(|h| h["via"].is_null()).count();
+        assert!(outside >= 1, "access granted outside Entrada is listed too: {now}");
+        let at = before_run.format(&time::format_description::well_known::Rfc3339).unwrap();
+        let (status, earlier) = get(&app, &alex, &format!("/reports/resources/res-business-apps-app-ledger?at={at}")).await;
+        assert_eq!(status, StatusCode::OK, "{earlier}");
+        assert_eq!(earlier["now"], false);
+        assert!(!earlier.to_string().contains("user-sam.taylor"), "Sam was not a viewer then: {earlier}");
+
+        // Everything Sam holds and requested, with who decided.
+        let (status, person) = get(&app, &alex, "/reports/people/user-sam.taylor").await;
+        assert_eq!(status, StatusCode::OK, "{person}");
+        assert_eq!(person["holdings"].as_array().unwrap().len(), 2, "{person}");
+        let finance = person["requests"].as_array().unwrap().iter().find(|r| r["requestId"] == request.as_str()).unwrap().clone();
+        let deciders: Vec<&str> = finance["deciders"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+        assert_eq!(deciders, ["Daniel Kim", "Fatima Rahman"]);
+
+        // Each as CSV.
+        let csv = alex.get(app.api("/reports/people/user-sam.taylor.csv")).send().await.unwrap();
+        assert_eq!(csv.status(), StatusCode::OK);
+        let csv = csv.text().await.unwrap();
+        assert!(csv.lines().any(|l| l.starts_with("holds,Sam Taylor,") && l.contains("Finance Reporting")), "{csv}");
+        assert!(csv.lines().any(|l| l.starts_with("requested,") && l.contains("Daniel Kim; Fatima Rahman")), "{csv}");
+        let csv = alex.get(app.api("/reports/access-packages/ap-finance-reporting.csv")).send().await.unwrap().text().await.unwrap();
+        assert!(csv.contains(&request), "{csv}");
+        let csv = alex.get(app.api("/reports/resources/res-business-apps-app-ledger.csv")).send().await.unwrap().text().await.unwrap();
+        assert!(csv.lines().any(|l| l.starts_with("Viewer,Sam Taylor,access package,Finance Reporting")), "{csv}");
+
+        // Priya (Engineering) may not read a Business report; Sam may read none; bad input is named.
+        let priya = as_person(&app, "priya.shah").await;
+        let (status, _) = get(&app, &priya, "/reports/access-packages/ap-finance-reporting").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, priya_sees) = get(&app, &priya, "/reports/people/user-sam.taylor").await;
+        assert_eq!(priya_sees["holdings"].as_array().unwrap().len(), 1, "only Engineering: {priya_sees}");
+        let sam = as_person(&app, "sam.taylor").await;
+        let (status, _) = get(&app, &sam, "/reports/people/user-sam.taylor").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, problem) = get(&app, &alex, "/reports/access-packages/ap-finance-reporting?at=last-week").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "at");
+    };
+}

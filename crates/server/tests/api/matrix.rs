@@ -522,6 +522,26 @@ fn rows() -> Vec<Row> {
             [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
         ),
         (
+            "report on a package",
+            |f, _| (M::GET, format!("/reports/access-packages/{}", f.package), None),
+            [200, 404, 200, 404, 200, 403, 403, 403, 403, 401],
+        ),
+        (
+            "report on a package as CSV",
+            |f, _| (M::GET, format!("/reports/access-packages/{}.csv", f.package), None),
+            [200, 404, 200, 404, 200, 403, 403, 403, 403, 401],
+        ),
+        (
+            "report on a resource",
+            |f, _| (M::GET, format!("/reports/resources/{}", f.falcon_resource), None),
+            [200, 404, 200, 404, 200, 403, 403, 403, 403, 401],
+        ),
+        (
+            "report on a person",
+            |_, _| (M::GET, "/reports/people/user-sam.taylor".into(), None),
+            [200, 200, 200, 200, 200, 403, 403, 403, 403, 401],
+        ),
+        (
             "list connected organisations",
             |_, _| (M::GET, "/connected-organizations".into(), None),
             [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],

@@ -125,6 +125,9 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/audit"),
     ("get", "/api/v1/audit.csv"),
     ("get", "/api/v1/audit/verify"),
+    ("get", "/api/v1/reports/access-packages/{id}"),
+    ("get", "/api/v1/reports/resources/{id}"),
+    ("get", "/api/v1/reports/people/{id}"),
 ];
 
 #[tokio::test]
