@@ -10,8 +10,9 @@ use crate::components::{set_page_title, MeResource, SignedInLayout};
 use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
-    AdminArea, AdminHome, AnyPartnerWizard, CatalogPage, DepartmentWizard, DirectoryUsersWizard,
-    EditPolicyPage, NewPolicyPage, OrganizationsPage, PackagePage, SpecificPartnersWizard,
+    AdminArea, AdminHome, AnyPartnerWizard, AuditPage, CatalogPage, DepartmentWizard,
+    DirectoryUsersWizard, EditPolicyPage, NewPolicyPage, OrganizationsPage, PackagePage,
+    PackageReportPage, PersonReportPage, ResourceReportPage, SpecificPartnersWizard,
 };
 use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
 use crate::pages::my_access::MyAccessPage;
@@ -41,6 +42,10 @@ pub(crate) fn App() -> impl IntoView {
                         <Route path=path!("") view=AdminHome/>
                         <Route path=path!("/catalogs/:id") view=CatalogPage/>
                         <Route path=path!("/connected-organizations") view=OrganizationsPage/>
+                        <Route path=path!("/audit") view=AuditPage/>
+                        <Route path=path!("/reports/access-packages/:id") view=PackageReportPage/>
+                        <Route path=path!("/reports/resources/:id") view=ResourceReportPage/>
+                        <Route path=path!("/reports/people/:id") view=PersonReportPage/>
                         <Route path=path!("/access-packages/:id") view=PackagePage/>
                         <Route path=path!("/access-packages/:id/policies/new") view=NewPolicyPage/>
                         <Route path=path!("/policies/:id") view=EditPolicyPage/>

@@ -230,6 +230,13 @@ fn ResourcesSection(
     status: RwSignal<Status>,
 ) -> impl IntoView {
     let manage = permissions.manage_resources;
+    let audits = super::shared::me().is_some_and(|me| {
+        entrada_domain::permission::may(
+            &me.actor(),
+            entrada_domain::permission::Action::ReadAudit,
+            &entrada_domain::permission::Target::Catalog(&catalog_id),
+        )
+    });
     let present: Vec<(ResourceKind, String)> = resources
         .iter()
         .map(|resource| (resource.kind, resource.origin_id.clone()))
@@ -241,6 +248,11 @@ fn ResourcesSection(
                 {resources.into_iter().map(|resource| {
                     let roles = resource.roles.iter().map(|role| role.name.clone()).collect::<Vec<_>>().join(", ");
                     let name = resource.name.clone();
+                    let report_href = format!(
+                        "/admin/reports/resources/{}",
+                        crate::url::encode_path_segment(resource.id.as_str())
+                    );
+                    let report_label = format!(" in {name}");
                     let remove = {
                         let catalog = catalog_id.to_string();
                         let resource_id = resource.id.to_string();
@@ -259,6 +271,9 @@ fn ResourcesSection(
                                 <span class="item-name">{name.clone()}</span>
                                 <span class="tag">{kind_label(resource.kind)}</span>
                                 <span class="muted item-detail">{format!("Roles: {roles}")}</span>
+                                {audits.then(|| view! {
+                                    <span class="item-detail"><A href=report_href.clone()>"Who holds its roles"<span class="visually-hidden">{report_label.clone()}</span></A></span>
+                                })}
                             </div>
                             {manage.then(|| view! {
                                 <button type="button" class="button secondary small" on:click=remove.clone()>

@@ -2,10 +2,12 @@
 //! page shows only what the person may do (`may` for the organisation, the catalog's
 //! `permissions` inside a catalog); the server checks every call again.
 
+mod audit;
 mod catalog;
 mod organizations;
 mod package;
 mod policy;
+mod reports;
 mod shared;
 mod wizard;
 
@@ -21,10 +23,12 @@ use crate::components::directory::DirectoryCache;
 use crate::components::form::{ErrorSummary, Feedback};
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
+pub(crate) use audit::AuditPage;
 pub(crate) use catalog::CatalogPage;
 pub(crate) use organizations::OrganizationsPage;
 pub(crate) use package::PackagePage;
 pub(crate) use policy::{EditPolicyPage, NewPolicyPage};
+pub(crate) use reports::{PackageReportPage, PersonReportPage, ResourceReportPage};
 pub(crate) use wizard::{
     AnyPartnerWizard, DepartmentWizard, DirectoryUsersWizard, SpecificPartnersWizard,
 };
@@ -84,6 +88,14 @@ pub(crate) fn AdminHome() -> impl IntoView {
                 <h2 id="organisation-heading">"Organisation"</h2>
                 <p><A href="/admin/connected-organizations">"Connected organisations"</A>
                     " — partners whose people may request access, their e-mail domains and sponsors."</p>
+            </section>
+        })}
+        {entrada_domain::permission::audit_scope(&me.actor()).is_some().then(|| view! {
+            <section aria-labelledby="audit-heading" class="admin-section">
+                <h2 id="audit-heading">"Audit and reports"</h2>
+                <p><A href="/admin/audit">"Audit log"</A>
+                    " — every change and decision: who, what, when; filter it and export it as CSV."</p>
+                <PersonReportPicker/>
             </section>
         })}
         {may_create.then(|| view! { <CreateCatalog/> })}
@@ -272,4 +284,22 @@ fn Wizards(
         </section>
     }
     .into_any()
+}
+
+/// Opens the report of what one person holds and requested.
+#[component]
+fn PersonReportPicker() -> impl IntoView {
+    let navigate = use_navigate();
+    let open = Callback::new(move |user: entrada_domain::directory::User| {
+        navigate(
+            &format!(
+                "/admin/reports/people/{}",
+                crate::url::encode_path_segment(user.id.as_str())
+            ),
+            Default::default(),
+        );
+    });
+    view! {
+        <crate::components::directory::PersonPicker id="report-person" label="What does a person hold? Find them" on_pick=open/>
+    }
 }

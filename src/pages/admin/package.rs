@@ -140,9 +140,27 @@ fn PackageHeader(
         }
     };
     let description = package.description.clone();
+    let audits = super::shared::me().is_some_and(|me| {
+        entrada_domain::permission::may(
+            &me.actor(),
+            entrada_domain::permission::Action::ReadAudit,
+            &entrada_domain::permission::Target::Catalog(&package.catalog_id),
+        )
+    });
+    let report_href = format!(
+        "/admin/reports/access-packages/{}",
+        crate::url::encode_path_segment(package.id.as_str())
+    );
+    let audit_href = format!(
+        "/admin/audit?package={}",
+        crate::url::encode_query_value(package.id.as_str())
+    );
     view! {
         <header class="page-head">
             <h1>{package.name.clone()}</h1>
+            {audits.then(|| view! {
+                <p class="report-links"><A href=report_href>"Who has it"</A>" · "<A href=audit_href>"Its audit trail"</A></p>
+            })}
             <ul class="facts">
                 <li>{match (package.archived, package.hidden) {
                     (true, _) => "Archived: kept for audit and reports; nobody can request it",
