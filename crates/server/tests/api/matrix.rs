@@ -523,17 +523,35 @@ fn rows() -> Vec<Row> {
         ),
         (
             "report on a package",
-            |f, _| (M::GET, format!("/reports/access-packages/{}", f.package), None),
+            |f, _| {
+                (
+                    M::GET,
+                    format!("/reports/access-packages/{}", f.package),
+                    None,
+                )
+            },
             [200, 404, 200, 404, 200, 403, 403, 403, 403, 401],
         ),
         (
             "report on a package as CSV",
-            |f, _| (M::GET, format!("/reports/access-packages/{}.csv", f.package), None),
+            |f, _| {
+                (
+                    M::GET,
+                    format!("/reports/access-packages/{}.csv", f.package),
+                    None,
+                )
+            },
             [200, 404, 200, 404, 200, 403, 403, 403, 403, 401],
         ),
         (
             "report on a resource",
-            |f, _| (M::GET, format!("/reports/resources/{}", f.falcon_resource), None),
+            |f, _| {
+                (
+                    M::GET,
+                    format!("/reports/resources/{}", f.falcon_resource),
+                    None,
+                )
+            },
             [200, 404, 200, 404, 200, 403, 403, 403, 403, 401],
         ),
         (
