@@ -23,6 +23,7 @@ pub mod preview;
 pub mod request;
 pub mod request_view;
 pub mod settings;
+pub mod signup;
 pub mod submit;
 
 #[cfg(test)]
