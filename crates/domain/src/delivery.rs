@@ -3,7 +3,7 @@
 //! policy and the person may all have changed since the approval.
 
 use crate::catalog::{AccessPackage, Catalog};
-use crate::directory::{UserKind, UserState};
+use crate::directory::UserState;
 use crate::organization::ConnectedOrganization;
 use crate::policy::{in_scope, AssignmentPolicy, Requestor};
 use crate::request::RequestType;

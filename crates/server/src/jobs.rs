@@ -58,6 +58,9 @@ pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx
     if let Err(error) = expiry(db, now, &mut outcome).await {
         job_failed("expiry", &error, &mut outcome);
     }
+    if let Err(error) = crate::signups::delete_expired(db, now).await {
+        job_failed("expired sign-ups", &error, &mut outcome);
+    }
     match delete_ended_sessions(db, now).await {
         Ok(deleted) => outcome.sessions_deleted = deleted,
         Err(error) => job_failed("session clean-up", &error, &mut outcome),

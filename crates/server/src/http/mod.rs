@@ -37,6 +37,7 @@ pub(crate) mod security;
 mod session;
 mod settings;
 mod setup;
+mod signup;
 
 pub(crate) use error::ApiError;
 
@@ -87,6 +88,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(requests::router())
         .merge(organizations::router())
         .merge(settings::router())
+        .merge(signup::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -10,6 +10,7 @@ pub(crate) mod outbox;
 pub(crate) mod requests;
 pub(crate) mod sessions;
 pub(crate) mod settings;
+pub(crate) mod signups;
 pub(crate) mod users;
 
 /// A fresh random identifier.

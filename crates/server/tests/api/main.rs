@@ -14,3 +14,4 @@ mod requests;
 mod security;
 mod session;
 mod settings;
+mod signup;

@@ -122,6 +122,8 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/connected-organizations"),
     ("patch", "/api/v1/connected-organizations/{id}"),
     ("delete", "/api/v1/connected-organizations/{id}"),
+    ("post", "/api/v1/signup"),
+    ("post", "/api/v1/signup/verify"),
 ];
 
 #[tokio::test]
