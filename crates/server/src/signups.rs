@@ -146,7 +146,8 @@ pub(crate) async fn verify(
     now: OffsetDateTime,
 ) -> Result<Verified, ApiError> {
     let account = match &proof {
-        Proof::Token(_) => "signup-link".to_owned(),
+        // A link names no address: forged links count against the network address only.
+        Proof::Token(_) => format!("signup-link:{address}"),
         Proof::Code { email, .. } => throttle_key(email),
     };
     let mut tx = crate::db::begin(db).await?;
