@@ -31,6 +31,26 @@ pub(crate) async fn sign_in(body: SignInBody) -> Result<Me, ApiError> {
     request(call).await
 }
 
+/// Signs up from outside; a verification link and code go to the address.
+pub(crate) async fn sign_up(
+    body: entrada_domain::signup::SignUpBody,
+) -> Result<entrada_domain::signup::SignUpAccepted, ApiError> {
+    let call = Call::new(Method::POST, "/signup")
+        .json(&body)?
+        .unauthorized(Unauthorized::Return);
+    request(call).await
+}
+
+/// Confirms a sign-up by its link's token or by address and code; signs the person in.
+pub(crate) async fn verify_sign_up(
+    body: entrada_domain::signup::VerifySignUpBody,
+) -> Result<entrada_domain::signup::SignUpVerified, ApiError> {
+    let call = Call::new(Method::POST, "/signup/verify")
+        .json(&body)?
+        .unauthorized(Unauthorized::Return);
+    request(call).await
+}
+
 /// Signs out. A session that already ended counts as signed out.
 pub(crate) async fn sign_out() -> Result<(), ApiError> {
     let call = Call::new(Method::DELETE, "/session").unauthorized(Unauthorized::Return);

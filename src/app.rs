@@ -19,7 +19,7 @@ use crate::pages::my_access::MyAccessPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::requests::RequestsPage;
 use crate::pages::sign_in::SignInPage;
-use crate::pages::sign_up::SignUpPage;
+use crate::pages::sign_up::{SignUpPage, VerifySignUpPage};
 
 /// The application: the router and its routes. Every page except sign-in, sign-up and
 /// "not found" sits inside [`SignedInLayout`], which makes sure someone is signed in.
@@ -31,6 +31,7 @@ pub(crate) fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/sign-in") view=SignInPage/>
                 <Route path=path!("/sign-up") view=SignUpPage/>
+                <Route path=path!("/sign-up/verify") view=VerifySignUpPage/>
                 <ParentRoute path=path!("") view=SignedInLayout>
                     <Route path=path!("/") view=MyAccessPage/>
                     <Route path=path!("/access-packages/:id") view=AccessPackagePage/>

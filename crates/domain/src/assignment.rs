@@ -266,6 +266,10 @@ pub fn check_direct_assignee(person: &User, catalog: &Catalog) -> Result<(), Fie
             "{} is a guest, and the catalog {} is not open to external users.",
             person.display_name, catalog.name
         )),
+        (UserState::Active, UserKind::External) => Some(format!(
+            "{} signed up from outside and is not in the directory yet: they request access themselves.",
+            person.display_name
+        )),
         (UserState::Active, _) => None,
     };
     match message {

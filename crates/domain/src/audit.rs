@@ -83,8 +83,9 @@ audit_actions! {
     SignInFailed => "signIn.failed", "Sign-in failed";
     SignInThrottled => "signIn.throttled", "Sign-in throttled";
     UserCreated => "user.created", "Person created";
-    SignUpRequested => "signUp.requested", "Sign-up started";
-    SignUpVerified => "signUp.verified", "Sign-up verified";
+    SignupRequested => "signup.requested", "Sign-up started";
+    SignupExistingAccount => "signup.existingAccount", "Sign-up with an address that has an account";
+    SignupVerified => "signup.verified", "Sign-up verified";
     UserGuestCreated => "user.guestCreated", "Guest created";
     UserBlocked => "user.blocked", "Person blocked";
     UserUnblocked => "user.unblocked", "Person unblocked";

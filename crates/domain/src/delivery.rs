@@ -3,7 +3,7 @@
 //! policy and the person may all have changed since the approval.
 
 use crate::catalog::{AccessPackage, Catalog};
-use crate::directory::{UserKind, UserState};
+use crate::directory::UserState;
 use crate::organization::ConnectedOrganization;
 use crate::policy::{in_scope, AssignmentPolicy, Requestor};
 use crate::request::RequestType;
@@ -59,7 +59,7 @@ pub fn recheck_at_delivery(
     if person.user.state != UserState::Active {
         return Err(NoLongerEligible::PersonBlocked);
     }
-    if person.user.kind == UserKind::Guest && !catalog.external_users_allowed {
+    if person.user.kind.is_external() && !catalog.external_users_allowed {
         return Err(NoLongerEligible::ExternalUsersNotAllowed);
     }
     if !policy.rules.accepting_requests {

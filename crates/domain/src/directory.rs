@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ApplicationId, ConnectedOrgId, GroupId, SiteId, UserId};
 
-/// Whether a person is a member of the organisation or an external guest.
+/// Whether a person is a member of the organisation, an external guest, or someone who
+/// signed up from outside and is not in the directory yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -14,6 +15,22 @@ pub enum UserKind {
     Member,
     /// An external person with a guest account.
     Guest,
+    /// Signed up from outside and verified their e-mail address: not in the directory until
+    /// a first request is approved (then they become a guest); nothing granted.
+    External,
+}
+
+impl UserKind {
+    /// Whether the person comes from outside the organisation (a guest, or someone who
+    /// signed up and is not a guest yet).
+    pub fn is_external(self) -> bool {
+        matches!(self, UserKind::Guest | UserKind::External)
+    }
+
+    /// Whether the person is in the directory (members and guests; not sign-ups).
+    pub fn in_directory(self) -> bool {
+        !matches!(self, UserKind::External)
+    }
 }
 
 /// Whether a person may sign in.

@@ -24,6 +24,7 @@ pub mod report;
 pub mod request;
 pub mod request_view;
 pub mod settings;
+pub mod signup;
 pub mod submit;
 
 #[cfg(test)]

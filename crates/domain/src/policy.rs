@@ -289,31 +289,33 @@ pub fn in_scope(
     let organization = partner_of(user, organizations);
     match scope {
         RequestorScope::NoneAdminOnly => false,
+        // People outside the directory (sign-ups) are never in a directory scope.
         RequestorScope::SpecificDirectoryUsers { users, groups } => {
-            users.contains(&user.id) || person.groups.iter().any(|group| groups.contains(group))
+            user.kind.in_directory()
+                && (users.contains(&user.id)
+                    || person.groups.iter().any(|group| groups.contains(group)))
         }
         RequestorScope::AllMembers => user.kind == UserKind::Member,
-        RequestorScope::AllDirectoryUsers => true,
+        RequestorScope::AllDirectoryUsers => user.kind.in_directory(),
         RequestorScope::SpecificConnectedOrganizations {
             organizations: chosen,
-        } => {
-            user.kind == UserKind::Guest && organization.is_some_and(|org| chosen.contains(&org.id))
-        }
+        } => user.kind.is_external() && organization.is_some_and(|org| chosen.contains(&org.id)),
         RequestorScope::AllConfiguredConnectedOrganizations => {
-            user.kind == UserKind::Guest
+            user.kind.is_external()
                 && organization.is_some_and(|org| org.state == ConnectedOrgState::Configured)
         }
-        RequestorScope::AllExternalUsers => user.kind == UserKind::Guest,
+        RequestorScope::AllExternalUsers => user.kind.is_external(),
     }
 }
 
-/// The connected organisation a guest belongs to: the one recorded on the account, else the
-/// one owning the e-mail domain.
+/// The connected organisation an external person (a guest or a sign-up) belongs to: the one
+/// recorded on the account, else the one owning the e-mail domain (exact or a subdomain;
+/// look-alikes never match).
 pub fn partner_of<'o>(
     user: &User,
     organizations: &'o [ConnectedOrganization],
 ) -> Option<&'o ConnectedOrganization> {
-    if user.kind != UserKind::Guest {
+    if !user.kind.is_external() {
         return None;
     }
     if let Some(id) = &user.connected_organization {
@@ -340,7 +342,7 @@ pub fn requestable_policies<'p>(
     if !catalog.enabled || package.archived || person.user.state != UserState::Active {
         return Vec::new();
     }
-    if person.user.kind == UserKind::Guest && !catalog.external_users_allowed {
+    if person.user.kind.is_external() && !catalog.external_users_allowed {
         return Vec::new();
     }
     policies
@@ -366,7 +368,7 @@ pub fn package_visible(
     organizations: &[ConnectedOrganization],
     involved: bool,
 ) -> bool {
-    if person.user.kind != UserKind::Guest || involved {
+    if !person.user.kind.is_external() || involved {
         return true;
     }
     catalog.external_users_allowed
@@ -1299,15 +1301,34 @@ mod tests {
         GuestProposed,
         /// A guest from no known organisation.
         GuestUnknown,
+        /// Signed up (not in the directory) with an address at `fabrikam.example`; named
+        /// one by one and in `grp-sales` too, which a directory scope must still ignore.
+        ExternalConfigured,
+        /// Signed up with an address at `eu.fabrikam.example` (a subdomain).
+        ExternalSubdomain,
+        /// Signed up with an address at `tailspin.example` (a proposed organisation's).
+        ExternalProposed,
+        /// Signed up with an address at a domain no organisation owns.
+        ExternalUnknown,
+        /// Signed up at `fabrikam.example.evil.test`: a look-alike, not Fabrikam.
+        ExternalLookalikeSuffix,
+        /// Signed up at `evilfabrikam.example`: a look-alike, not Fabrikam.
+        ExternalLookalikePrefix,
     }
 
-    const PEOPLE: [Person; 6] = [
+    const PEOPLE: [Person; 12] = [
         Person::Member,
         Person::MemberInGroup,
         Person::NamedMember,
         Person::GuestConfigured,
         Person::GuestProposed,
         Person::GuestUnknown,
+        Person::ExternalConfigured,
+        Person::ExternalSubdomain,
+        Person::ExternalProposed,
+        Person::ExternalUnknown,
+        Person::ExternalLookalikeSuffix,
+        Person::ExternalLookalikePrefix,
     ];
 
     fn organizations() -> Vec<ConnectedOrganization> {
@@ -1325,6 +1346,13 @@ mod tests {
         ]
     }
 
+    fn signed_up(id: &str, domain: &str) -> User {
+        User {
+            kind: UserKind::External,
+            ..guest(id, domain)
+        }
+    }
+
     fn person_user(person: Person) -> User {
         match person {
             Person::Member | Person::MemberInGroup => member("mia"),
@@ -1335,51 +1363,71 @@ mod tests {
                 ..guest("gia", "gmail.example")
             },
             Person::GuestUnknown => guest("gil", "gmail.example"),
+            Person::ExternalConfigured => signed_up("eve", "fabrikam.example"),
+            Person::ExternalSubdomain => signed_up("eli", "eu.fabrikam.example"),
+            Person::ExternalProposed => signed_up("eda", "tailspin.example"),
+            Person::ExternalUnknown => signed_up("emy", "gmail.example"),
+            Person::ExternalLookalikeSuffix => signed_up("evi", "fabrikam.example.evil.test"),
+            Person::ExternalLookalikePrefix => signed_up("eze", "evilfabrikam.example"),
         }
     }
 
     fn person_groups(person: Person) -> Vec<GroupId> {
         match person {
-            Person::MemberInGroup => vec![GroupId::new("grp-sales")],
+            Person::MemberInGroup | Person::ExternalConfigured => vec![GroupId::new("grp-sales")],
             _ => vec![GroupId::new("grp-other")],
         }
     }
 
-    /// The seven scopes, with whom each admits, in [`PEOPLE`] order.
-    fn scope_table() -> Vec<(RequestorScope, [bool; 6])> {
+    fn is_external(person: Person) -> bool {
+        person_user(person).kind.is_external()
+    }
+
+    /// The scopes, with whom each admits, in [`PEOPLE`] order: members, guests
+    /// (configured, proposed, unknown), then sign-ups (configured, subdomain, proposed,
+    /// unknown, two look-alikes).
+    fn scope_table() -> Vec<(RequestorScope, [bool; 12])> {
+        const F: bool = false;
+        const T: bool = true;
         vec![
             (
                 RequestorScope::NoneAdminOnly,
-                [false, false, false, false, false, false],
+                [F, F, F, F, F, F, F, F, F, F, F, F],
             ),
             (
                 RequestorScope::SpecificDirectoryUsers {
-                    users: vec![UserId::new("nina")],
+                    users: vec![UserId::new("nina"), UserId::new("eve")],
                     groups: vec![GroupId::new("grp-sales")],
                 },
-                [false, true, true, false, false, false],
+                [F, T, T, F, F, F, F, F, F, F, F, F],
             ),
             (
                 RequestorScope::AllMembers,
-                [true, true, true, false, false, false],
+                [T, T, T, F, F, F, F, F, F, F, F, F],
             ),
             (
                 RequestorScope::AllDirectoryUsers,
-                [true, true, true, true, true, true],
+                [T, T, T, T, T, T, F, F, F, F, F, F],
             ),
             (
                 RequestorScope::SpecificConnectedOrganizations {
                     organizations: vec![ConnectedOrgId::new("org-tailspin")],
                 },
-                [false, false, false, false, true, false],
+                [F, F, F, F, T, F, F, F, T, F, F, F],
+            ),
+            (
+                RequestorScope::SpecificConnectedOrganizations {
+                    organizations: vec![ConnectedOrgId::new("org-fabrikam")],
+                },
+                [F, F, F, T, F, F, T, T, F, F, F, F],
             ),
             (
                 RequestorScope::AllConfiguredConnectedOrganizations,
-                [false, false, false, true, false, false],
+                [F, F, F, T, F, F, T, T, F, F, F, F],
             ),
             (
                 RequestorScope::AllExternalUsers,
-                [false, false, false, true, true, true],
+                [F, F, F, T, T, T, T, T, T, T, T, T],
             ),
         ]
     }
@@ -1484,10 +1532,7 @@ mod tests {
     fn members_see_every_package_and_guests_only_those_a_policy_could_admit_them_to() {
         for (scope, admitted) in scope_table() {
             for (person, in_scope) in PEOPLE.into_iter().zip(admitted) {
-                let guest = matches!(
-                    person,
-                    Person::GuestConfigured | Person::GuestProposed | Person::GuestUnknown
-                );
+                let guest = is_external(person);
                 assert_eq!(
                     visible(&scope, person, true, false),
                     !guest || in_scope,
@@ -1556,7 +1601,7 @@ mod tests {
                 let closed = |catalog: &mut Catalog, _: &mut User, _: &mut AssignmentPolicy| {
                     catalog.external_users_allowed = false
                 };
-                let is_guest = person_user(person).kind == UserKind::Guest;
+                let is_guest = is_external(person);
                 let expected = in_scope && !is_guest;
                 assert_eq!(
                     requestable(&scope, person, closed),

@@ -64,6 +64,9 @@ pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx
         Ok(pruned) => outcome.audit_pruned = pruned,
         Err(error) => job_failed("audit retention", &error, &mut outcome),
     }
+    if let Err(error) = crate::signups::delete_expired(db, now).await {
+        job_failed("expired sign-ups", &error, &mut outcome);
+    }
     match delete_ended_sessions(db, now).await {
         Ok(deleted) => outcome.sessions_deleted = deleted,
         Err(error) => job_failed("session clean-up", &error, &mut outcome),

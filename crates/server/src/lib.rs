@@ -21,10 +21,12 @@ pub mod clock;
 pub mod db;
 mod delivery;
 pub mod demo;
+mod guests;
 mod http;
 pub mod jobs;
 mod lifecycle;
 pub mod password;
+mod signups;
 mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};

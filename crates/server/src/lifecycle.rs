@@ -325,6 +325,7 @@ async fn grant(
     package: &AccessPackage,
     now: OffsetDateTime,
 ) -> Result<Assignment, LifecycleError> {
+    crate::guests::admit_before_grant(conn, &request.requestor, now).await?;
     let (start, end) = granted_period(request, policy, now);
     let assignment = Assignment {
         id: AssignmentId(store::new_id()),

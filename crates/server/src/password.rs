@@ -6,8 +6,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use std::sync::OnceLock;
 
-/// Shortest password accepted for a new account.
-pub const MIN_PASSWORD_LENGTH: usize = 10;
+/// Shortest password accepted for a new account (the domain's rule, shared with sign-ups).
+pub use entrada_domain::signup::MIN_PASSWORD_LENGTH;
 
 /// Hashes a password into a PHC string.
 pub async fn hash(password: String) -> Result<String, String> {

@@ -153,8 +153,23 @@ pub(crate) fn SignInPage() -> impl IntoView {
                         {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </form>
-                <p class="muted">"Partner without an account? " <A href="/sign-up">"Sign up"</A></p>
+                <p class="muted">
+                    "New here? "
+                    <A href=move || sign_up_link(&next.get())>"Sign up"</A>
+                    " with your e-mail address."
+                </p>
             </div>
         </PublicLayout>
+    }
+}
+
+/// The sign-up page, carrying where the person was going (a shared package link).
+pub(crate) fn sign_up_link(next: &str) -> String {
+    match next {
+        "/" | "" => "/sign-up".to_owned(),
+        next => format!(
+            "/sign-up?next={}",
+            String::from(js_sys::encode_uri_component(next))
+        ),
     }
 }

@@ -58,6 +58,8 @@ async fn users(
     let people = store::users::all(&mut conn)
         .await?
         .into_iter()
+        // People who signed up are not in the directory until a first approval.
+        .filter(|user| user.kind.in_directory())
         .filter(|user| {
             let text = format!(
                 "{} {} {}",

@@ -39,6 +39,7 @@ pub(crate) mod security;
 mod session;
 mod settings;
 mod setup;
+mod signup;
 
 pub(crate) use error::ApiError;
 
@@ -91,6 +92,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settings::router())
         .merge(audit::router())
         .merge(reports::router())
+        .merge(signup::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -164,7 +164,7 @@ async fn me(State(app): State<AppState>, signed_in: SignedIn) -> Result<Json<Me>
     Ok(Json(me_of(&mut conn, signed_in.user).await?))
 }
 
-async fn me_of(conn: &mut AnyConnection, user: User) -> Result<Me, sqlx::Error> {
+pub(crate) async fn me_of(conn: &mut AnyConnection, user: User) -> Result<Me, sqlx::Error> {
     let global_roles = store::users::global_roles(conn, &user.id).await?;
     let catalog_roles = store::users::catalog_roles(conn, &user.id).await?;
     Ok(Me {
@@ -174,7 +174,7 @@ async fn me_of(conn: &mut AnyConnection, user: User) -> Result<Me, sqlx::Error> 
     })
 }
 
-fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+pub(crate) fn session_cookie(token: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
     let name = session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
     let value = format!(

@@ -11,6 +11,7 @@ pub(crate) mod reports;
 pub(crate) mod requests;
 pub(crate) mod sessions;
 pub(crate) mod settings;
+pub(crate) mod signups;
 pub(crate) mod users;
 
 /// A fresh random identifier.

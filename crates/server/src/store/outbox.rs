@@ -9,8 +9,6 @@ use time::OffsetDateTime;
 use crate::clock::to_millis;
 use crate::store::new_id;
 
-// The sign-up and the notifications call it; until they land nothing does.
-#[allow(dead_code)]
 /// Writes one message, due now. Call it on the transaction that records the event the
 /// message reports, so that both happen or neither does.
 pub(crate) async fn enqueue(

@@ -186,6 +186,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         kind: match kind.as_str() {
             "member" => UserKind::Member,
             "guest" => UserKind::Guest,
+            "external" => UserKind::External,
             _ => return Err(bad_value("users.kind", &kind)),
         },
         state: match state.as_str() {
@@ -206,6 +207,7 @@ fn kind_name(kind: UserKind) -> &'static str {
     match kind {
         UserKind::Member => "member",
         UserKind::Guest => "guest",
+        UserKind::External => "external",
     }
 }
 

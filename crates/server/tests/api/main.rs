@@ -15,3 +15,4 @@ mod requests;
 mod security;
 mod session;
 mod settings;
+mod signup;

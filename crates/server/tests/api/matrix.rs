@@ -600,6 +600,30 @@ fn rows() -> Vec<Row> {
             [409, 403, 403, 403, 403, 403, 403, 403, 403, 401],
         ),
         (
+            "sign up (anyone)",
+            |_, n| {
+                (
+                    M::POST,
+                    "/signup".into(),
+                    Some(
+                        json!({ "email": format!("matrix{n}@gmail.example"), "displayName": "Matrix", "password": "correct horse battery" }),
+                    ),
+                )
+            },
+            [202, 202, 202, 202, 202, 202, 202, 202, 202, 202],
+        ),
+        (
+            "verify a sign-up with an unknown link (anyone)",
+            |_, n| {
+                (
+                    M::POST,
+                    "/signup/verify".into(),
+                    Some(json!({ "token": format!("forged{n}") })),
+                )
+            },
+            [409, 409, 409, 409, 409, 409, 409, 409, 409, 409],
+        ),
+        (
             "policy preview",
             |f, _| {
                 (

@@ -128,6 +128,8 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/reports/access-packages/{id}"),
     ("get", "/api/v1/reports/resources/{id}"),
     ("get", "/api/v1/reports/people/{id}"),
+    ("post", "/api/v1/signup"),
+    ("post", "/api/v1/signup/verify"),
 ];
 
 #[tokio::test]
