@@ -40,6 +40,10 @@ pub struct Outcome {
     pub expired: u64,
     /// Sessions deleted because they had ended.
     pub sessions_deleted: u64,
+    /// Guests blocked because their last access ended (see `guest_lifecycle`).
+    pub guests_blocked: u64,
+    /// Guests deleted because they stayed blocked for the set number of days.
+    pub guests_deleted: u64,
     /// Items (or whole jobs, when their list could not be read) that failed with an error
     /// this pass; each was logged and the run went on.
     pub failed: u64,
@@ -57,6 +61,9 @@ pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx
     }
     if let Err(error) = expiry(db, now, &mut outcome).await {
         job_failed("expiry", &error, &mut outcome);
+    }
+    if let Err(error) = crate::guest_lifecycle::run(db, now, &mut outcome).await {
+        job_failed("guest lifecycle", &error, &mut outcome);
     }
     match delete_ended_sessions(db, now).await {
         Ok(deleted) => outcome.sessions_deleted = deleted,

@@ -20,6 +20,7 @@ pub mod clock;
 pub mod db;
 mod delivery;
 pub mod demo;
+mod guest_lifecycle;
 mod http;
 pub mod jobs;
 mod lifecycle;

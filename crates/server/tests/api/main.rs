@@ -3,6 +3,7 @@
 
 mod admin;
 mod contract;
+mod guest_lifecycle;
 mod helpers;
 mod lifecycle_edges;
 mod matrix;
