@@ -11,7 +11,8 @@ use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
     AdminArea, AdminHome, AnyPartnerWizard, CatalogPage, DepartmentWizard, DirectoryUsersWizard,
-    EditPolicyPage, NewPolicyPage, OrganizationsPage, PackagePage, SpecificPartnersWizard,
+    EditPolicyPage, NewPolicyPage, OrganizationsPage, PackagePage, SettingsPage,
+    SpecificPartnersWizard,
 };
 use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
 use crate::pages::my_access::MyAccessPage;
@@ -41,6 +42,7 @@ pub(crate) fn App() -> impl IntoView {
                         <Route path=path!("") view=AdminHome/>
                         <Route path=path!("/catalogs/:id") view=CatalogPage/>
                         <Route path=path!("/connected-organizations") view=OrganizationsPage/>
+                        <Route path=path!("/settings") view=SettingsPage/>
                         <Route path=path!("/access-packages/:id") view=PackagePage/>
                         <Route path=path!("/access-packages/:id/policies/new") view=NewPolicyPage/>
                         <Route path=path!("/policies/:id") view=EditPolicyPage/>

@@ -6,6 +6,7 @@ mod catalog;
 mod organizations;
 mod package;
 mod policy;
+mod settings;
 mod shared;
 mod wizard;
 
@@ -25,6 +26,7 @@ pub(crate) use catalog::CatalogPage;
 pub(crate) use organizations::OrganizationsPage;
 pub(crate) use package::PackagePage;
 pub(crate) use policy::{EditPolicyPage, NewPolicyPage};
+pub(crate) use settings::SettingsPage;
 pub(crate) use wizard::{
     AnyPartnerWizard, DepartmentWizard, DirectoryUsersWizard, SpecificPartnersWizard,
 };
@@ -84,6 +86,8 @@ pub(crate) fn AdminHome() -> impl IntoView {
                 <h2 id="organisation-heading">"Organisation"</h2>
                 <p><A href="/admin/connected-organizations">"Connected organisations"</A>
                     " — partners whose people may request access, their e-mail domains and sponsors."</p>
+                <p><A href="/admin/settings">"Settings"</A>
+                    " — what happens to external people when their access ends."</p>
             </section>
         })}
         {may_create.then(|| view! { <CreateCatalog/> })}
