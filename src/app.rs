@@ -12,7 +12,7 @@ use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
     AdminArea, AdminHome, AnyPartnerWizard, AuditPage, CatalogPage, DepartmentWizard,
     DirectoryUsersWizard, EditPolicyPage, NewPolicyPage, OrganizationsPage, PackagePage,
-    PackageReportPage, PersonReportPage, ResourceReportPage, SpecificPartnersWizard,
+    PackageReportPage, PersonReportPage, ResourceReportPage, SettingsPage, SpecificPartnersWizard,
 };
 use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
 use crate::pages::my_access::MyAccessPage;
@@ -47,6 +47,7 @@ pub(crate) fn App() -> impl IntoView {
                         <Route path=path!("/reports/access-packages/:id") view=PackageReportPage/>
                         <Route path=path!("/reports/resources/:id") view=ResourceReportPage/>
                         <Route path=path!("/reports/people/:id") view=PersonReportPage/>
+                        <Route path=path!("/settings") view=SettingsPage/>
                         <Route path=path!("/access-packages/:id") view=PackagePage/>
                         <Route path=path!("/access-packages/:id/policies/new") view=NewPolicyPage/>
                         <Route path=path!("/policies/:id") view=EditPolicyPage/>

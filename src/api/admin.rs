@@ -16,6 +16,7 @@ use entrada_domain::directory::{Application, Group, Site, User};
 use entrada_domain::organization::{ConnectedOrganization, OrganizationDraft};
 use entrada_domain::policy::{AssignmentPolicy, PolicyDraft};
 use entrada_domain::preview::PolicyPreview;
+use entrada_domain::settings::{Settings, SettingsPatch};
 use gloo_net::http::Method;
 
 use super::{request, ApiError, Call};
@@ -255,6 +256,16 @@ pub(crate) async fn delete_organization(id: String) -> Result<(), ApiError> {
         &path(&["connected-organizations", &id]),
     ))
     .await
+}
+
+/// The organisation-wide settings (administrators).
+pub(crate) async fn settings() -> Result<Settings, ApiError> {
+    request(Call::new(Method::GET, "/settings")).await
+}
+
+/// Changes settings with a JSON merge patch; answers them as they now are.
+pub(crate) async fn change_settings(patch: SettingsPatch) -> Result<Settings, ApiError> {
+    request(Call::new(Method::PATCH, "/settings").json(&patch)?).await
 }
 
 /// Saves a guided setup (catalog, resources, package, roles, policy) in one transaction.

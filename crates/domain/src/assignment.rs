@@ -258,6 +258,12 @@ pub fn grants_to_revoke(
 /// guest only in a catalog open to external users.
 pub fn check_direct_assignee(person: &User, catalog: &Catalog) -> Result<(), FieldErrors> {
     let message = match (person.state, person.kind) {
+        (UserState::Deleted, _) => Some(format!(
+            "{} has been deleted and cannot be assigned access.",
+            person.display_name
+        )),
+        // A guest the lifecycle blocked is unblocked by being granted access again.
+        (UserState::Blocked, UserKind::Guest) if catalog.external_users_allowed => None,
         (UserState::Blocked, _) => Some(format!(
             "{} is blocked and cannot be assigned access.",
             person.display_name
@@ -606,15 +612,28 @@ mod tests {
     }
 
     #[test]
-    fn blocked_people_are_never_assigned() {
-        for kind in [UserKind::Member, UserKind::Guest] {
-            let blocked = person(kind, UserState::Blocked);
+    fn blocked_members_and_deleted_people_are_never_assigned() {
+        let cases = [
+            (UserKind::Member, UserState::Blocked, "blocked"),
+            (UserKind::Member, UserState::Deleted, "deleted"),
+            (UserKind::Guest, UserState::Deleted, "deleted"),
+        ];
+        for (kind, state, word) in cases {
+            let person = person(kind, state);
             for external in [false, true] {
-                let errors = check_direct_assignee(&blocked, &catalog(external)).unwrap_err();
+                let errors = check_direct_assignee(&person, &catalog(external)).unwrap_err();
                 let message = errors.for_field("userId").expect("a userId error");
-                assert!(message.contains("blocked"), "{message}");
+                assert!(message.contains(word), "{message}");
             }
         }
+    }
+
+    #[test]
+    fn a_blocked_guest_may_be_assigned_again_where_guests_are_welcome() {
+        let blocked = person(UserKind::Guest, UserState::Blocked);
+        assert_eq!(check_direct_assignee(&blocked, &catalog(true)), Ok(()));
+        let errors = check_direct_assignee(&blocked, &catalog(false)).unwrap_err();
+        assert!(errors.for_field("userId").is_some());
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub fn recheck_at_delivery(
     if !catalog.enabled {
         return Err(NoLongerEligible::CatalogDisabled);
     }
-    if person.user.state != UserState::Active {
+    // A guest the lifecycle blocked is unblocked by access granted again (see
+    // `guest::unblocks_on_grant`); anyone else blocked, and the deleted, get nothing.
+    if person.user.state != UserState::Active && !crate::guest::unblocks_on_grant(person.user) {
         return Err(NoLongerEligible::PersonBlocked);
     }
     if person.user.kind.is_external() && !catalog.external_users_allowed {
@@ -134,11 +136,15 @@ mod tests {
             &person,
             &[],
         );
-        assert_eq!(
-            outcome.is_ok(),
-            !offered.is_empty(),
-            "agrees with My Access"
-        );
+        // A blocked guest requests nothing in My Access, yet access granted to them again
+        // (an approval or a direct assignment) is delivered and unblocks them.
+        if !crate::guest::unblocks_on_grant(&user) {
+            assert_eq!(
+                outcome.is_ok(),
+                !offered.is_empty(),
+                "agrees with My Access"
+            );
+        }
     }
 
     #[test]
@@ -182,6 +188,30 @@ mod tests {
     fn a_blocked_person_is_not_delivered() {
         check(
             |_, _, _, user| user.state = UserState::Blocked,
+            Err(NoLongerEligible::PersonBlocked),
+        );
+        check(
+            |_, _, _, user| user.state = UserState::Deleted,
+            Err(NoLongerEligible::PersonBlocked),
+        );
+    }
+
+    #[test]
+    fn a_guest_blocked_when_their_access_ended_is_delivered_again() {
+        check(
+            |_, _, policy, user| {
+                *user = guest("pat", "fabrikam.example");
+                user.state = UserState::Blocked;
+                policy.rules.requestor_scope = RequestorScope::AllExternalUsers;
+            },
+            Ok(()),
+        );
+        check(
+            |_, _, policy, user| {
+                *user = guest("pat", "fabrikam.example");
+                user.state = UserState::Deleted;
+                policy.rules.requestor_scope = RequestorScope::AllExternalUsers;
+            },
             Err(NoLongerEligible::PersonBlocked),
         );
     }

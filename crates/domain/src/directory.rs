@@ -42,6 +42,21 @@ pub enum UserState {
     Active,
     /// May not sign in (e.g. a guest whose last assignment ended).
     Blocked,
+    /// Deleted: a tombstone kept so that the audit trail still names the person. Gone
+    /// from the directory's lists and pickers, and cannot sign in.
+    Deleted,
+}
+
+/// Which sponsors of a connected organisation: Entra's internal sponsors are people of
+/// this organisation, its external sponsors people of the partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum SponsorKind {
+    /// People of this organisation who vouch for the partner.
+    Internal,
+    /// People of the partner organisation itself.
+    External,
 }
 
 /// A person in the directory.
@@ -169,8 +184,14 @@ pub trait DirectoryView {
     fn manager_of(&self, user: &UserId) -> Option<UserId>;
     /// The members of a group.
     fn members_of(&self, group: &GroupId) -> Vec<UserId>;
-    /// The sponsors of a connected organisation (internal and external).
-    fn sponsors_of(&self, organization: &ConnectedOrgId) -> Vec<UserId>;
+    /// The sponsors of one kind of a connected organisation.
+    fn sponsors_of(&self, organization: &ConnectedOrgId, kind: SponsorKind) -> Vec<UserId>;
+    /// The connected organisation a person comes from: by default the one recorded on
+    /// the account; a view that knows the organisations also finds it by e-mail domain
+    /// (see `policy::partner_of`).
+    fn organization_of(&self, person: &User) -> Option<ConnectedOrgId> {
+        person.connected_organization.clone()
+    }
     /// Whether a person exists and is active (blocked people never approve).
     fn is_active(&self, user: &UserId) -> bool;
 }

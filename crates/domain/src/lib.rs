@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod delivery;
 pub mod directory;
 pub mod error;
+pub mod guest;
 pub mod ids;
 pub mod notification;
 pub mod organization;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::catalog::{AccessPackage, Catalog};
-use crate::directory::{DirectoryView, User, UserKind, UserState};
+use crate::directory::{DirectoryView, SponsorKind, User, UserKind, UserState};
 use crate::error::{FieldError, FieldErrors};
 use crate::ids::{ConnectedOrgId, GroupId, PackageId, PolicyId, QuestionId, UserId};
 use crate::organization::{ConnectedOrgState, ConnectedOrganization};
@@ -78,9 +78,34 @@ pub enum Approver {
     /// The requestor's manager.
     #[serde(rename_all = "camelCase")]
     Manager,
-    /// The sponsors of the requestor's connected organisation.
+    /// The sponsors of the requestor's connected organisation, internal and external.
     #[serde(rename_all = "camelCase")]
     Sponsors,
+    /// The internal sponsors (people of this organisation) of the requestor's connected
+    /// organisation.
+    #[serde(rename_all = "camelCase")]
+    InternalSponsors,
+    /// The external sponsors (people of the partner itself) of the requestor's connected
+    /// organisation.
+    #[serde(rename_all = "camelCase")]
+    ExternalSponsors,
+}
+
+impl Approver {
+    /// The kinds of sponsors this approver names; empty when it names no sponsors.
+    pub fn sponsor_kinds(&self) -> &'static [SponsorKind] {
+        match self {
+            Approver::Sponsors => &[SponsorKind::Internal, SponsorKind::External],
+            Approver::InternalSponsors => &[SponsorKind::Internal],
+            Approver::ExternalSponsors => &[SponsorKind::External],
+            Approver::User { .. } | Approver::GroupMembers { .. } | Approver::Manager => &[],
+        }
+    }
+
+    /// Whether this approver names sponsors of the requestor's organisation.
+    pub fn is_sponsors(&self) -> bool {
+        !self.sponsor_kinds().is_empty()
+    }
 }
 
 /// Alternate approvers who take over a stage that waited too long.
@@ -404,9 +429,11 @@ pub fn resolve_approvers(
             Approver::User { id } => people.push(id.clone()),
             Approver::GroupMembers { id } => people.extend(directory.members_of(id)),
             Approver::Manager => people.extend(directory.manager_of(&requestor.id)),
-            Approver::Sponsors => {
-                if let Some(org) = &requestor.connected_organization {
-                    people.extend(directory.sponsors_of(org));
+            Approver::Sponsors | Approver::InternalSponsors | Approver::ExternalSponsors => {
+                if let Some(org) = directory.organization_of(requestor) {
+                    for kind in approver.sponsor_kinds() {
+                        people.extend(directory.sponsors_of(&org, *kind));
+                    }
                 }
             }
         }
@@ -665,7 +692,7 @@ fn approver_kind_errors(
              choose their sponsors or named approvers instead.",
         ));
     }
-    if !scope.is_external() && approvers.contains(&Approver::Sponsors) {
+    if !scope.is_external() && approvers.iter().any(Approver::is_sponsors) {
         errors.push(FieldError::new(
             path,
             "Sponsors approve only for people from connected organizations; \
@@ -1039,6 +1066,19 @@ mod tests {
             },
             &[],
         );
+        for approver in [Approver::InternalSponsors, Approver::ExternalSponsors] {
+            check(
+                |d| d.stages[0].approvers = vec![approver.clone()],
+                &["stages[0].approvers"],
+            );
+            check(
+                |d| {
+                    d.requestor_scope = external();
+                    d.stages[0].approvers = vec![approver.clone()];
+                },
+                &[],
+            );
+        }
     }
 
     #[test]
@@ -1654,6 +1694,10 @@ mod tests {
             ConnectedOrgId::new("org-fabrikam"),
             vec![UserId::new("sam"), UserId::new("sue")],
         );
+        directory.external_sponsors.insert(
+            ConnectedOrgId::new("org-fabrikam"),
+            vec![UserId::new("ext"), UserId::new("gus")],
+        );
         directory.blocked.insert(UserId::new("blocked"));
         directory
     }
@@ -1751,9 +1795,81 @@ mod tests {
             stage(vec![Approver::Sponsors]),
             &requestor,
             false,
+            &["ext", "sam", "sue"],
+            false,
+        );
+    }
+
+    #[test]
+    fn internal_or_external_sponsors_alone_approve_when_named() {
+        let requestor = User {
+            connected_organization: Some(ConnectedOrgId::new("org-fabrikam")),
+            ..guest("gus", "fabrikam.example")
+        };
+        check_approvers(
+            stage(vec![Approver::InternalSponsors]),
+            &requestor,
+            false,
             &["sam", "sue"],
             false,
         );
+        // The requestor, an external sponsor too, never approves their own request.
+        check_approvers(
+            stage(vec![Approver::ExternalSponsors]),
+            &requestor,
+            false,
+            &["ext"],
+            false,
+        );
+    }
+
+    #[test]
+    fn sponsors_of_a_member_or_of_a_guest_of_no_organisation_are_nobody() {
+        for requestor in [member("alice"), guest("gus", "elsewhere.example")] {
+            for approver in [
+                Approver::Sponsors,
+                Approver::InternalSponsors,
+                Approver::ExternalSponsors,
+            ] {
+                let resolved = resolve_approvers(&[approver], &requestor, &directory());
+                assert!(resolved.is_empty(), "{requestor:?}: {resolved:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_snapshot_finds_the_organisation_by_domain_when_none_is_recorded() {
+        use crate::preview::{DirectoryPerson, DirectorySnapshot};
+        let mut fabrikam = crate::testkit::organization(
+            "org-fabrikam",
+            "fabrikam.example",
+            ConnectedOrgState::Configured,
+        );
+        fabrikam.internal_sponsors = vec![UserId::new("hannah")];
+        fabrikam.external_sponsors = vec![UserId::new("ext")];
+        let person = |user: User| DirectoryPerson {
+            user,
+            groups: vec![],
+        };
+        let snapshot = DirectorySnapshot {
+            people: vec![
+                person(member("hannah")),
+                person(guest("ext", "fabrikam.example")),
+            ],
+            organizations: vec![fabrikam],
+        };
+        // No organisation recorded on the account: its e-mail domain finds it.
+        let requestor = guest("new", "sales.fabrikam.example");
+        assert_eq!(
+            resolve_approvers(&[Approver::ExternalSponsors], &requestor, &snapshot),
+            vec![UserId::new("ext")]
+        );
+        assert_eq!(
+            resolve_approvers(&[Approver::InternalSponsors], &requestor, &snapshot),
+            vec![UserId::new("hannah")]
+        );
+        let look_alike = guest("evil", "fabrikam.example.evil.test");
+        assert!(resolve_approvers(&[Approver::Sponsors], &look_alike, &snapshot).is_empty());
     }
 
     #[test]
@@ -1848,6 +1964,8 @@ mod tests {
             3 => "grp-[a-b]".prop_map(|id| Approver::GroupMembers { id: GroupId::new(id) }),
             1 => Just(Approver::Manager),
             1 => Just(Approver::Sponsors),
+            1 => Just(Approver::InternalSponsors),
+            1 => Just(Approver::ExternalSponsors),
         ]
     }
 

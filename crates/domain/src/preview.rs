@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{AccessPackage, Catalog};
-use crate::directory::{DirectoryView, User, UserState};
+use crate::directory::{DirectoryView, SponsorKind, User, UserState};
 use crate::ids::{ConnectedOrgId, GroupId, PackageId, PolicyId, UserId};
 use crate::organization::ConnectedOrganization;
 use crate::policy::{
@@ -54,17 +54,19 @@ impl DirectoryView for DirectorySnapshot {
             .collect()
     }
 
-    fn sponsors_of(&self, organization: &ConnectedOrgId) -> Vec<UserId> {
+    fn sponsors_of(&self, organization: &ConnectedOrgId, kind: SponsorKind) -> Vec<UserId> {
         self.organizations
             .iter()
             .filter(|org| &org.id == organization)
-            .flat_map(|org| {
-                org.internal_sponsors
-                    .iter()
-                    .chain(&org.external_sponsors)
-                    .cloned()
+            .flat_map(|org| match kind {
+                SponsorKind::Internal => org.internal_sponsors.clone(),
+                SponsorKind::External => org.external_sponsors.clone(),
             })
             .collect()
+    }
+
+    fn organization_of(&self, person: &User) -> Option<ConnectedOrgId> {
+        crate::policy::partner_of(person, &self.organizations).map(|org| org.id.clone())
     }
 
     fn is_active(&self, user: &UserId) -> bool {
@@ -206,7 +208,7 @@ fn stage_preview(
         .collect();
     let problem = approvers
         .is_empty()
-        .then(|| explain_nobody(policy, stage, requestor));
+        .then(|| explain_nobody(policy, stage, requestor, directory));
     Some(StagePreview {
         stage,
         approvers,
@@ -215,14 +217,19 @@ fn stage_preview(
     })
 }
 
-fn explain_nobody(policy: &AssignmentPolicy, stage: usize, requestor: &User) -> String {
+fn explain_nobody(
+    policy: &AssignmentPolicy,
+    stage: usize,
+    requestor: &User,
+    directory: &DirectorySnapshot,
+) -> String {
     let definition = &policy.rules.stages[stage];
     let mut reasons = Vec::new();
     if definition.approvers.contains(&Approver::Manager) && requestor.manager.is_none() {
         reasons.push(format!("{} has no manager", requestor.display_name));
     }
-    if definition.approvers.contains(&Approver::Sponsors)
-        && requestor.connected_organization.is_none()
+    if definition.approvers.iter().any(Approver::is_sponsors)
+        && directory.organization_of(requestor).is_none()
     {
         reasons.push(format!(
             "{} belongs to no connected organisation with sponsors",

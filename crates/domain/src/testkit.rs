@@ -7,7 +7,7 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 
 use crate::catalog::Catalog;
-use crate::directory::{DirectoryView, User, UserKind, UserState};
+use crate::directory::{DirectoryView, SponsorKind, User, UserKind, UserState};
 use crate::ids::{CatalogId, ConnectedOrgId, GroupId, PackageId, PolicyId, RequestId, UserId};
 use crate::organization::{ConnectedOrgState, ConnectedOrganization};
 use crate::policy::{
@@ -144,7 +144,10 @@ pub(crate) fn submitted_request() -> AccessRequest {
 pub(crate) struct Directory {
     pub(crate) managers: BTreeMap<UserId, UserId>,
     pub(crate) groups: BTreeMap<GroupId, Vec<UserId>>,
+    /// Internal sponsors by organisation.
     pub(crate) sponsors: BTreeMap<ConnectedOrgId, Vec<UserId>>,
+    /// External sponsors by organisation.
+    pub(crate) external_sponsors: BTreeMap<ConnectedOrgId, Vec<UserId>>,
     pub(crate) blocked: BTreeSet<UserId>,
 }
 
@@ -157,8 +160,12 @@ impl DirectoryView for Directory {
         self.groups.get(group).cloned().unwrap_or_default()
     }
 
-    fn sponsors_of(&self, organization: &ConnectedOrgId) -> Vec<UserId> {
-        self.sponsors.get(organization).cloned().unwrap_or_default()
+    fn sponsors_of(&self, organization: &ConnectedOrgId, kind: SponsorKind) -> Vec<UserId> {
+        let sponsors = match kind {
+            SponsorKind::Internal => &self.sponsors,
+            SponsorKind::External => &self.external_sponsors,
+        };
+        sponsors.get(organization).cloned().unwrap_or_default()
     }
 
     fn is_active(&self, user: &UserId) -> bool {

@@ -42,6 +42,10 @@ pub struct Outcome {
     pub sessions_deleted: u64,
     /// Audit events deleted by retention (older than the retention setting allows).
     pub audit_pruned: u64,
+    /// Guests blocked because their last access ended (see `guest_lifecycle`).
+    pub guests_blocked: u64,
+    /// Guests deleted because they stayed blocked for the set number of days.
+    pub guests_deleted: u64,
     /// Items (or whole jobs, when their list could not be read) that failed with an error
     /// this pass; each was logged and the run went on.
     pub failed: u64,
@@ -66,6 +70,9 @@ pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx
     }
     if let Err(error) = crate::signups::delete_expired(db, now).await {
         job_failed("expired sign-ups", &error, &mut outcome);
+    }
+    if let Err(error) = crate::guest_lifecycle::run(db, now, &mut outcome).await {
+        job_failed("guest lifecycle", &error, &mut outcome);
     }
     match delete_ended_sessions(db, now).await {
         Ok(deleted) => outcome.sessions_deleted = deleted,

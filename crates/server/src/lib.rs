@@ -21,6 +21,7 @@ pub mod clock;
 pub mod db;
 mod delivery;
 pub mod demo;
+mod guest_lifecycle;
 mod guests;
 mod http;
 pub mod jobs;

@@ -350,6 +350,14 @@ async fn grant(
         }
         Err(error) => return Err(error.into()),
     }
+    crate::guest_lifecycle::unblock_on_grant(
+        conn,
+        &request.requestor,
+        None,
+        request.id.as_str(),
+        now,
+    )
+    .await?;
     let grants = delivery::grant_all(conn, &assignment).await?;
     let event = system_event(now, AuditAction::AssignmentCreated, &assignment, package)
         .with_detail("grants", grants.to_string())

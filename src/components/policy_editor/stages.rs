@@ -250,7 +250,10 @@ fn ApproverList(
                         Approver::User { id } => cache.person_name(id),
                         Approver::GroupMembers { id } => format!("Members of {}", cache.group_name(id)),
                         // Manager and sponsors show as checkboxes below.
-                        Approver::Manager | Approver::Sponsors => return None,
+                        Approver::Manager
+                        | Approver::Sponsors
+                        | Approver::InternalSponsors
+                        | Approver::ExternalSponsors => return None,
                     };
                     let label = format!("Remove {name}");
                     let change = change.clone();
@@ -271,7 +274,12 @@ fn ApproverList(
     let manager_id = format!("{id}-manager");
     let sponsors_id = format!("{id}-sponsors");
     let show_manager = move || !external.get() || has(&Approver::Manager);
-    let show_sponsors = move || external.get() || has(&Approver::Sponsors);
+    let show_sponsors =
+        move || external.get() || value.with(|list| list.iter().any(Approver::is_sponsors));
+    let internal_sponsors_id = format!("{id}-internal-sponsors");
+    let external_sponsors_id = format!("{id}-external-sponsors");
+    let toggle_internal = toggle.clone();
+    let toggle_external = toggle.clone();
     let add_person = {
         let change = change.clone();
         Callback::new(move |person: User| {
@@ -342,6 +350,24 @@ fn ApproverList(
                             move |event| toggle(Approver::Sponsors, event_target_checked(&event))
                         }/>
                     <label for=sponsors_id.clone()>"Sponsors of the requestor's connected organisation"</label>
+                </div>
+                <div class="field check">
+                    <input type="checkbox" id=internal_sponsors_id.clone()
+                        prop:checked=move || has(&Approver::InternalSponsors)
+                        on:change={
+                            let toggle = toggle_internal.clone();
+                            move |event| toggle(Approver::InternalSponsors, event_target_checked(&event))
+                        }/>
+                    <label for=internal_sponsors_id.clone()>"Internal sponsors of the requestor's organisation"</label>
+                </div>
+                <div class="field check">
+                    <input type="checkbox" id=external_sponsors_id.clone()
+                        prop:checked=move || has(&Approver::ExternalSponsors)
+                        on:change={
+                            let toggle = toggle_external.clone();
+                            move |event| toggle(Approver::ExternalSponsors, event_target_checked(&event))
+                        }/>
+                    <label for=external_sponsors_id.clone()>"External sponsors of the requestor's organisation"</label>
                 </div>
             </Show>
             <ul class="chips" aria-label=format!("{legend}: people and groups")>{chips}</ul>

@@ -8,6 +8,7 @@ mod organizations;
 mod package;
 mod policy;
 mod reports;
+mod settings;
 mod shared;
 mod wizard;
 
@@ -29,6 +30,7 @@ pub(crate) use organizations::OrganizationsPage;
 pub(crate) use package::PackagePage;
 pub(crate) use policy::{EditPolicyPage, NewPolicyPage};
 pub(crate) use reports::{PackageReportPage, PersonReportPage, ResourceReportPage};
+pub(crate) use settings::SettingsPage;
 pub(crate) use wizard::{
     AnyPartnerWizard, DepartmentWizard, DirectoryUsersWizard, SpecificPartnersWizard,
 };
@@ -88,6 +90,8 @@ pub(crate) fn AdminHome() -> impl IntoView {
                 <h2 id="organisation-heading">"Organisation"</h2>
                 <p><A href="/admin/connected-organizations">"Connected organisations"</A>
                     " — partners whose people may request access, their e-mail domains and sponsors."</p>
+                <p><A href="/admin/settings">"Settings"</A>
+                    " — what happens to external people when their access ends."</p>
             </section>
         })}
         {entrada_domain::permission::audit_scope(&me.actor()).is_some().then(|| view! {

@@ -704,6 +704,9 @@ fn approver_exists(
     match approver {
         Approver::User { id } => person_exists(id.as_str()),
         Approver::GroupMembers { id } => groups.contains(id.as_str()),
-        Approver::Manager | Approver::Sponsors => true,
+        Approver::Manager
+        | Approver::Sponsors
+        | Approver::InternalSponsors
+        | Approver::ExternalSponsors => true,
     }
 }

@@ -150,6 +150,14 @@ async fn assign(
             "{} already holds {}.",
             person.display_name, package.name
         ))?;
+    crate::guest_lifecycle::unblock_on_grant(
+        &mut tx,
+        &person.id,
+        Some(&signed_in.user.id),
+        assignment.id.as_str(),
+        now,
+    )
+    .await?;
     let grants = delivery::grant_all(&mut tx, &assignment).await?;
     let audit = event(
         &signed_in,

@@ -36,9 +36,9 @@ pub enum ApiError {
     /// The path exists but not with this method (405).
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The account may not sign in (403).
+    /// The account may not sign in (403), with why and what to do.
     #[error("account blocked")]
-    AccountBlocked,
+    AccountBlocked(String),
     /// State conflict: already decided, already holds it, duplicate name (409).
     #[error("{0}")]
     Conflict(String),
@@ -72,7 +72,7 @@ impl ApiError {
             }
             ApiError::Forbidden
             | ApiError::ForbiddenBecause(_)
-            | ApiError::AccountBlocked
+            | ApiError::AccountBlocked(_)
             | ApiError::CrossOrigin => StatusCode::FORBIDDEN,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -92,7 +92,7 @@ impl ApiError {
             ApiError::SessionExpired => ProblemType::SessionExpired,
             ApiError::BadCredentials => ProblemType::BadCredentials,
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => ProblemType::Forbidden,
-            ApiError::AccountBlocked => ProblemType::AccountBlocked,
+            ApiError::AccountBlocked(_) => ProblemType::AccountBlocked,
             ApiError::CrossOrigin => ProblemType::CrossOrigin,
             ApiError::TooManyAttempts { .. } => ProblemType::TooManyRequests,
             ApiError::MethodNotAllowed => ProblemType::MethodNotAllowed,
@@ -111,7 +111,7 @@ impl ApiError {
             ApiError::SessionExpired => "Session expired",
             ApiError::BadCredentials => "Sign-in failed",
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "Not allowed",
-            ApiError::AccountBlocked => "Account blocked",
+            ApiError::AccountBlocked(_) => "Account blocked",
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::NotFound(_) | ApiError::NoRoute => "Not found",
             ApiError::Conflict(_) => "Conflict",
@@ -133,9 +133,7 @@ impl ApiError {
             }
             ApiError::Forbidden => "You don't have permission to do this.".to_owned(),
             ApiError::ForbiddenBecause(reason) => reason.clone(),
-            ApiError::AccountBlocked => {
-                "This account is blocked. Ask an administrator to unblock it.".to_owned()
-            }
+            ApiError::AccountBlocked(detail) => detail.clone(),
             ApiError::MethodNotAllowed => {
                 "This API path does not accept this HTTP method.".to_owned()
             }

@@ -74,7 +74,10 @@ async fn sign_in(
         }
     };
     if user.state != UserState::Active {
-        return Err(ApiError::AccountBlocked);
+        // Only now, with the right password, is the reason told.
+        let mut conn = app.db.acquire().await?;
+        let detail = crate::guest_lifecycle::blocked_sign_in_detail(&mut conn, &user.id).await?;
+        return Err(ApiError::AccountBlocked(detail));
     }
 
     let cookie_name = session_cookie_name(app.config.secure_cookies);

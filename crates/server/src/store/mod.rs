@@ -6,6 +6,7 @@ pub(crate) mod assignments;
 pub(crate) mod audit;
 pub(crate) mod catalogs;
 pub(crate) mod directory;
+pub(crate) mod guests;
 pub(crate) mod outbox;
 pub(crate) mod reports;
 pub(crate) mod requests;

@@ -71,10 +71,11 @@ pub(crate) async fn by_email_with_password(
     }
 }
 
-/// Every person, by display name.
+/// Every person but the deleted (their tombstones only keep the audit trail readable), by
+/// display name.
 pub(crate) async fn all(conn: &mut AnyConnection) -> Result<Vec<User>, sqlx::Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users ORDER BY display_name, id"
+        "SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' ORDER BY display_name, id"
     ))
     .fetch_all(conn)
     .await?;
@@ -192,6 +193,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
         state: match state.as_str() {
             "active" => UserState::Active,
             "blocked" => UserState::Blocked,
+            "deleted" => UserState::Deleted,
             _ => return Err(bad_value("users.state", &state)),
         },
         department: row.try_get("department")?,
@@ -215,5 +217,6 @@ fn state_name(state: UserState) -> &'static str {
     match state {
         UserState::Active => "active",
         UserState::Blocked => "blocked",
+        UserState::Deleted => "deleted",
     }
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod contract;
+mod guest_lifecycle;
 mod helpers;
 mod lifecycle_edges;
 mod matrix;

@@ -99,6 +99,8 @@ pub(super) fn ReviewStep(wizard: Wizard) -> impl IntoView {
         Approver::GroupMembers { id } => format!("members of {}", cache.group_name(id)),
         Approver::Manager => "the requestor's manager".to_owned(),
         Approver::Sponsors => "the organisation's sponsors".to_owned(),
+        Approver::InternalSponsors => "the organisation's internal sponsors".to_owned(),
+        Approver::ExternalSponsors => "the organisation's external sponsors".to_owned(),
     };
     let policy = move || {
         let policy = wizard.policy.get();
