@@ -6,6 +6,7 @@ pub(crate) mod assignments;
 pub(crate) mod audit;
 pub(crate) mod catalogs;
 pub(crate) mod directory;
+pub(crate) mod notifications;
 pub(crate) mod outbox;
 pub(crate) mod requests;
 pub(crate) mod sessions;

@@ -5,6 +5,7 @@ mod admin;
 mod contract;
 mod helpers;
 mod lifecycle_edges;
+mod mail;
 mod matrix;
 mod ownership;
 mod packages;
