@@ -11,11 +11,13 @@ use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
     AdminArea, AdminHome, AnyPartnerWizard, CatalogPage, DepartmentWizard, DirectoryUsersWizard,
-    EditPolicyPage, NewPolicyPage, OrganizationsPage, PackagePage, SpecificPartnersWizard,
+    EditPolicyPage, NewPolicyPage, OrganizationsPage, OutboxPage, PackagePage,
+    SpecificPartnersWizard,
 };
 use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
 use crate::pages::my_access::MyAccessPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::notifications::NotificationsPage;
 use crate::pages::requests::RequestsPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::sign_up::SignUpPage;
@@ -37,10 +39,12 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/requests") view=RequestsPage/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
                     <Route path=path!("/approvals/:id") view=ApprovalPage/>
+                    <Route path=path!("/notifications") view=NotificationsPage/>
                     <ParentRoute path=path!("/admin") view=AdminGate>
                         <Route path=path!("") view=AdminHome/>
                         <Route path=path!("/catalogs/:id") view=CatalogPage/>
                         <Route path=path!("/connected-organizations") view=OrganizationsPage/>
+                        <Route path=path!("/outbox") view=OutboxPage/>
                         <Route path=path!("/access-packages/:id") view=PackagePage/>
                         <Route path=path!("/access-packages/:id/policies/new") view=NewPolicyPage/>
                         <Route path=path!("/policies/:id") view=EditPolicyPage/>

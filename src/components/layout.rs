@@ -125,6 +125,7 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
                 </nav>
                 <div class="account">
                     <span class="person">{name}</span>
+                    <A href="/notifications" attr:class="account-link">"E-mail settings"</A>
                     <button
                         type="button"
                         class="button secondary small"

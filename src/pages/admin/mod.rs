@@ -4,6 +4,7 @@
 
 mod catalog;
 mod organizations;
+mod outbox;
 mod package;
 mod policy;
 mod shared;
@@ -23,6 +24,7 @@ use crate::components::{set_page_title, Loading, ProblemPanel};
 
 pub(crate) use catalog::CatalogPage;
 pub(crate) use organizations::OrganizationsPage;
+pub(crate) use outbox::OutboxPage;
 pub(crate) use package::PackagePage;
 pub(crate) use policy::{EditPolicyPage, NewPolicyPage};
 pub(crate) use wizard::{
@@ -84,6 +86,7 @@ pub(crate) fn AdminHome() -> impl IntoView {
                 <h2 id="organisation-heading">"Organisation"</h2>
                 <p><A href="/admin/connected-organizations">"Connected organisations"</A>
                     " — partners whose people may request access, their e-mail domains and sponsors."</p>
+                <p><A href="/admin/outbox">"Outbox"</A>" — every e-mail Entrada wrote and how its delivery went."</p>
             </section>
         })}
         {may_create.then(|| view! { <CreateCatalog/> })}
