@@ -121,6 +121,7 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
                         <Show when=sees_admin>
                             <li><A href="/admin">"Admin"</A></li>
                         </Show>
+                        <li class="menu-only"><A href="/notifications">"E-mail settings"</A></li>
                     </ul>
                 </nav>
                 <div class="account">

@@ -118,6 +118,8 @@ async fn administrators_read_what_was_written_in_the_outbox() -> Result<()> {
 async fn people_turn_off_an_optional_message_on_a_phone() -> Result<()> {
     with_scene(test_name!(), async |scene: &Scene| {
         let sam = scene.signed_in("sam", PHONE, SAM).await?;
+        // On a phone the link is in the menu.
+        sam.click_button("Menu").await?;
         sam.click_link("E-mail settings").await?;
         sam.wait_for_heading("E-mail notifications").await?;
         sam.wait_for_text("A request waits for your decision")
