@@ -18,9 +18,11 @@ use crate::url;
 
 mod admin;
 mod audit;
+mod mail;
 
 pub(crate) use admin::*;
 pub(crate) use audit::*;
+pub(crate) use mail::*;
 
 /// Signs in. A wrong password or an unknown e-mail address is a 401 problem, which this
 /// call returns to the form instead of redirecting.

@@ -11,12 +11,14 @@ use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
     AdminArea, AdminHome, AnyPartnerWizard, AuditPage, CatalogPage, DepartmentWizard,
-    DirectoryUsersWizard, EditPolicyPage, NewPolicyPage, OrganizationsPage, PackagePage,
-    PackageReportPage, PersonReportPage, ResourceReportPage, SettingsPage, SpecificPartnersWizard,
+    DirectoryUsersWizard, EditPolicyPage, NewPolicyPage, OrganizationsPage, OutboxPage,
+    PackagePage, PackageReportPage, PersonReportPage, ResourceReportPage, SettingsPage,
+    SpecificPartnersWizard,
 };
 use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
 use crate::pages::my_access::MyAccessPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::notifications::NotificationsPage;
 use crate::pages::requests::RequestsPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::sign_up::{SignUpPage, VerifySignUpPage};
@@ -39,6 +41,7 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/requests") view=RequestsPage/>
                     <Route path=path!("/approvals") view=ApprovalsPage/>
                     <Route path=path!("/approvals/:id") view=ApprovalPage/>
+                    <Route path=path!("/notifications") view=NotificationsPage/>
                     <ParentRoute path=path!("/admin") view=AdminGate>
                         <Route path=path!("") view=AdminHome/>
                         <Route path=path!("/catalogs/:id") view=CatalogPage/>
@@ -48,6 +51,7 @@ pub(crate) fn App() -> impl IntoView {
                         <Route path=path!("/reports/resources/:id") view=ResourceReportPage/>
                         <Route path=path!("/reports/people/:id") view=PersonReportPage/>
                         <Route path=path!("/settings") view=SettingsPage/>
+                        <Route path=path!("/outbox") view=OutboxPage/>
                         <Route path=path!("/access-packages/:id") view=PackagePage/>
                         <Route path=path!("/access-packages/:id/policies/new") view=NewPolicyPage/>
                         <Route path=path!("/policies/:id") view=EditPolicyPage/>

@@ -121,10 +121,12 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
                         <Show when=sees_admin>
                             <li><A href="/admin">"Admin"</A></li>
                         </Show>
+                        <li class="menu-only"><A href="/notifications">"E-mail settings"</A></li>
                     </ul>
                 </nav>
                 <div class="account">
                     <span class="person">{name}</span>
+                    <A href="/notifications" attr:class="account-link">"E-mail settings"</A>
                     <button
                         type="button"
                         class="button secondary small"

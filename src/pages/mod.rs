@@ -7,6 +7,7 @@ pub(crate) mod admin;
 pub(crate) mod approvals;
 pub(crate) mod my_access;
 pub(crate) mod not_found;
+pub(crate) mod notifications;
 pub(crate) mod requests;
 pub(crate) mod sign_in;
 pub(crate) mod sign_up;

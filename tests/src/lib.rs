@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 
 pub use entrada_server::demo::DEMO_PASSWORD;
 
+pub mod mail;
 pub mod requests;
 pub mod wizard;
 
@@ -138,6 +139,7 @@ impl TestApp {
         let url = format!("sqlite://{}/e.db", dir.path().display());
         let mut config = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), url);
         config.static_dir = Some(dist);
+        config.smtp_url = mail::smtp_url();
         let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
         let app = App::build(config, clock.clone())
             .await

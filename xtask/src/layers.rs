@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
+use crate::smtp::SmtpServer;
 use crate::{build_spa, cargo, step, tools};
 
 /// The layers, in the order they run. `cargo xtask test api browser` runs only those.
@@ -54,6 +55,16 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
         }
         false => None,
     };
+    let smtp = match chosen.contains(&"api") || chosen.contains(&"browser") {
+        true => {
+            step("Starting a throwaway SMTP server");
+            let smtp = SmtpServer::start(root).context("the mail tests need an SMTP server")?;
+            println!("SMTP is listening at {}", smtp.url);
+            Some(smtp)
+        }
+        false => None,
+    };
+    let smtp_env = smtp.as_ref().map(SmtpServer::env).unwrap_or_default();
 
     let mut results: Vec<(&str, Counts)> = Vec::new();
     for layer in chosen {
@@ -67,18 +78,17 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
                     .as_ref()
                     .map(|cluster| cluster.url.clone())
                     .unwrap_or_default();
-                cargo_test(
-                    root,
-                    &["--package", "entrada-server"],
-                    &[("ENTRADA_TEST_POSTGRES_URL", url)],
-                )
+                let mut env = vec![("ENTRADA_TEST_POSTGRES_URL", url)];
+                env.extend(smtp_env.iter().cloned());
+                cargo_test(root, &["--package", "entrada-server"], &env)
             }
-            "browser" => cargo_test(root, &["--package", "entrada-e2e"], &[]),
+            "browser" => cargo_test(root, &["--package", "entrada-e2e"], &smtp_env),
             _ => unreachable!("layers were checked above"),
         };
         results.push((layer, counts));
     }
     drop(cluster);
+    drop(smtp);
 
     let mut total = Counts::default();
     println!("\nLayer      passed  failed  skipped");

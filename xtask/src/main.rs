@@ -3,6 +3,7 @@
 
 mod layers;
 mod postgres;
+mod smtp;
 mod tools;
 
 use std::path::{Path, PathBuf};

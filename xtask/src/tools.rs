@@ -1,7 +1,7 @@
 //! The pinned tool versions, in one place, and their installation from the package
 //! registries only (crates.io, npm, Debian): nothing is downloaded from anywhere else.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
@@ -119,6 +119,46 @@ pub(crate) fn ensure_browser() -> Result<()> {
     }
     step("Installing Debian's chromium and chromium-driver (about a minute)");
     apt_install(&["chromium", "chromium-driver"])
+}
+
+/// aiosmtpd, the SMTP server the tests send mail to, from PyPI.
+pub(crate) const AIOSMTPD_VERSION: &str = "1.4.6";
+
+/// The Python of a venv under `target/tools` holding the pinned aiosmtpd, made (python3
+/// -m venv; pip install from PyPI, nothing else) where missing or at another version.
+pub(crate) fn ensure_aiosmtpd(root: &Path) -> Result<PathBuf> {
+    step(&format!(
+        "Checking aiosmtpd {AIOSMTPD_VERSION} (the test SMTP server)"
+    ));
+    let venv = root
+        .join("target/tools")
+        .join(format!("aiosmtpd-{AIOSMTPD_VERSION}"));
+    let python = venv.join("bin/python");
+    let installed =
+        output(Command::new(&python).args(["-c", "import aiosmtpd; print(aiosmtpd.__version__)"]))
+            .is_ok_and(|version| version.trim() == AIOSMTPD_VERSION);
+    if installed {
+        return Ok(python);
+    }
+    if !Command::new("python3")
+        .args(["-c", "import venv, ensurepip"])
+        .output()
+        .is_ok_and(|out| out.status.success())
+    {
+        step("Installing Debian's python3-venv");
+        apt_install(&["python3-venv"])?;
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    run(Command::new("python3").arg("-m").arg("venv").arg(&venv))
+        .context("making the venv for aiosmtpd")?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
+    ]))
+    .context("installing aiosmtpd from PyPI")?;
+    Ok(python)
 }
 
 /// Installs Debian packages (as root, or through sudo).

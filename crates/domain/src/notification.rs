@@ -233,6 +233,421 @@ pub fn sign_up_existing_account(base: &str, to_address: &str, display_name: &str
     })
 }
 
+/// Who a message goes to: a person with an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recipient<'a> {
+    /// Their account.
+    pub user: &'a UserId,
+    /// Their e-mail address.
+    pub address: &'a str,
+    /// Their display name, for the greeting.
+    pub name: &'a str,
+}
+
+impl MessageKind {
+    /// A short name for the kind, as the preferences page and the Outbox page show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageKind::SignUpVerification => "Sign-up verification",
+            MessageKind::SignUpExistingAccount => "Sign-up with an existing address",
+            MessageKind::RequestWaiting => "A request waits for your decision",
+            MessageKind::RequestDecided => "The decision on your request",
+            MessageKind::AlreadyDecided => "Another approver already decided",
+            MessageKind::AccessEndingIn7Days => "Your access ends in 7 days",
+            MessageKind::AccessEndingIn1Day => "Your access ends tomorrow",
+            MessageKind::AccessRemoved => "Your access was removed or expired",
+        }
+    }
+
+    /// The kinds a person may turn off, in a stable order.
+    pub fn optional_kinds() -> impl Iterator<Item = MessageKind> {
+        MessageKind::ALL.into_iter().filter(|kind| kind.optional())
+    }
+}
+
+/// The path of the approval page of a request: where a waiting request's message leads.
+pub fn approval_path(request_id: &str) -> String {
+    format!("/approvals/{request_id}")
+}
+
+/// The path of the requestor's page showing one of their requests.
+pub fn request_path(request_id: &str) -> String {
+    format!("/requests?id={request_id}")
+}
+
+/// The path of a package's page, where its holder asks to extend it.
+pub fn package_path(package_id: &str) -> String {
+    format!("/access-packages/{package_id}")
+}
+
+/// A date as people read it in a message, e.g. "7 December 2026 at 14:05 UTC".
+pub fn format_moment(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{} {} {} at {:02}:{:02} UTC",
+        at.day(),
+        at.month(),
+        at.year(),
+        at.hour(),
+        at.minute()
+    )
+}
+
+/// A request waits for the recipient's decision (it reached their stage, or was escalated
+/// to them). Leads to the approval page.
+pub fn request_waiting(
+    base: &str,
+    to: Recipient<'_>,
+    requestor_name: &str,
+    package_name: &str,
+    request_id: &str,
+    stage: u8,
+    stages: usize,
+) -> Email {
+    let mut paragraphs = vec![format!(
+        "{requestor_name} asks for access to \"{package_name}\" and the request waits for your decision."
+    )];
+    if stages > 1 {
+        paragraphs.push(format!(
+            "This is stage {} of {stages} of its approval.",
+            usize::from(stage) + 1
+        ));
+    }
+    paragraphs.push(
+        "Another approver of the same stage may decide first; you will be told if they do."
+            .to_owned(),
+    );
+    compose(Draft {
+        kind: MessageKind::RequestWaiting,
+        to_address: to.address,
+        to_user: Some(to.user),
+        subject: format!("Approval needed: {requestor_name} requests {package_name}"),
+        greeting: to.name,
+        paragraphs,
+        action: "Review the request",
+        base,
+        path: approval_path(request_id),
+    })
+}
+
+/// How a request was decided, for the requestor's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every stage approved.
+    Approved,
+    /// An approver denied it.
+    Denied,
+    /// No decision came in time.
+    TimedOut,
+}
+
+/// The decision on the recipient's own request. Leads to their requests page, showing
+/// this request.
+pub fn request_decided(
+    base: &str,
+    to: Recipient<'_>,
+    package_name: &str,
+    request_id: &str,
+    outcome: Outcome,
+    justification: Option<&str>,
+) -> Email {
+    let (subject, first) = match outcome {
+        Outcome::Approved => (
+            format!("Approved: your request for {package_name}"),
+            format!("Your request for access to \"{package_name}\" was approved."),
+        ),
+        Outcome::Denied => (
+            format!("Denied: your request for {package_name}"),
+            format!("Your request for access to \"{package_name}\" was denied."),
+        ),
+        Outcome::TimedOut => (
+            format!("Timed out: your request for {package_name}"),
+            format!(
+                "Your request for access to \"{package_name}\" timed out: nobody decided it in time. You can ask again."
+            ),
+        ),
+    };
+    let mut paragraphs = vec![first];
+    if let Some(reason) = justification.filter(|reason| !reason.trim().is_empty()) {
+        paragraphs.push(format!("The approver wrote: {reason}"));
+    }
+    compose(Draft {
+        kind: MessageKind::RequestDecided,
+        to_address: to.address,
+        to_user: Some(to.user),
+        subject,
+        greeting: to.name,
+        paragraphs,
+        action: "See your request",
+        base,
+        path: request_path(request_id),
+    })
+}
+
+/// Another approver of the recipient's stage decided a request first, so the recipient
+/// need not open it. Leads to the approval page, which says the same.
+pub fn already_decided(
+    base: &str,
+    to: Recipient<'_>,
+    decider_name: &str,
+    requestor_name: &str,
+    package_name: &str,
+    request_id: &str,
+    approved: bool,
+) -> Email {
+    let verb = if approved { "approved" } else { "denied" };
+    compose(Draft {
+        kind: MessageKind::AlreadyDecided,
+        to_address: to.address,
+        to_user: Some(to.user),
+        subject: format!("Already decided by {decider_name}: {requestor_name}'s request for {package_name}"),
+        greeting: to.name,
+        paragraphs: vec![
+            format!(
+                "{decider_name} {verb} {requestor_name}'s request for \"{package_name}\", which also waited for you. Nothing is left for you to do."
+            ),
+        ],
+        action: "See the decision",
+        base,
+        path: approval_path(request_id),
+    })
+}
+
+/// The recipient's access ends soon (`kind` says how soon: 7 days or 1 day). Leads to the
+/// package's page, where they ask for an extension.
+pub fn access_ending(
+    base: &str,
+    to: Recipient<'_>,
+    kind: MessageKind,
+    package_name: &str,
+    package_id: &str,
+    end: time::OffsetDateTime,
+) -> Email {
+    let when = match kind {
+        MessageKind::AccessEndingIn1Day => "tomorrow",
+        _ => "in 7 days",
+    };
+    compose(Draft {
+        kind,
+        to_address: to.address,
+        to_user: Some(to.user),
+        subject: format!("Your access to {package_name} ends {when}"),
+        greeting: to.name,
+        paragraphs: vec![
+            format!(
+                "Your access to \"{package_name}\" ends on {}.",
+                format_moment(end)
+            ),
+            "If you still need it, ask for an extension before then.".to_owned(),
+        ],
+        action: "Ask for an extension",
+        base,
+        path: package_path(package_id),
+    })
+}
+
+/// The recipient's access was removed (by them, an administrator or an approved removal)
+/// or expired. Leads to the package's page, where they can ask again.
+pub fn access_removed(
+    base: &str,
+    to: Recipient<'_>,
+    package_name: &str,
+    package_id: &str,
+    expired: bool,
+) -> Email {
+    let (subject, first) = match expired {
+        true => (
+            format!("Your access to {package_name} expired"),
+            format!("Your access to \"{package_name}\" expired and was taken back."),
+        ),
+        false => (
+            format!("Your access to {package_name} was removed"),
+            format!("Your access to \"{package_name}\" was removed."),
+        ),
+    };
+    compose(Draft {
+        kind: MessageKind::AccessRemoved,
+        to_address: to.address,
+        to_user: Some(to.user),
+        subject,
+        greeting: to.name,
+        paragraphs: vec![
+            first,
+            "If you need it again, you can ask for it on the package's page.".to_owned(),
+        ],
+        action: "Open the package",
+        base,
+        path: package_path(package_id),
+    })
+}
+
+/// One kind of message as a person's preferences show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct KindPreference {
+    /// The kind.
+    pub kind: MessageKind,
+    /// What it is about, in words.
+    pub label: String,
+    /// Whether the person may turn it off (the others always go out).
+    pub optional: bool,
+    /// Whether the person gets it.
+    pub enabled: bool,
+}
+
+/// `GET /my/notifications`: every kind a person can receive, and which they get.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationPreferences {
+    /// The kinds, in a stable order.
+    pub kinds: Vec<KindPreference>,
+}
+
+impl NotificationPreferences {
+    /// The preferences of a person who turned off `off` (sign-up kinds are left out: they
+    /// go to people before they have an account).
+    pub fn from_opt_outs(off: &[MessageKind]) -> Self {
+        let kinds = MessageKind::ALL
+            .into_iter()
+            .filter(|kind| {
+                !matches!(
+                    kind,
+                    MessageKind::SignUpVerification | MessageKind::SignUpExistingAccount
+                )
+            })
+            .map(|kind| KindPreference {
+                kind,
+                label: kind.label().to_owned(),
+                optional: kind.optional(),
+                enabled: !(kind.optional() && off.contains(&kind)),
+            })
+            .collect();
+        Self { kinds }
+    }
+}
+
+/// `PATCH /my/notifications`: kinds to turn on (`true`) or off (`false`); kinds left out
+/// stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NotificationPreferencesPatch {
+    /// Kind name to on or off.
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, bool>))]
+    pub kinds: std::collections::BTreeMap<MessageKind, bool>,
+}
+
+impl NotificationPreferencesPatch {
+    /// The opt-outs after this patch, from the ones before: turning off a required kind is
+    /// a field error (`kinds.requestWaiting`); turning it on changes nothing.
+    pub fn apply(&self, before: &[MessageKind]) -> Result<Vec<MessageKind>, crate::FieldErrors> {
+        let mut errors = Vec::new();
+        let mut off: Vec<MessageKind> = before.to_vec();
+        for (&kind, &enabled) in &self.kinds {
+            if !kind.optional() {
+                if !enabled {
+                    errors.push(crate::FieldError::new(
+                        format!("kinds.{}", kind.as_str()),
+                        format!(
+                            "\"{}\" is always sent: it cannot be turned off.",
+                            kind.label()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            off.retain(|other| *other != kind);
+            if !enabled {
+                off.push(kind);
+            }
+        }
+        off.sort();
+        crate::FieldErrors::into_result(errors, || off)
+    }
+}
+
+/// Where a message in the outbox is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub enum OutboxState {
+    /// Not sent yet (waiting for its next attempt, or for SMTP to be configured).
+    Pending,
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Given up after the last attempt.
+    Failed,
+}
+
+impl OutboxState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+        }
+    }
+
+    /// The state a stored name names.
+    pub fn parse(text: &str) -> Option<OutboxState> {
+        [OutboxState::Pending, OutboxState::Sent, OutboxState::Failed]
+            .into_iter()
+            .find(|state| state.as_str() == text)
+    }
+}
+
+/// One message in the outbox, as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxMessage {
+    /// Identifier.
+    pub id: String,
+    /// What it is about.
+    pub kind: MessageKind,
+    /// The address it goes to.
+    pub to_address: String,
+    /// Subject line.
+    pub subject: String,
+    /// The deep link it carries.
+    pub link: String,
+    /// Pending, sent or failed.
+    pub state: OutboxState,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    /// When the next attempt is due, while pending.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub next_attempt_at: Option<time::OffsetDateTime>,
+    /// When the SMTP server accepted it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub sent_at: Option<time::OffsetDateTime>,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+}
+
+/// `GET /outbox`: one page of messages, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxPage {
+    /// Whether this server sends mail (`--smtp-url`); without it messages stay pending.
+    pub smtp_configured: bool,
+    /// The messages.
+    pub messages: Vec<OutboxMessage>,
+    /// Pass as `cursor` for the next (older) page; none on the last page.
+    pub next_cursor: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +707,113 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
         assert_eq!(MessageKind::parse("nonsense"), None);
+    }
+
+    fn ada() -> UserId {
+        UserId("u-ada".to_owned())
+    }
+
+    fn to(user: &UserId) -> Recipient<'_> {
+        Recipient {
+            user,
+            address: "ada@lakeshore.example",
+            name: "Ada",
+        }
+    }
+
+    #[test]
+    fn every_notification_leads_to_its_page_and_says_what_happened() {
+        let user = ada();
+        let base = "https://entrada.example";
+        let waiting = request_waiting(base, to(&user), "Kim", "Sales <tools>", "r1", 1, 2);
+        assert_eq!(waiting.link, "https://entrada.example/approvals/r1");
+        assert!(waiting
+            .text
+            .contains("Kim asks for access to \"Sales <tools>\""));
+        assert!(waiting.text.contains("stage 2 of 2"));
+        assert!(waiting.html.contains("Sales &lt;tools&gt;"));
+        assert_eq!(waiting.to_user.as_ref(), Some(&user));
+
+        let denied = request_decided(
+            base,
+            to(&user),
+            "Sales",
+            "r1",
+            Outcome::Denied,
+            Some("Not now"),
+        );
+        assert_eq!(denied.link, "https://entrada.example/requests?id=r1");
+        assert!(denied.subject.starts_with("Denied"));
+        assert!(denied.text.contains("Not now"));
+
+        let decided = already_decided(base, to(&user), "Lee", "Kim", "Sales", "r1", true);
+        assert!(decided.subject.contains("Already decided by Lee"));
+        assert!(decided.text.contains("Lee approved Kim's request"));
+        assert_eq!(decided.link, "https://entrada.example/approvals/r1");
+
+        let end = time::macros::datetime!(2026-12-07 14:05 UTC);
+        let ending = access_ending(
+            base,
+            to(&user),
+            MessageKind::AccessEndingIn1Day,
+            "Sales",
+            "p1",
+            end,
+        );
+        assert!(ending.subject.ends_with("ends tomorrow"));
+        assert!(ending.text.contains("7 December 2026 at 14:05 UTC"));
+        assert_eq!(ending.link, "https://entrada.example/access-packages/p1");
+
+        let expired = access_removed(base, to(&user), "Sales", "p1", true);
+        assert!(expired.subject.contains("expired"));
+        assert_eq!(expired.kind, MessageKind::AccessRemoved);
+    }
+
+    #[test]
+    fn only_the_messages_about_ones_own_access_and_others_decisions_are_optional() {
+        let optional: Vec<_> = MessageKind::optional_kinds().collect();
+        assert_eq!(
+            optional,
+            vec![
+                MessageKind::AlreadyDecided,
+                MessageKind::AccessEndingIn7Days,
+                MessageKind::AccessEndingIn1Day,
+                MessageKind::AccessRemoved
+            ]
+        );
+        assert!(!MessageKind::RequestWaiting.optional());
+        assert!(!MessageKind::RequestDecided.optional());
+    }
+
+    #[test]
+    fn a_patch_turns_optional_kinds_off_and_on_but_never_a_required_one() {
+        let patch = NotificationPreferencesPatch {
+            kinds: [
+                (MessageKind::AccessRemoved, false),
+                (MessageKind::AlreadyDecided, true),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let off = patch.apply(&[MessageKind::AlreadyDecided]).unwrap();
+        assert_eq!(off, vec![MessageKind::AccessRemoved]);
+        let prefs = NotificationPreferences::from_opt_outs(&off);
+        let removed = prefs
+            .kinds
+            .iter()
+            .find(|k| k.kind == MessageKind::AccessRemoved)
+            .unwrap();
+        assert!(!removed.enabled);
+        assert!(prefs
+            .kinds
+            .iter()
+            .all(|k| k.kind != MessageKind::SignUpVerification));
+
+        let refused = NotificationPreferencesPatch {
+            kinds: [(MessageKind::RequestWaiting, false)].into_iter().collect(),
+        }
+        .apply(&[])
+        .unwrap_err();
+        assert!(refused.for_field("kinds.requestWaiting").is_some());
     }
 }

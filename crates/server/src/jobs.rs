@@ -38,6 +38,8 @@ pub struct Outcome {
     pub delivery_failed: u64,
     /// Assignments past their end, expired and their grants taken back.
     pub expired: u64,
+    /// "Your access ends soon" reminders written to the outbox.
+    pub reminders_sent: u64,
     /// Sessions deleted because they had ended.
     pub sessions_deleted: u64,
     /// Audit events deleted by retention (older than the retention setting allows).
@@ -60,6 +62,9 @@ pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx
     }
     if let Err(error) = scheduled_starts(db, now, &mut outcome).await {
         job_failed("scheduled starts", &error, &mut outcome);
+    }
+    if let Err(error) = crate::notify::reminders(db, now, &mut outcome).await {
+        job_failed("access reminders", &error, &mut outcome);
     }
     if let Err(error) = expiry(db, now, &mut outcome).await {
         job_failed("expiry", &error, &mut outcome);

@@ -26,6 +26,8 @@ mod guests;
 mod http;
 pub mod jobs;
 mod lifecycle;
+pub mod mail;
+mod notify;
 pub mod password;
 mod signups;
 mod store;
@@ -57,6 +59,11 @@ pub struct Config {
     /// address it names instead of the proxy's. Off unless the server is reachable only
     /// through that proxy (otherwise anyone could name any address).
     pub trust_forwarded_for: bool,
+    /// The SMTP server messages go through (`smtp://host:port`, `smtps://…`); none keeps
+    /// them in the outbox, unsent.
+    pub smtp_url: Option<String>,
+    /// The sender of messages, e.g. `Entrada <entrada@example.com>`.
+    pub mail_from: String,
 }
 
 impl Config {
@@ -84,6 +91,8 @@ impl Config {
             run_jobs: true,
             public_origin: None,
             trust_forwarded_for: false,
+            smtp_url: None,
+            mail_from: "Entrada <entrada@localhost>".to_owned(),
         }
     }
 }
@@ -100,6 +109,8 @@ impl std::fmt::Debug for Config {
             .field("run_jobs", &self.run_jobs)
             .field("public_origin", &self.public_origin)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("smtp_url", &self.smtp_url.as_deref().map(db::redact_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -118,6 +129,9 @@ pub enum StartError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The SMTP settings are not usable.
+    #[error(transparent)]
+    Mail(#[from] mail::MailConfigError),
 }
 
 /// A built server: database open and migrated, socket bound, not yet serving.
@@ -130,6 +144,7 @@ pub struct App {
 impl App {
     /// Opens and migrates the database and binds the socket.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartError> {
+        mail::Smtp::of(&config)?;
         let (db, backend) = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
         let listener = TcpListener::bind(config.bind)
@@ -143,6 +158,9 @@ impl App {
         if let Ok(bound) = listener.local_addr() {
             config.bind = bound;
         }
+        mail::on_start(&db, &config, clock.now())
+            .await
+            .map_err(db::DbError::from)?;
         let state = http::AppState {
             db,
             config: Arc::new(config),
@@ -182,6 +200,7 @@ impl App {
             ))),
             false => None,
         };
+        let mail = mail::start(&self.state.db, &self.state.clock, &self.state.config);
         let router = http::router(self.state);
         // Without TCP_NODELAY a response written in pieces over a kept-alive connection
         // waits for the client's delayed ACK (about 40 ms) before its last piece goes out.
@@ -198,6 +217,9 @@ impl App {
         .await;
         if let Some(jobs) = jobs {
             jobs.abort();
+        }
+        if let Some(mail) = mail {
+            mail.abort();
         }
         served
     }

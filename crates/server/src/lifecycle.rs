@@ -111,6 +111,16 @@ async fn advance_given(
         now,
     )
     .await?;
+    crate::notify::request_advanced(
+        conn,
+        &stored.request,
+        &next,
+        approvers,
+        policy,
+        package,
+        now,
+    )
+    .await?;
     let saved = Stored {
         request: next,
         version: stored.version + 1,
@@ -442,6 +452,7 @@ pub(crate) async fn end_assignment(
         system_event(now, action, &next, package).with_detail("grantsRevoked", revoked.to_string());
     event.actor = actor.cloned();
     store::audit::append(conn, &event).await?;
+    crate::notify::access_ended(conn, &next, package, now).await?;
     Ok(next)
 }
 

@@ -88,6 +88,18 @@ struct ServeArgs {
     /// Hours a session may stay unused before it ends.
     #[arg(long, env = "ENTRADA_SESSION_IDLE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=720))]
     session_idle_hours: u32,
+    /// The SMTP server to send mail through: smtp://HOST:PORT (plain; add ?tls=required
+    /// for STARTTLS) or smtps://HOST:PORT, optionally with USER:PASSWORD@. Without it,
+    /// messages stay in the outbox (the admin Outbox page shows them).
+    #[arg(long, env = "ENTRADA_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of the mail.
+    #[arg(
+        long,
+        env = "ENTRADA_MAIL_FROM",
+        default_value = "Entrada <entrada@localhost>"
+    )]
+    mail_from: String,
     /// Do not run the background jobs in this instance.
     #[arg(long)]
     no_jobs: bool,
@@ -221,6 +233,8 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     config.trust_forwarded_for = args.trust_forwarded_for;
     config.sessions.idle = time::Duration::hours(i64::from(args.session_idle_hours));
     config.run_jobs = !args.no_jobs;
+    config.smtp_url = args.smtp_url;
+    config.mail_from = args.mail_from;
     let app = App::build(config, clock.clone())
         .await
         .with_context(|| format!("starting on {}", redact(&args.database.database_url)))?;

@@ -5,6 +5,7 @@
 mod audit;
 mod catalog;
 mod organizations;
+mod outbox;
 mod package;
 mod policy;
 mod reports;
@@ -27,6 +28,7 @@ use crate::components::{set_page_title, Loading, ProblemPanel};
 pub(crate) use audit::AuditPage;
 pub(crate) use catalog::CatalogPage;
 pub(crate) use organizations::OrganizationsPage;
+pub(crate) use outbox::OutboxPage;
 pub(crate) use package::PackagePage;
 pub(crate) use policy::{EditPolicyPage, NewPolicyPage};
 pub(crate) use reports::{PackageReportPage, PersonReportPage, ResourceReportPage};
@@ -92,6 +94,7 @@ pub(crate) fn AdminHome() -> impl IntoView {
                     " — partners whose people may request access, their e-mail domains and sponsors."</p>
                 <p><A href="/admin/settings">"Settings"</A>
                     " — what happens to external people when their access ends."</p>
+                <p><A href="/admin/outbox">"Outbox"</A>" — every e-mail Entrada wrote and how its delivery went."</p>
             </section>
         })}
         {entrada_domain::permission::audit_scope(&me.actor()).is_some().then(|| view! {

@@ -31,6 +31,7 @@ pub(crate) mod catalogs;
 mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
+mod notifications;
 mod organizations;
 mod packages;
 mod reports;
@@ -70,6 +71,7 @@ pub(crate) struct AppState {
         (name = "connected organizations", description = "Partner organisations"),
         (name = "directory", description = "The directory, for pickers"),
         (name = "settings", description = "Organisation-wide settings"),
+        (name = "notifications", description = "E-mail: preferences and the outbox"),
         (name = "platform", description = "Health and this document")
     )
 )]
@@ -93,6 +95,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(audit::router())
         .merge(reports::router())
         .merge(signup::router())
+        .merge(notifications::router())
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)

@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod catalogs;
 pub(crate) mod directory;
 pub(crate) mod guests;
+pub(crate) mod notifications;
 pub(crate) mod outbox;
 pub(crate) mod reports;
 pub(crate) mod requests;

@@ -39,6 +39,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub client: Client,
     pub db: sqlx::AnyPool,
+    /// The SMTP server this instance sends through, when started with one.
+    pub smtp_url: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -50,7 +52,7 @@ impl TestApp {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/entrada.db", dir.path().display());
-                Self::start(url, Some(dir), None).await
+                Self::start(url, Some(dir), None, |_| {}).await
             }
             Backend::Postgres => Self::spawn_postgres()
                 .await
@@ -61,6 +63,31 @@ impl TestApp {
     /// The server on a fresh PostgreSQL database; `None` (skipped, said on stderr) when no
     /// cluster is configured outside CI. Under `CI=true` a missing cluster fails the test.
     pub async fn spawn_postgres() -> Option<TestApp> {
+        let url = Self::fresh_postgres_database().await?;
+        Some(Self::start(url, None, None, |_| {}).await)
+    }
+
+    /// The server on a fresh database of `backend` with `configure` applied to its
+    /// configuration (e.g. an SMTP URL); `None` when PostgreSQL is asked for but not
+    /// configured (outside CI).
+    pub async fn spawn_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/entrada.db", dir.path().display());
+                Some(Self::start(url, Some(dir), None, configure).await)
+            }
+            Backend::Postgres => {
+                let url = Self::fresh_postgres_database().await?;
+                Some(Self::start(url, None, None, configure).await)
+            }
+        }
+    }
+
+    async fn fresh_postgres_database() -> Option<String> {
         let admin_url = match std::env::var(POSTGRES_URL_VAR) {
             Ok(url) => url,
             Err(_) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
@@ -84,7 +111,7 @@ impl TestApp {
             .rsplit_once('/')
             .map(|(base, _)| base)
             .unwrap_or(&admin_url);
-        Some(Self::start(format!("{base}/{name}"), None, None).await)
+        Some(format!("{base}/{name}"))
     }
 
     /// The server with a static folder holding the given `index.html`.
@@ -94,18 +121,21 @@ impl TestApp {
         std::fs::create_dir_all(&dist).expect("dist dir");
         std::fs::write(dist.join("index.html"), index_html).expect("index.html");
         let url = format!("sqlite://{}/entrada.db", dir.path().display());
-        Self::start(url, Some(dir), Some(dist)).await
+        Self::start(url, Some(dir), Some(dist), |_| {}).await
     }
 
     async fn start(
         url: String,
         dir: Option<tempfile::TempDir>,
         static_dir: Option<std::path::PathBuf>,
+        configure: impl FnOnce(&mut Config),
     ) -> TestApp {
         let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
         let mut config = Config::new("127.0.0.1:0".parse().expect("address"), url.clone());
         config.static_dir = static_dir;
         config.run_jobs = false;
+        configure(&mut config);
+        let smtp_url = config.smtp_url.clone();
         let app = App::build(config, clock.clone())
             .await
             .expect("server starts");
@@ -124,6 +154,7 @@ impl TestApp {
             clock,
             client: new_client(),
             db,
+            smtp_url,
             shutdown: Some(shutdown),
             _dir: dir,
         }
@@ -132,7 +163,7 @@ impl TestApp {
     /// Another server instance on the same database (as after a restart, or a second
     /// instance behind a load balancer), with its own clock set to this one's time.
     pub async fn another_instance(&self) -> TestApp {
-        let other = Self::start(self.database_url.clone(), None, None).await;
+        let other = Self::start(self.database_url.clone(), None, None, |_| {}).await;
         let lag = entrada_server::Clock::now(self.clock.as_ref())
             - entrada_server::Clock::now(other.clock.as_ref());
         other.clock.advance(lag);

@@ -7,6 +7,7 @@ mod contract;
 mod guest_lifecycle;
 mod helpers;
 mod lifecycle_edges;
+mod mail;
 mod matrix;
 mod ownership;
 mod packages;

@@ -560,6 +560,27 @@ fn rows() -> Vec<Row> {
             [200, 200, 200, 200, 200, 403, 403, 403, 403, 401],
         ),
         (
+            "read the outbox",
+            |_, _| (M::GET, "/outbox".into(), None),
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
+            "read one's e-mail preferences",
+            |_, _| (M::GET, "/my/notifications".into(), None),
+            [200, 200, 200, 200, 200, 200, 200, 200, 200, 401],
+        ),
+        (
+            "turn off one's optional e-mail",
+            |_, _| {
+                (
+                    M::PATCH,
+                    "/my/notifications".into(),
+                    Some(json!({ "kinds": { "accessRemoved": false } })),
+                )
+            },
+            [200, 200, 200, 200, 200, 200, 200, 200, 200, 401],
+        ),
+        (
             "list connected organisations",
             |_, _| (M::GET, "/connected-organizations".into(), None),
             [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
