@@ -285,17 +285,10 @@ impl AuditQuery {
     pub fn validate(&self) -> Result<AuditFilter, FieldErrors> {
         let mut errors = Vec::new();
         let time = |field: &str, value: &Option<String>, errors: &mut Vec<FieldError>| {
-            let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-            match OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339) {
-                Ok(at) => Some(at),
-                Err(_) => {
-                    errors.push(FieldError::new(
-                        field,
-                        "Enter a date and time like 2026-11-30T09:00:00Z.",
-                    ));
-                    None
-                }
-            }
+            parse_moment(field, value.as_deref()).unwrap_or_else(|error| {
+                errors.push(error);
+                None
+            })
         };
         let from = time("from", &self.from, &mut errors);
         let to = time("to", &self.to, &mut errors);
@@ -359,6 +352,17 @@ impl AuditQuery {
             limit,
         })
     }
+}
+
+/// A moment a filter or report names (RFC 3339), none when blank; a bad one is an error on
+/// `field`.
+pub fn parse_moment(field: &str, text: Option<&str>) -> Result<Option<OffsetDateTime>, FieldError> {
+    let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
+        return Ok(None);
+    };
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(Some)
+        .map_err(|_| FieldError::new(field, "Enter a date and time like 2026-11-30T09:00:00Z."))
 }
 
 /// The cursor that continues after an event: its time and sequence number.

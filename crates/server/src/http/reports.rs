@@ -9,13 +9,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use entrada_domain::api::Problem;
-use entrada_domain::audit::Named;
+use entrada_domain::audit::{parse_moment, Named};
 use entrada_domain::ids::{PackageId, ResourceId, UserId};
 use entrada_domain::permission::{audit_scope, AuditScope};
 use entrada_domain::report::{
     PackageReport, PersonReport, ResourceReport, RoleHolder, RoleHolders,
 };
-use entrada_domain::{FieldError, FieldErrors};
+use entrada_domain::FieldErrors;
 use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -69,21 +69,10 @@ fn moment(
     params: &HashMap<String, String>,
     now: OffsetDateTime,
 ) -> Result<(OffsetDateTime, bool), ApiError> {
-    match params
-        .get("at")
-        .map(|at| at.trim())
-        .filter(|at| !at.is_empty())
-    {
-        None => Ok((now, true)),
-        Some(at) => OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-            .map(|at| (at, false))
-            .map_err(|_| {
-                FieldErrors(vec![FieldError::new(
-                    "at",
-                    "Enter a date and time like 2026-11-30T09:00:00Z.",
-                )])
-                .into()
-            }),
+    match parse_moment("at", params.get("at").map(String::as_str)) {
+        Ok(Some(at)) => Ok((at, false)),
+        Ok(None) => Ok((now, true)),
+        Err(error) => Err(FieldErrors(vec![error]).into()),
     }
 }
 
