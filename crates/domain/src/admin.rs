@@ -676,6 +676,14 @@ pub struct OrganizationPatch {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>, max_items = 50))]
     pub external_sponsors: Option<Option<Vec<UserId>>>,
+    /// Configured or proposed: confirming a proposed organisation makes it count for
+    /// "all configured connected organisations"; marking one proposed takes it out.
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub state: Option<crate::organization::ConnectedOrgState>,
 }
 
 impl OrganizationPatch {

@@ -15,6 +15,16 @@ pub enum ConnectedOrgState {
     Proposed,
 }
 
+impl ConnectedOrgState {
+    /// How the admin pages name the state.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectedOrgState::Configured => "Configured",
+            ConnectedOrgState::Proposed => "Proposed",
+        }
+    }
+}
+
 /// A partner organisation, recognised by its e-mail domains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -148,10 +148,7 @@ fn OrganizationCard(
     };
     let internal = names(&organization.internal_sponsors);
     let external = names(&organization.external_sponsors);
-    let state = match organization.state {
-        ConnectedOrgState::Configured => "Configured",
-        ConnectedOrgState::Proposed => "Proposed",
-    };
+    let state = organization.state.label();
     let confirming = RwSignal::new(false);
     let status = RwSignal::new(Status::Idle);
     let question_id = format!("delete-question-{key}");
@@ -296,6 +293,11 @@ fn OrganizationForm(
             ..OrganizationDraft::default()
         },
     });
+    let state = RwSignal::new(
+        current
+            .as_ref()
+            .map_or(ConnectedOrgState::Configured, |o| o.state),
+    );
     let local = Memo::new(move |_| {
         draft.with(|d| {
             validate_organization(d)
@@ -337,6 +339,7 @@ fn OrganizationForm(
                     domains: Some(body.domains),
                     internal_sponsors: Some(Some(body.internal_sponsors)),
                     external_sponsors: Some(Some(body.external_sponsors)),
+                    state: Some(state.get_untracked()),
                 };
                 perform(
                     status,
@@ -435,12 +438,7 @@ fn OrganizationForm(
                 hint="People of the partner (its guests) who vouch for its users."
                 search_label="Add an external sponsor"
             />
-            {current.as_ref().map(|o| view! {
-                <p class="muted">
-                    "State: "
-                    {match o.state { ConnectedOrgState::Configured => "Configured", ConnectedOrgState::Proposed => "Proposed" }}
-                </p>
-            })}
+            {current.is_some().then(|| view! { <StateChoice state/> })}
             <div class="form-actions">
                 <button type="submit" class="button" disabled=move || status.get().is_busy()>
                     {if existing_label(&current) { "Save changes" } else { "Connect organisation" }}
@@ -452,6 +450,51 @@ fn OrganizationForm(
             </div>
             <p class="status-line" role="status">{move || status.get().busy_text()}</p>
         </form>
+    }
+}
+
+/// Configured or proposed, with what each means for policies.
+#[component]
+fn StateChoice(state: RwSignal<ConnectedOrgState>) -> impl IntoView {
+    let options = [
+        (
+            ConnectedOrgState::Configured,
+            "configured",
+            "Counts for policies open to “all configured connected organisations”.",
+        ),
+        (
+            ConnectedOrgState::Proposed,
+            "proposed",
+            "Created when someone from an unknown domain was approved. Only policies that name it, or are open to anyone, admit its people.",
+        ),
+    ];
+    let radios = options
+        .into_iter()
+        .map(|(value, key, hint)| {
+            let id = format!("org-state-{key}");
+            let hint_id = format!("{id}-hint");
+            view! {
+                <div class="radio">
+                    <input
+                        type="radio"
+                        id=id.clone()
+                        name="organization-state"
+                        value=key
+                        aria-describedby=hint_id.clone()
+                        prop:checked=move || state.get() == value
+                        on:change=move |_| state.set(value)
+                    />
+                    <label for=id>{value.label()}</label>
+                    <p class="hint" id=hint_id>{hint}</p>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="group" id="f-state">
+            <legend>"State"</legend>
+            <div class="radios">{radios}</div>
+        </fieldset>
     }
 }
 

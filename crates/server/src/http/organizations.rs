@@ -103,18 +103,20 @@ async fn edit(
     };
     let draft = validate_organization(&patch.apply(&draft))?;
     check_sponsors(&mut tx, &draft).await?;
+    let before = current.state;
     let organization = ConnectedOrganization {
         name: draft.name,
         description: draft.description,
         domains: draft.domains,
         internal_sponsors: draft.internal_sponsors,
         external_sponsors: draft.external_sponsors,
+        state: patch.state.unwrap_or(current.state),
         ..current
     };
     store::directory::update_organization(&mut tx, &organization)
         .await
         .on_conflict("A connected organisation with this name already exists.")?;
-    let audit = event(
+    let mut audit = event(
         &signed_in,
         now,
         AuditAction::ConnectedOrganizationUpdated,
@@ -124,6 +126,16 @@ async fn edit(
         None,
     )
     .with_detail("domains", organization.domains.join(" "));
+    if organization.state != before {
+        audit = audit.with_detail(
+            "state",
+            format!(
+                "{} → {}",
+                before.label().to_lowercase(),
+                organization.state.label().to_lowercase()
+            ),
+        );
+    }
     store::audit::append(&mut tx, &audit).await?;
     tx.commit().await?;
     Ok(Json(organization))

@@ -159,10 +159,7 @@ pub(crate) async fn insert_organization(
     .bind(&organization.name)
     .bind(&organization.description)
     .bind(to_json(&organization.domains)?)
-    .bind(match organization.state {
-        ConnectedOrgState::Configured => "configured",
-        ConnectedOrgState::Proposed => "proposed",
-    })
+    .bind(state_text(organization.state))
     .bind(to_json(&organization.internal_sponsors)?)
     .bind(to_json(&organization.external_sponsors)?)
     .bind(to_millis(now))
@@ -287,17 +284,25 @@ pub(crate) async fn update_organization(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE connected_organizations SET name = $1, description = $2, domains_json = $3, \
-         internal_sponsors_json = $4, external_sponsors_json = $5 WHERE id = $6",
+         internal_sponsors_json = $4, external_sponsors_json = $5, state = $6 WHERE id = $7",
     )
     .bind(&organization.name)
     .bind(&organization.description)
     .bind(to_json(&organization.domains)?)
     .bind(to_json(&organization.internal_sponsors)?)
     .bind(to_json(&organization.external_sponsors)?)
+    .bind(state_text(organization.state))
     .bind(organization.id.as_str())
     .execute(conn)
     .await?;
     Ok(())
+}
+
+fn state_text(state: ConnectedOrgState) -> &'static str {
+    match state {
+        ConnectedOrgState::Configured => "configured",
+        ConnectedOrgState::Proposed => "proposed",
+    }
 }
 
 /// Deletes a connected organisation.

@@ -218,6 +218,31 @@ on_both_backends! {
         assert_eq!((kind.as_str(), organization.as_deref()), ("guest", Some(org.as_str())));
         assert_eq!(count(&app, "SELECT COUNT(*) FROM assignments WHERE user_id = $1", &id).await, 1);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_events WHERE action = $1", "connectedOrganization.proposed").await, 1);
+
+        // An administrator confirms the proposed organisation: it is configured from now on.
+        let admin = as_person(&app, "alex.morgan").await;
+        let response = admin
+            .patch(app.api(&format!("/connected-organizations/{org}")))
+            .json(&json!({ "state": "configured" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let confirmed: Value = response.json().await.unwrap();
+        assert_eq!((confirmed["state"].as_str(), confirmed["name"].as_str()), (Some("configured"), Some("newpartner.example")));
+        let (_, listed) = get(&app, &admin, "/connected-organizations").await;
+        let listed = listed.as_array().unwrap().iter().find(|o| o["id"] == org.as_str()).cloned().unwrap();
+        assert_eq!(listed["state"], "configured");
+        let detail: String = sqlx::query_scalar("SELECT details_json FROM audit_events WHERE action = $1 AND target_id = $2")
+            .bind("connectedOrganization.updated").bind(&org).fetch_one(&app.db).await.unwrap();
+        assert!(detail.contains("proposed → configured"), "{detail}");
+        let response = admin
+            .patch(app.api(&format!("/connected-organizations/{org}")))
+            .json(&json!({ "state": "approved" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "an unknown state is refused");
     };
 
     reused_forged_and_expired_links_and_wrong_codes_are_refused_and_change_nothing => |app: TestApp| async move {
