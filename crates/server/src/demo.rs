@@ -1068,5 +1068,32 @@ fn demo_packages<'a>(engineering: &'a CatalogId, business: &'a CatalogId) -> Vec
                 requestor_may_choose_schedule: false,
             },
         ),
+        (
+            ("ap-contract-bids", business, "Contract Bids", "Visitor access to the Partner Portal to submit a bid for the 2027 facilities contract. Open to anyone, including personal e-mail accounts.", false),
+            vec![("site-partner-portal", "visitor")],
+            PolicyDraft {
+                name: "Anyone who bids".to_owned(),
+                description: "Anyone may sign up and ask; Hannah Becker approves; access lasts 60 days.".to_owned(),
+                requestor_scope: RequestorScope::AllExternalUsers,
+                accepting_requests: true,
+                requestor_justification_required: false,
+                questions: vec![Question {
+                    id: QuestionId::new("q-company"),
+                    text: "Which company do you bid for?".to_owned(),
+                    required: true,
+                    kind: QuestionKind::ShortText,
+                }],
+                stages: vec![ApprovalStage {
+                    approvers: vec![Approver::User { id: user_id("hannah.becker") }],
+                    fallback_approvers: vec![],
+                    approver_justification_required: false,
+                    decision_timeout_days: 7,
+                    escalation: None,
+                }],
+                expiration: Expiration::AfterDays { days: 60 },
+                extension_allowed: false,
+                requestor_may_choose_schedule: false,
+            },
+        ),
     ]
 }

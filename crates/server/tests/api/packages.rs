@@ -16,7 +16,7 @@ on_both_backends! {
 
         app.client = app.new_client();
         app.sign_in("pat.quinn@fabrikam.example").await;
-        assert_eq!(app.my_package_names(None).await, ["Partner Collaboration"]);
+        assert_eq!(app.my_package_names(None).await, ["Contract Bids", "Partner Collaboration"]);
     };
 
     offers_carry_the_policies_the_person_may_request_through => |app: TestApp| async move {
