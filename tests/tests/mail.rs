@@ -1,5 +1,6 @@
 //! E-mail in a real headless Chromium (issue 10): an approver opens the deep link of the
-//! "approval needed" mail the SMTP server received and lands on that request; an
+//! "approval needed" mail the SMTP server received and lands on that request, and the
+//! requestor opens the decision mail's link to that request among theirs; an
 //! administrator reads the Outbox; a person turns an optional message off on a phone.
 
 use anyhow::{ensure, Context, Result};
@@ -42,6 +43,44 @@ async fn the_approver_opens_the_waiting_request_from_its_mail() -> Result<()> {
             .wait_for_heading("Sam Taylor asks for Company Wiki Editors")
             .await?;
         daniel.screenshot("opened-from-mail").await?;
+
+        // Daniel approves; Sam's decision mail leads to that request, marked and in view.
+        daniel.click_button("Approve").await?;
+        daniel.wait_for_text("Sam Taylor has the access now.").await?;
+        let decided = wait_for_mail(&scene.app, &maildir, SAM, &format!("/requests?id={id}")).await?;
+        let link = decided.link(&scene.app.base_url).context("the decision has a link")?;
+        let path = link
+            .strip_prefix(&scene.app.base_url)
+            .context("the link is the server's")?;
+        sam.goto(path).await?;
+        sam.wait_for_heading("Requests").await?;
+        let card = format!("//article[@id='request-card-{id}']");
+        sam.wait_for_focus(&card).await?;
+        let chosen = sam.wait_for(&format!("{card}[@aria-current='true']")).await?;
+        ensure!(
+            chosen.text().await?.contains("Company Wiki Editors"),
+            "the marked card is the Wiki request"
+        );
+        let top = sam
+            .script_with(
+                "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;",
+                vec![chosen.to_json()?],
+            )
+            .await?;
+        ensure!(top.as_bool() == Some(true), "the marked card's top is on screen");
+        ensure!(
+            !sam.is_shown("//p[@id='request-not-found']").await?,
+            "no 'not yours' notice for Sam's own request"
+        );
+        sam.screenshot("decision-opened-from-mail").await?;
+
+        // Someone else's request id: Daniel is told it is not among his, nothing is marked.
+        daniel.goto(path).await?;
+        daniel.wait_for("//p[@id='request-not-found']").await?;
+        ensure!(
+            !daniel.is_shown("//article[@aria-current='true']").await?,
+            "nothing is marked for someone else's request"
+        );
         Ok(())
     })
     .await

@@ -3,6 +3,7 @@ use entrada_domain::request::RequestState;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::api;
 use crate::components::focus::focus_outcome;
@@ -24,10 +25,16 @@ pub(crate) fn RequestsPage() -> impl IntoView {
         requests.refetch();
         focus_outcome("requests-notice");
     });
+    // `/requests?id=…`, where a decision e-mail leads: that request is marked and in view.
+    let query = use_query_map();
+    let selected = Memo::new(move |_| query.with(|q| q.get("id")).filter(|id| !id.is_empty()));
     let content = move || {
         Suspend::new(async move {
             match requests.await {
-                Ok(views) => view! { <RequestList views canceled/> }.into_any(),
+                Ok(views) => {
+                    let selected = selected.get_untracked();
+                    view! { <RequestList views canceled selected/> }.into_any()
+                }
                 Err(error) => {
                     let retry = Callback::new(move |()| requests.refetch());
                     view! { <ProblemPanel error retry/> }.into_any()
@@ -46,9 +53,30 @@ pub(crate) fn RequestsPage() -> impl IntoView {
 }
 
 #[component]
-fn RequestList(views: Vec<RequestView>, canceled: Callback<String>) -> impl IntoView {
+fn RequestList(
+    views: Vec<RequestView>,
+    canceled: Callback<String>,
+    selected: Option<String>,
+) -> impl IntoView {
+    let found = selected.as_ref().filter(|id| {
+        views
+            .iter()
+            .any(|view| view.request.id.as_str() == id.as_str())
+    });
+    let missing = selected.is_some() && found.is_none();
+    if let Some(id) = found {
+        focus_outcome(card_id(id));
+    }
+    let missing = missing.then(|| {
+        view! {
+            <p class="notice" role="status" id="request-not-found">
+                "That request isn't among yours: it may belong to someone else, or the link is mistyped. Your requests are below."
+            </p>
+        }
+    });
     if views.is_empty() {
         return view! {
+            {missing}
             <div class="empty">
                 <p>"You haven't requested any access yet."</p>
                 <p><A href="/">"Find access packages in My Access"</A></p>
@@ -57,16 +85,27 @@ fn RequestList(views: Vec<RequestView>, canceled: Callback<String>) -> impl Into
         .into_any();
     }
     view! {
+        {missing}
         <ul class="request-list" aria-label="Your requests">
-            {views.into_iter().map(|view| view! { <li><RequestCard view canceled/></li> }).collect_view()}
+            {views
+                .into_iter()
+                .map(|view| {
+                    let chosen = found.is_some_and(|id| id.as_str() == view.request.id.as_str());
+                    view! { <li><RequestCard view canceled chosen/></li> }
+                })
+                .collect_view()}
         </ul>
     }
     .into_any()
 }
 
+fn card_id(request_id: &str) -> String {
+    format!("request-card-{request_id}")
+}
+
 /// One request: what, its state, when, the reason and answers, and every stage's decision.
 #[component]
-fn RequestCard(view: RequestView, canceled: Callback<String>) -> impl IntoView {
+fn RequestCard(view: RequestView, canceled: Callback<String>, chosen: bool) -> impl IntoView {
     let request = &view.request;
     let href = format!("/access-packages/{}", request.access_package_id);
     let heading_id = format!("request-{}", request.id);
@@ -94,8 +133,11 @@ fn RequestCard(view: RequestView, canceled: Callback<String>) -> impl IntoView {
         && entrada_domain::request::starts_later(request, now));
     let id = request.id.to_string();
     let kind = type_label(request.request_type);
+    let card = card_id(&id);
     view! {
-        <article class="card request-card" aria-labelledby=labelled_by>
+        <article class="card request-card" class:chosen=chosen id=card
+            tabindex=chosen.then_some("-1") aria-current=chosen.then_some("true")
+            aria-labelledby=labelled_by>
             <div class="request-head">
                 <h2 id=heading_id><A href=href>{package}</A></h2>
                 <RequestStateBadge view=view.clone()/>
