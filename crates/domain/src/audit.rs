@@ -102,6 +102,41 @@ impl AuditAction {
             .copied()
             .find(|action| action.as_str() == name)
     }
+
+    /// The part of Entrada that takes this action when no person does: delivery after an
+    /// approval, the expiry job, the request timers, the guest lifecycle job, retention,
+    /// the demo loader, the command line. `None` for actions only a person takes, or a visitor who is not
+    /// signed in (a failed sign-in, a sign-up).
+    pub fn system_job(self) -> Option<&'static str> {
+        use AuditAction as A;
+        match self {
+            A::AssignmentCreated
+            | A::AssignmentExtended
+            | A::RequestDelivered
+            | A::RequestDeliveryFailed
+            | A::UserGuestCreated
+            | A::UserUnblocked
+            | A::ConnectedOrganizationProposed => Some("delivery"),
+            A::AssignmentExpired => Some("expiry job"),
+            A::RequestTimedOut | A::RequestEscalated | A::RequestApproved => Some("request timers"),
+            A::UserBlocked | A::UserDeleted => Some("guest lifecycle job"),
+            A::AuditPruned => Some("audit retention"),
+            A::DemoLoaded => Some("demo loader"),
+            // `entrada user add`; a sign-up's account is created by its own person.
+            A::UserCreated => Some("command line"),
+            _ => None,
+        }
+    }
+}
+
+/// Who an event names as its actor, in words: the person, else the part of Entrada that
+/// acted ("Entrada (delivery)"), else a visitor who was not signed in.
+pub fn actor_words(actor: Option<&str>, action: AuditAction) -> String {
+    match (actor, action.system_job()) {
+        (Some(name), _) => name.to_owned(),
+        (None, Some(job)) => format!("Entrada ({job})"),
+        (None, None) => "Someone not signed in".to_owned(),
+    }
 }
 
 impl std::fmt::Display for AuditAction {
@@ -492,9 +527,10 @@ impl AuditEntry {
                 .as_ref()
                 .map(|a| a.id.clone())
                 .unwrap_or_default(),
-            self.actor
-                .as_ref()
-                .map_or_else(|| "system".to_owned(), |_| name(&self.actor)),
+            actor_words(
+                self.actor.as_ref().map(|_| name(&self.actor)).as_deref(),
+                self.action,
+            ),
             self.target_kind.clone(),
             self.target_id.clone(),
             name(&self.subject),
@@ -535,6 +571,28 @@ pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_without_a_person_names_the_job_or_says_nobody_was_signed_in() {
+        assert_eq!(
+            actor_words(Some("Daniel Kim"), AuditAction::RequestApproved),
+            "Daniel Kim"
+        );
+        assert_eq!(
+            actor_words(None, AuditAction::AssignmentCreated),
+            "Entrada (delivery)"
+        );
+        assert_eq!(
+            actor_words(None, AuditAction::AssignmentExpired),
+            "Entrada (expiry job)"
+        );
+        assert_eq!(
+            actor_words(None, AuditAction::SignInFailed),
+            "Someone not signed in"
+        );
+        // Only a person edits a catalog: no job takes that action.
+        assert_eq!(AuditAction::CatalogUpdated.system_job(), None);
+    }
 
     #[test]
     fn every_action_round_trips_through_its_name_and_serde() {

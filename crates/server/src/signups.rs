@@ -243,10 +243,11 @@ async fn create_person(
         return Err(ApiError::Conflict(LINK_UNUSABLE.to_owned()));
     }
     store::users::insert(conn, &user, Some(&pending.password_hash), now).await?;
+    // The person creates their own account by verifying their address.
     let event = AuditEvent::new(
         AuditEventId(store::new_id()),
         now,
-        None,
+        Some(user.id.clone()),
         AuditAction::UserCreated,
         "user",
         user.id.as_str(),

@@ -395,10 +395,10 @@ fn FilterForm(
 /// One event: a line that says who did what to whom, expanding to everything recorded.
 #[component]
 fn EventRow(event: AuditEntry) -> impl IntoView {
-    let who = event
-        .actor
-        .as_ref()
-        .map_or_else(|| "System".to_owned(), name_of);
+    let who = entrada_domain::audit::actor_words(
+        event.actor.as_ref().map(name_of).as_deref(),
+        event.action,
+    );
     let about = event
         .subject
         .as_ref()

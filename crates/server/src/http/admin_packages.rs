@@ -1,6 +1,6 @@
 //! Access packages, their resource roles and assignment policies, and the policy preview.
 
-use entrada_domain::audit::AuditAction;
+use entrada_domain::audit::{AuditAction, AuditEvent};
 use std::collections::HashSet;
 
 use axum::extract::{Path, Query, State};
@@ -281,8 +281,23 @@ async fn add_resource_role(
             role.name, resource.name
         ))?;
     let granted = delivery::regrant_package(&mut tx, &package.id).await?;
-    let audit = event(
-        &signed_in,
+    let audit = role_added_event(&signed_in, now, &package, &package_role, granted);
+    store::audit::append(&mut tx, &audit).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(package_role)))
+}
+
+/// The event of a resource role added to a package (here, or by a setup wizard), with how
+/// many holders got it at once.
+pub(crate) fn role_added_event(
+    signed_in: &SignedIn,
+    now: time::OffsetDateTime,
+    package: &AccessPackage,
+    role: &PackageResourceRole,
+    granted: usize,
+) -> AuditEvent {
+    event(
+        signed_in,
         now,
         AuditAction::PackageResourceRoleAdded,
         "accessPackage",
@@ -290,12 +305,9 @@ async fn add_resource_role(
         Some(&package.catalog_id),
         Some(&package.id),
     )
-    .with_detail("resource", &resource.name)
-    .with_detail("role", &role.name)
-    .with_detail("holdersGranted", granted.to_string());
-    store::audit::append(&mut tx, &audit).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(package_role)))
+    .with_detail("resource", &role.resource_name)
+    .with_detail("role", &role.role_name)
+    .with_detail("holdersGranted", granted.to_string())
 }
 
 /// `DELETE /access-packages/{id}/resource-roles/{rrid}`: holders lose the grant unless

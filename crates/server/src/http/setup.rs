@@ -12,7 +12,7 @@ use entrada_domain::ids::{PackageId, PackageResourceRoleId, ResourceId};
 use entrada_domain::permission::{may, Action, CatalogGrant, Target};
 use entrada_domain::{FieldError, FieldErrors};
 
-use crate::http::admin_packages::{insert_policy_audited, reference_errors};
+use crate::http::admin_packages::{insert_policy_audited, reference_errors, role_added_event};
 use crate::http::authorize::{event, in_catalog, in_organization};
 use crate::http::catalogs::{directory_object, insert_catalog_with_owners, may_add};
 use crate::http::error::OnConflict;
@@ -165,6 +165,12 @@ async fn setup(
     .with_detail("name", &package.name)
     .with_detail("resourceRoles", package.resource_roles.len().to_string());
     store::audit::append(&mut tx, &audit).await?;
+    // Each role as its own event, as when added on the package page: a filter by action
+    // finds wizard-made packages' roles too. Nobody holds a new package yet.
+    for role in &package.resource_roles {
+        let audit = role_added_event(&signed_in, now, &package, role, 0);
+        store::audit::append(&mut tx, &audit).await?;
+    }
 
     let missing = reference_errors(&mut tx, &draft.policy).await?;
     if !missing.is_empty() {

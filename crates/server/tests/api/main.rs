@@ -3,6 +3,7 @@
 
 mod admin;
 mod audit;
+mod audit_events;
 mod contract;
 mod guest_lifecycle;
 mod helpers;

@@ -25,20 +25,20 @@ const ROLES: [(&str, &str); 10] = [
     ("signed out", ""),
 ];
 
-/// Objects made fresh for each cell.
-struct Fixture {
-    catalog: String,
-    reader_grant: String,
-    unused_resource: String,
-    falcon_resource: String,
-    package: String,
-    empty_package: String,
-    package_role: String,
-    policy: String,
-    assignment: String,
+/// Objects made fresh for each cell (and for each case of `audit_events`).
+pub(crate) struct Fixture {
+    pub catalog: String,
+    pub reader_grant: String,
+    pub unused_resource: String,
+    pub falcon_resource: String,
+    pub package: String,
+    pub empty_package: String,
+    pub package_role: String,
+    pub policy: String,
+    pub assignment: String,
 }
 
-async fn call(
+pub(crate) async fn call(
     client: &Client,
     method: Method,
     url: String,
@@ -53,7 +53,7 @@ async fn call(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn fixture(app: &TestApp, admin: &Client, n: usize) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp, admin: &Client, n: usize) -> Fixture {
     let post = |path: String, body: Value| call(admin, Method::POST, app.api(&path), Some(body));
     let (status, catalog) =
         post("/catalogs".into(), json!({ "name": format!("Matrix {n}") })).await;
@@ -130,7 +130,7 @@ async fn fixture(app: &TestApp, admin: &Client, n: usize) -> Fixture {
     }
 }
 
-fn policy_body() -> Value {
+pub(crate) fn policy_body() -> Value {
     json!({
         "name": "Members with manager approval",
         "description": "",
