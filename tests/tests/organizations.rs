@@ -105,6 +105,12 @@ async fn administrators_connect_edit_and_delete_organisations() -> Result<()> {
         let field = alex.control("Name").await?;
         field.clear().await?;
         field.send_keys(&renamed).await?;
+        // The state: configured (checked) or proposed, each saying what it means.
+        let configured = alex.wait_for("//input[@id='org-state-configured']").await?;
+        ensure!(configured.is_selected().await?, "a connected organisation is configured");
+        let proposed = alex.wait_for("//input[@id='org-state-proposed']").await?;
+        alex.click(&proposed).await?;
+        alex.screenshot("3-editing").await?;
         alex.click_button("Save changes").await?;
         alex.wait_for_focus("//*[@id='organizations-notice']").await?;
         alex.wait_for_text(&format!("{renamed} saved.")).await?;
@@ -117,6 +123,16 @@ async fn administrators_connect_edit_and_delete_organisations() -> Result<()> {
             )
             .await?;
         ensure!(domains == 0, "the removed domain is still saved");
+        let proposed = scene
+            .app
+            .count(
+                "SELECT COUNT(*) FROM connected_organizations WHERE name = $1 AND state = 'proposed'",
+                &[&renamed],
+            )
+            .await?;
+        ensure!(proposed == 1, "the state was not saved");
+        alex.wait_for(&format!("{}//li[normalize-space()='Proposed']", card(&renamed)))
+            .await?;
 
         // Delete, after confirming.
         let delete = alex

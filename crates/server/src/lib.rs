@@ -29,6 +29,7 @@ mod lifecycle;
 pub mod mail;
 mod notify;
 pub mod password;
+pub mod scale;
 mod signups;
 mod store;
 

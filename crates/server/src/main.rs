@@ -29,8 +29,9 @@ enum Command {
     Serve(ServeArgs),
     /// Run the database migrations only.
     Migrate(DatabaseArgs),
-    /// Load the demo organisation into an empty database.
-    Demo(DatabaseArgs),
+    /// Load the demo organisation into an empty database; with --scale, grow it to the
+    /// size of a real company for benchmarks.
+    Demo(DemoArgs),
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -48,6 +49,17 @@ enum AuditCommand {
     /// Walk the audit log's hash chain; name the first event that was altered, inserted or
     /// removed. Exits with status 1 when the chain does not verify.
     Verify(DatabaseArgs),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Also add a scaled organisation: 1 is the reference size (10,000 people, 2,000
+    /// groups, 500 packages, 100,000 assignments, 1,000 pending requests, 1,000,000 audit
+    /// events); 0.1 is a tenth of it.
+    #[arg(long)]
+    scale: Option<f64>,
 }
 
 #[derive(Args)]
@@ -148,9 +160,27 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo(args) => {
-            let (pool, _) = db::connect(&args.database_url).await?;
+            let (pool, _) = db::connect(&args.database.database_url).await?;
             db::migrate(&pool).await?;
-            report_demo(demo::load(&pool, clock.now()).await?);
+            match args.scale {
+                None => report_demo(demo::load(&pool, clock.now()).await?),
+                Some(factor) => {
+                    let started = std::time::Instant::now();
+                    let size = entrada_server::scale::grow(&pool, clock.now(), factor).await?;
+                    println!(
+                        "Grew the demo organisation (scale {factor}) in {:.1} s: {} people, {} groups, {} access packages, {} assignments, {} pending requests ({} waiting for {}), {} audit events or more.",
+                        started.elapsed().as_secs_f64(),
+                        size.people,
+                        size.groups,
+                        size.packages,
+                        size.assignments,
+                        size.pending_requests,
+                        size.busiest_inbox,
+                        entrada_server::scale::person_email(0),
+                        size.audit_events,
+                    );
+                }
+            }
             Ok(())
         }
         Command::Audit {

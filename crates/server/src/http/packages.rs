@@ -41,6 +41,10 @@ async fn my_access_packages(
         groups: &groups,
     };
 
+    // What the person already has, in two queries rather than two per package.
+    let mut assignments =
+        store::assignments::live_by_package(&mut conn, &signed_in.user.id).await?;
+    let mut open = store::requests::open_by_package(&mut conn, &signed_in.user.id).await?;
     let mut offers = Vec::new();
     for package in packages
         .into_iter()
@@ -54,7 +58,12 @@ async fn my_access_packages(
         };
         let offer = offer_for(catalog, package, &policies, &requestor, &organizations);
         if offer.requestable() && offer_matches(&offer, search) {
-            offers.push(with_holdings(&mut conn, &signed_in.user.id, offer).await?);
+            let id = &offer.package.id;
+            offers.push(PackageOffer {
+                assignment: assignments.remove(id),
+                pending_request: open.remove(id),
+                ..offer
+            });
         }
     }
     Ok(Json(offers))

@@ -311,6 +311,24 @@ pub(crate) async fn live_of(
     row.as_ref().map(from_row).transpose()
 }
 
+/// A person's live assignments, by package: one query for the whole My Access list.
+pub(crate) async fn live_by_package(
+    conn: &mut AnyConnection,
+    user: &UserId,
+) -> Result<std::collections::HashMap<PackageId, Assignment>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM assignments WHERE user_id = $1 AND state IN ('delivering', 'delivered')"
+    ))
+    .bind(user.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            from_row(row).map(|assignment| (assignment.access_package_id.clone(), assignment))
+        })
+        .collect()
+}
+
 /// A person's assignments, newest first.
 pub(crate) async fn of_user(
     conn: &mut AnyConnection,

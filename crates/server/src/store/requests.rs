@@ -192,6 +192,24 @@ pub(crate) async fn open_for(
     Ok(id.map(RequestId))
 }
 
+/// A person's open requests, by package: one query for the whole My Access list.
+pub(crate) async fn open_by_package(
+    conn: &mut AnyConnection,
+    requestor: &UserId,
+) -> Result<std::collections::HashMap<PackageId, RequestId>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT package_id, id FROM access_requests WHERE requestor_id = $1 \
+         AND state IN ('submitted', 'pendingApproval', 'approved', 'delivering')",
+    )
+    .bind(requestor.as_str())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(package, id)| (PackageId(package), RequestId(id)))
+        .collect())
+}
+
 /// How many open requests go through a policy.
 pub(crate) async fn open_for_policy(
     conn: &mut AnyConnection,

@@ -15,6 +15,7 @@ mod packages;
 mod platform;
 mod request_rules;
 mod requests;
+mod scale;
 mod security;
 mod session;
 mod settings;
