@@ -1,6 +1,7 @@
 //! `cargo xtask`: installs the pinned tools, builds the SPA, serves the demo, runs every
 //! test layer. Run `cargo xtask help` for the commands.
 
+mod bench;
 mod layers;
 mod postgres;
 mod smtp;
@@ -23,6 +24,7 @@ fn main() -> Result<()> {
             build_spa(&root)
         }
         "test" => layers::run_all(&root, &rest),
+        "bench" => bench::run_benches(&root, &rest),
         "tools" => {
             tools::ensure_spa_tools()?;
             tools::ensure_browser()?;
@@ -48,6 +50,11 @@ fn print_help() {
                  ./data/entrada.db; extra ARGS go to `entrada serve`
   test           run every test layer (lint, domain, API on SQLite and PostgreSQL,
                  browser) and print one `N passed, N failed, N skipped` line
+  bench [NAME…] [--scale X]
+                 measure the speed and memory budgets (my-access, approvals, memory,
+                 wasm-size) on SQLite and PostgreSQL against the demo grown to scale X
+                 (default 1, or ENTRADA_BENCH_SCALE); writes target/bench/report.md,
+                 report.json and chart.svg, and fails when a budget is missed
   build          install the pinned tools and build the web app into dist/
   tools          install the pinned tools, Chromium and chromedriver only"
     );

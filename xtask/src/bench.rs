@@ -1,0 +1,577 @@
+//! `cargo xtask bench [NAME…]`: the speed and memory budgets of issue 12, measured on this
+//! machine. Absolute times are noise on shared machines, so each throughput figure is
+//! reported as a ratio to a baseline measured in the same run: `bench-baseline`, axum on
+//! the same runtime answering the same-size body from memory. Load comes from a separate
+//! process, Debian's `wrk`, at 64 connections.
+//!
+//! Each HTTP benchmark runs on SQLite and on a throwaway PostgreSQL cluster, against the
+//! demo grown by `entrada demo --scale` (`--scale X` or `ENTRADA_BENCH_SCALE`, default 1:
+//! the reference size). Writes `target/bench/report.md`, `report.json` and `chart.svg`, and
+//! fails when a budget is missed.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::postgres::Cluster;
+use crate::{cargo, run, step, tools};
+
+/// The benchmarks, by name.
+const NAMES: &[&str] = &["my-access", "approvals", "memory", "wasm-size"];
+
+/// The demo password (api.md).
+const PASSWORD: &str = "entrada-demo";
+
+/// One measured figure against its budget.
+struct Figure {
+    benchmark: String,
+    backend: &'static str,
+    what: String,
+    value: f64,
+    unit: &'static str,
+    /// The baseline's value, for throughput figures.
+    baseline: Option<f64>,
+    budget: Budget,
+}
+
+#[derive(Clone, Copy)]
+enum Budget {
+    /// The ratio to the baseline must be at least this.
+    RatioAtLeast(f64),
+    /// The value must be below this.
+    Below(f64),
+    /// The value must be at most this.
+    AtMost(f64),
+    /// Reported only.
+    Report,
+}
+
+impl Figure {
+    fn ratio(&self) -> Option<f64> {
+        self.baseline.filter(|b| *b > 0.0).map(|b| self.value / b)
+    }
+
+    fn met(&self) -> bool {
+        match self.budget {
+            Budget::RatioAtLeast(min) => self.ratio().is_some_and(|r| r >= min),
+            Budget::Below(max) => self.value < max,
+            Budget::AtMost(max) => self.value <= max,
+            Budget::Report => true,
+        }
+    }
+
+    fn budget_text(&self) -> String {
+        match self.budget {
+            Budget::RatioAtLeast(min) => format!("≥ {min} × baseline"),
+            Budget::Below(max) => format!("< {max} {}", self.unit),
+            Budget::AtMost(max) => format!("≤ {max} {}", self.unit),
+            Budget::Report => "reported".to_owned(),
+        }
+    }
+}
+
+pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
+    let mut scale = std::env::var("ENTRADA_BENCH_SCALE").unwrap_or_else(|_| "1".to_owned());
+    let mut wanted = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--scale" => scale = rest.next().context("--scale needs a number")?.clone(),
+            name if NAMES.contains(&name) => wanted.push(name.to_owned()),
+            other => bail!("unknown benchmark {other:?}; the benchmarks are {NAMES:?}"),
+        }
+    }
+    if wanted.is_empty() {
+        wanted = NAMES.iter().map(|name| (*name).to_owned()).collect();
+    }
+    let wants = |name: &str| wanted.iter().any(|w| w == name);
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out)?;
+    let mut figures = Vec::new();
+
+    if wants("wasm-size") {
+        figures.extend(wasm_size(root)?);
+    }
+    if wants("my-access") || wants("approvals") || wants("memory") {
+        ensure_wrk()?;
+        step("Building the server and the baseline (release)");
+        run(Command::new(cargo()).current_dir(root).args([
+            "build",
+            "--release",
+            "--package",
+            "entrada-server",
+            "--bins",
+        ]))?;
+        let bin = root.join("target/release");
+        for backend in ["sqlite", "postgres"] {
+            let cluster;
+            let url = match backend {
+                "sqlite" => {
+                    let file = out.join(format!("scale-{scale}.db"));
+                    if !file.is_file() {
+                        grow(&bin, &format!("sqlite://{}", file.display()), &scale)?;
+                    }
+                    format!("sqlite://{}", file.display())
+                }
+                _ => {
+                    cluster = Cluster::start()?;
+                    grow(&bin, &cluster.url, &scale)?;
+                    cluster.url.clone()
+                }
+            };
+            let server = Server::start(&bin, &url, root)?;
+            if wants("my-access") {
+                figures.extend(throughput(
+                    &bin,
+                    &server,
+                    backend,
+                    "my-access",
+                    "My Access list of one person",
+                    "s7@scale.lakeshore.example",
+                    "/api/v1/my/access-packages",
+                    &out,
+                )?);
+            }
+            if wants("approvals") {
+                figures.extend(throughput(
+                    &bin,
+                    &server,
+                    backend,
+                    "approvals",
+                    "approvals inbox of an approver with 200 pending requests",
+                    "s0@scale.lakeshore.example",
+                    "/api/v1/approvals",
+                    &out,
+                )?);
+            }
+            if wants("memory") {
+                figures.push(Figure {
+                    benchmark: "memory".to_owned(),
+                    backend,
+                    what: "server peak RSS under the load above".to_owned(),
+                    value: server.peak_rss_mib()?,
+                    unit: "MiB",
+                    baseline: None,
+                    budget: Budget::Below(100.0),
+                });
+            }
+            drop(server);
+        }
+    }
+
+    write_report(&out, &scale, &figures)?;
+    let missed: Vec<String> = figures
+        .iter()
+        .filter(|figure| !figure.met())
+        .map(|figure| format!("{} ({})", figure.what, figure.backend))
+        .collect();
+    println!("\nReport: {}", out.join("report.md").display());
+    if !missed.is_empty() {
+        bail!("{} budget(s) missed: {}", missed.len(), missed.join("; "));
+    }
+    Ok(())
+}
+
+fn ensure_wrk() -> Result<()> {
+    if Path::new("/usr/bin/wrk").is_file() {
+        return Ok(());
+    }
+    step("Installing Debian's wrk (the load generator)");
+    tools::apt_install(&["wrk"])
+}
+
+fn grow(bin: &Path, url: &str, scale: &str) -> Result<()> {
+    step(&format!(
+        "Growing the demo to scale {scale} (the reference size takes minutes)"
+    ));
+    run(Command::new(bin.join("entrada")).args(["demo", "--scale", scale, "--database-url", url]))
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// A process stopped when dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The release server on a free port.
+struct Server {
+    process: Running,
+    base: String,
+}
+
+impl Server {
+    fn start(bin: &Path, url: &str, root: &Path) -> Result<Server> {
+        let port = free_port()?;
+        let process = Command::new(bin.join("entrada"))
+            .current_dir(root)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", url, "--static-dir", "dist"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the server")?;
+        let server = Server {
+            process: Running(process),
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        wait_until_up(&format!("{}/healthz", server.base))?;
+        Ok(server)
+    }
+
+    /// The server's peak resident memory so far, in MiB (`VmHWM`).
+    fn peak_rss_mib(&self) -> Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.0.id()))?;
+        let kib: f64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .context("no VmHWM in /proc/PID/status")?;
+        Ok(kib / 1024.0)
+    }
+}
+
+fn wait_until_up(url: &str) -> Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        let ok = Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", url])
+            .status()
+            .is_ok_and(|status| status.success());
+        if ok {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    bail!("{url} did not answer within a minute")
+}
+
+/// Signs in and returns the `Cookie` header value.
+fn sign_in(base: &str, email: &str) -> Result<String> {
+    let body = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
+    let headers = crate::tools::output(Command::new("curl").args([
+        "-sf",
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        &body,
+        &format!("{base}/api/v1/session"),
+    ]))
+    .with_context(|| format!("signing in as {email}"))?;
+    headers
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie").then(|| {
+                value
+                    .trim()
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        })
+        .context("the sign-in set no cookie")
+}
+
+/// Requests/s and p99 of the server at `path` as `email`, and of the baseline answering
+/// the same body from memory.
+#[allow(clippy::too_many_arguments)]
+fn throughput(
+    bin: &Path,
+    server: &Server,
+    backend: &'static str,
+    benchmark: &str,
+    what: &str,
+    email: &str,
+    path: &str,
+    out: &Path,
+) -> Result<Vec<Figure>> {
+    step(&format!("{what} ({backend})"));
+    let cookie = sign_in(&server.base, email)?;
+    let url = format!("{}{path}", server.base);
+    let body = crate::tools::output(Command::new("curl").args([
+        "-sf",
+        "-H",
+        &format!("Cookie: {cookie}"),
+        &url,
+    ]))?;
+    let body_file = out.join(format!("{benchmark}-{backend}.json"));
+    std::fs::write(&body_file, &body)?;
+    let port = free_port()?;
+    let baseline = Running(
+        Command::new(bin.join("bench-baseline"))
+            .arg(format!("127.0.0.1:{port}"))
+            .arg(&body_file)
+            .spawn()
+            .context("starting bench-baseline")?,
+    );
+    let baseline_url = format!("http://127.0.0.1:{port}{path}");
+    wait_until_up(&baseline_url)?;
+    let measured = wrk(&url, Some(&cookie))?;
+    let reference = wrk(&baseline_url, None)?;
+    drop(baseline);
+    println!(
+        "    server {:.0} req/s, p99 {:.1} ms; baseline {:.0} req/s; body {} KB",
+        measured.rate,
+        measured.p99_ms,
+        reference.rate,
+        body.len() / 1024
+    );
+    Ok(vec![
+        Figure {
+            benchmark: benchmark.to_owned(),
+            backend,
+            what: format!("{what}: requests/s ({} KB body)", body.len() / 1024),
+            value: measured.rate,
+            unit: "req/s",
+            baseline: Some(reference.rate),
+            budget: Budget::RatioAtLeast(0.5),
+        },
+        Figure {
+            benchmark: benchmark.to_owned(),
+            backend,
+            what: format!("{what}: p99 latency"),
+            value: measured.p99_ms,
+            unit: "ms",
+            baseline: None,
+            budget: Budget::Below(20.0),
+        },
+    ])
+}
+
+struct Load {
+    rate: f64,
+    p99_ms: f64,
+}
+
+/// `wrk` with 2 threads and 64 connections for 10 seconds.
+fn wrk(url: &str, cookie: Option<&str>) -> Result<Load> {
+    let mut command = Command::new("wrk");
+    command.args(["-t2", "-c64", "-d10s", "--latency"]);
+    if let Some(cookie) = cookie {
+        command.args(["-H", &format!("Cookie: {cookie}")]);
+    }
+    let text = crate::tools::output(command.arg(url))?;
+    parse_wrk(&text).with_context(|| format!("reading wrk's output:\n{text}"))
+}
+
+fn parse_wrk(text: &str) -> Option<Load> {
+    if text.contains("Non-2xx or 3xx responses") {
+        return None;
+    }
+    let rate = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Requests/sec:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    let p99 = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("99%"))?
+        .trim();
+    Some(Load {
+        rate,
+        p99_ms: millis(p99)?,
+    })
+}
+
+/// "1.23ms", "850.00us", "1.02s" in milliseconds.
+fn millis(text: &str) -> Option<f64> {
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    Some(match unit {
+        "us" => number / 1000.0,
+        "ms" => number,
+        "s" => number * 1000.0,
+        "m" => number * 60_000.0,
+        _ => return None,
+    })
+}
+
+/// The web app's first load for My Access: every wasm, JS and CSS file of `dist/`, raw
+/// and brotli (best), as served.
+fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
+    let dist = root.join("dist");
+    if !dist.join("index.html").is_file() {
+        tools::ensure_spa_tools()?;
+        crate::build_spa(root)?;
+    }
+    step("Web app first load (dist/)");
+    let (mut raw, mut brotli) = (0usize, 0usize);
+    for entry in std::fs::read_dir(&dist)? {
+        let path: PathBuf = entry?.path();
+        let first_load = path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| ["wasm", "js", "css"].contains(&ext));
+        if !first_load {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)?.read_to_end(&mut bytes)?;
+        raw += bytes.len();
+        let mut compressed = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut bytes.as_slice(), &mut compressed, &params)?;
+        brotli += compressed.len();
+    }
+    println!("    {} KB raw, {} KB brotli", raw / 1024, brotli / 1024);
+    Ok(vec![
+        Figure {
+            benchmark: "wasm-size".to_owned(),
+            backend: "-",
+            what: "web app first load, wasm + JS + CSS, raw".to_owned(),
+            value: raw as f64 / 1024.0,
+            unit: "KB",
+            baseline: None,
+            budget: Budget::Report,
+        },
+        Figure {
+            benchmark: "wasm-size".to_owned(),
+            backend: "-",
+            what: "web app first load, wasm + JS + CSS, brotli".to_owned(),
+            value: brotli as f64 / 1024.0,
+            unit: "KB",
+            baseline: None,
+            budget: Budget::AtMost(250.0),
+        },
+    ])
+}
+
+fn write_report(out: &Path, scale: &str, figures: &[Figure]) -> Result<()> {
+    let mut md = format!(
+        "# Benchmarks\n\nScale {scale} (1 is the reference size: 10,000 people, 500 packages, \
+         100,000 assignments, 1,000,000 audit events). Load: wrk, 2 threads, 64 connections, \
+         10 s. Throughput is compared with `bench-baseline` answering the same body from \
+         memory in the same run.\n\n\
+         | benchmark | backend | figure | value | baseline | ratio | budget | met |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    );
+    let mut json = String::from("{\n  \"scale\": ");
+    json.push_str(&format!("{scale:?},\n  \"figures\": [\n"));
+    for (index, figure) in figures.iter().enumerate() {
+        let ratio = figure.ratio();
+        md.push_str(&format!(
+            "| {} | {} | {} | {:.1} {} | {} | {} | {} | {} |\n",
+            figure.benchmark,
+            figure.backend,
+            figure.what,
+            figure.value,
+            figure.unit,
+            figure
+                .baseline
+                .map_or("-".to_owned(), |b| format!("{b:.0} {}", figure.unit)),
+            ratio.map_or("-".to_owned(), |r| format!("{r:.3}")),
+            figure.budget_text(),
+            if figure.met() { "yes" } else { "**no**" },
+        ));
+        json.push_str(&format!(
+            "    {{\"benchmark\": {:?}, \"backend\": {:?}, \"figure\": {:?}, \"value\": {:.3}, \"unit\": {:?}, \"baseline\": {}, \"ratio\": {}, \"budget\": {:?}, \"met\": {}}}{}\n",
+            figure.benchmark,
+            figure.backend,
+            figure.what,
+            figure.value,
+            figure.unit,
+            figure.baseline.map_or("null".to_owned(), |b| format!("{b:.3}")),
+            ratio.map_or("null".to_owned(), |r| format!("{r:.4}")),
+            figure.budget_text(),
+            figure.met(),
+            if index + 1 < figures.len() { "," } else { "" },
+        ));
+    }
+    json.push_str("  ]\n}\n");
+    md.push_str("\n![How each figure stands against its budget](chart.svg)\n");
+    std::fs::write(out.join("report.md"), md)?;
+    std::fs::write(out.join("report.json"), json)?;
+    std::fs::write(out.join("chart.svg"), chart(figures))?;
+    Ok(())
+}
+
+/// One bar per figure with a budget: how much of the budget it uses (100% is the limit;
+/// for a ratio budget, the budget's ratio over the measured one).
+fn chart(figures: &[Figure]) -> String {
+    let bars: Vec<(&Figure, f64)> = figures
+        .iter()
+        .filter_map(|figure| {
+            let used = match figure.budget {
+                Budget::RatioAtLeast(min) => min / figure.ratio()?.max(1e-9),
+                Budget::Below(max) | Budget::AtMost(max) => figure.value / max,
+                Budget::Report => return None,
+            };
+            Some((figure, used))
+        })
+        .collect();
+    let (width, row) = (760.0, 28.0);
+    let height = 50.0 + row * bars.len() as f64;
+    let scale_x = |share: f64| 320.0 + share.min(2.0) * 200.0;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"10\" y=\"20\" font-size=\"14\">Share of each budget used (the line is the budget)</text>\n"
+    );
+    for (index, (figure, used)) in bars.iter().enumerate() {
+        let y = 36.0 + row * index as f64;
+        let colour = if figure.met() { "#2e7d32" } else { "#c62828" };
+        let label = format!("{} ({})", figure.what, figure.backend);
+        let label: String = label.chars().take(48).collect();
+        svg.push_str(&format!(
+            "<text x=\"10\" y=\"{:.0}\">{}</text>\n<rect x=\"320\" y=\"{y:.0}\" width=\"{:.1}\" height=\"18\" fill=\"{colour}\"/>\n<text x=\"{:.1}\" y=\"{:.0}\">{:.0}%</text>\n",
+            y + 13.0,
+            escape(&label),
+            scale_x(*used) - 320.0,
+            scale_x(*used) + 4.0,
+            y + 13.0,
+            used * 100.0,
+        ));
+    }
+    svg.push_str(&format!(
+        "<line x1=\"{x:.0}\" y1=\"30\" x2=\"{x:.0}\" y2=\"{height:.0}\" stroke=\"black\" stroke-dasharray=\"4 3\"/>\n</svg>\n",
+        x = scale_x(1.0),
+    ));
+    svg
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rate_and_p99_from_wrk_and_refuses_a_run_with_errors() {
+        let text = "Running 10s test @ http://127.0.0.1:1/x\n  2 threads and 64 connections\n  Latency Distribution\n     50%    1.10ms\n     75%    2.00ms\n     90%    3.00ms\n     99%  850.00us\n  1000 requests in 10.00s, 1.00MB read\nRequests/sec:   1234.50\nTransfer/sec:    100.00KB\n";
+        let load = parse_wrk(text).expect("parsed");
+        assert_eq!(load.rate, 1234.5);
+        assert!((load.p99_ms - 0.85).abs() < 1e-9);
+        assert_eq!(millis("1.02s"), Some(1020.0));
+        let failing = format!("{text}  Non-2xx or 3xx responses: 12\n");
+        assert!(parse_wrk(&failing).is_none(), "errors are not a throughput");
+    }
+}
