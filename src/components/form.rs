@@ -459,6 +459,36 @@ pub(crate) fn DateInput(
     }
 }
 
+/// One radio button of a group, with its label and a hint under it that the input is
+/// described by. The input's id is `{name}-{key}`.
+#[component]
+pub(crate) fn RadioOption(
+    #[prop(into)] name: String,
+    #[prop(into)] key: String,
+    #[prop(into)] label: String,
+    #[prop(into)] hint: String,
+    #[prop(into)] checked: Signal<bool>,
+    on_choose: Callback<()>,
+) -> impl IntoView {
+    let id = format!("{name}-{key}");
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="radio">
+            <input
+                type="radio"
+                id=id.clone()
+                name=name
+                value=key
+                aria-describedby=hint_id.clone()
+                prop:checked=move || checked.get()
+                on:change=move |_| on_choose.run(())
+            />
+            <label for=id>{label}</label>
+            <p class="hint" id=hint_id>{hint}</p>
+        </div>
+    }
+}
+
 /// A checkbox with its label (and an optional message, for fields the domain checks).
 #[component]
 pub(crate) fn Checkbox(

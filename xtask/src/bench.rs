@@ -142,7 +142,7 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
                     &server,
                     backend,
                     "approvals",
-                    "approvals inbox of an approver with 200 pending requests",
+                    "approvals inbox of the busiest approver",
                     "s0@scale.lakeshore.example",
                     "/api/v1/approvals",
                     &out,

@@ -1851,13 +1851,13 @@ mod tests {
             user,
             groups: vec![],
         };
-        let snapshot = DirectorySnapshot {
-            people: vec![
+        let snapshot = DirectorySnapshot::new(
+            vec![
                 person(member("hannah")),
                 person(guest("ext", "fabrikam.example")),
             ],
-            organizations: vec![fabrikam],
-        };
+            vec![fabrikam],
+        );
         // No organisation recorded on the account: its e-mail domain finds it.
         let requestor = guest("new", "sales.fabrikam.example");
         assert_eq!(

@@ -24,19 +24,41 @@ pub struct DirectoryPerson {
     pub groups: Vec<GroupId>,
 }
 
-/// The directory loaded into memory: what policy evaluation needs, as data.
+/// The directory loaded into memory: what policy evaluation needs, as data, indexed by
+/// person and by group so that a lookup costs the same at 30 people and at 10,000.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirectorySnapshot {
     /// Everyone, with their groups.
     pub people: Vec<DirectoryPerson>,
     /// The connected organisations.
     pub organizations: Vec<ConnectedOrganization>,
+    by_id: std::collections::HashMap<UserId, usize>,
+    by_group: std::collections::HashMap<GroupId, Vec<usize>>,
 }
 
 impl DirectorySnapshot {
+    /// The snapshot of these people and organisations, with its indexes.
+    pub fn new(people: Vec<DirectoryPerson>, organizations: Vec<ConnectedOrganization>) -> Self {
+        let mut by_id = std::collections::HashMap::with_capacity(people.len());
+        let mut by_group: std::collections::HashMap<GroupId, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (index, person) in people.iter().enumerate() {
+            by_id.insert(person.user.id.clone(), index);
+            for group in &person.groups {
+                by_group.entry(group.clone()).or_default().push(index);
+            }
+        }
+        Self {
+            people,
+            organizations,
+            by_id,
+            by_group,
+        }
+    }
+
     /// One person by id.
     pub fn person(&self, id: &UserId) -> Option<&DirectoryPerson> {
-        self.people.iter().find(|person| &person.user.id == id)
+        self.by_id.get(id).map(|&index| &self.people[index])
     }
 }
 
@@ -47,10 +69,11 @@ impl DirectoryView for DirectorySnapshot {
     }
 
     fn members_of(&self, group: &GroupId) -> Vec<UserId> {
-        self.people
-            .iter()
-            .filter(|person| person.groups.contains(group))
-            .map(|person| person.user.id.clone())
+        self.by_group
+            .get(group)
+            .into_iter()
+            .flatten()
+            .map(|&index| self.people[index].user.id.clone())
             .collect()
     }
 
@@ -294,15 +317,15 @@ mod tests {
     }
 
     fn directory() -> DirectorySnapshot {
-        DirectorySnapshot {
-            people: vec![
+        DirectorySnapshot::new(
+            vec![
                 person("boss", None, &["leads"]),
                 person("ann", Some("boss"), &["eng"]),
                 person("bob", Some("boss"), &["eng"]),
                 person("cid", None, &["sales"]),
             ],
-            organizations: Vec::new(),
-        }
+            Vec::new(),
+        )
     }
 
     fn catalog() -> Catalog {

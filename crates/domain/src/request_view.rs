@@ -59,6 +59,33 @@ pub fn approves_some_stage(
     approves(false) || approves(true)
 }
 
+/// Whether `caller` may decide `request` now: it waits for a decision and they may
+/// decide its current stage. The approvals inbox keeps only such requests before it
+/// builds any view.
+pub fn may_decide_now(
+    request: &AccessRequest,
+    policy: Option<&AssignmentPolicy>,
+    directory: &DirectorySnapshot,
+    caller: &Actor,
+) -> bool {
+    request.state == RequestState::PendingApproval
+        && decides(
+            request,
+            &policy
+                .map(|policy| current_approvers(request, policy, directory))
+                .unwrap_or_default(),
+            caller,
+        )
+}
+
+fn decides(request: &AccessRequest, approvers: &[UserId], caller: &Actor) -> bool {
+    let target = Target::Request {
+        requestor: &request.requestor,
+        current_approvers: approvers,
+    };
+    request.state == RequestState::PendingApproval && may(caller, Action::DecideRequest, &target)
+}
+
 /// A request with names, stages, and whether `caller` may decide it now. `policy` is
 /// `None` when the policy was deleted. People are looked up in `directory`.
 pub fn request_view(
@@ -114,12 +141,7 @@ pub fn request_view(
             }
         })
         .collect();
-    let target = Target::Request {
-        requestor: &request.requestor,
-        current_approvers: &approvers,
-    };
-    let caller_may_decide = request.state == RequestState::PendingApproval
-        && may(caller, Action::DecideRequest, &target);
+    let caller_may_decide = decides(&request, &approvers, caller);
     let times_out_at = policy.and_then(|policy| stage_deadline(&request, policy));
     RequestView {
         requestor,
@@ -214,16 +236,16 @@ mod tests {
         bob.display_name = "Bob B".to_owned();
         let mut mia = member("mia");
         mia.display_name = "Mia M".to_owned();
-        DirectorySnapshot {
-            people: [alice, bob, mia, member("eve")]
+        DirectorySnapshot::new(
+            [alice, bob, mia, member("eve")]
                 .into_iter()
                 .map(|user| DirectoryPerson {
                     user,
                     groups: Vec::new(),
                 })
                 .collect(),
-            organizations: Vec::new(),
-        }
+            Vec::new(),
+        )
     }
 
     fn two_stages() -> AssignmentPolicy {

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::{read, Level};
 use crate::components::directory::{DirectoryCache, GroupPicker, PersonPicker};
 use crate::components::focus::focus_now;
-use crate::components::form::{dom_id, Feedback, FieldMessage};
+use crate::components::form::{dom_id, Feedback, FieldMessage, RadioOption};
 
 /// The kinds of requestor scope, as the editor offers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,23 +175,15 @@ pub(super) fn ScopeSection(
         _ => offered
             .into_iter()
             .map(|choice| {
-                let value = choice.value();
-                let id = format!("{radio_name}-{value}");
-                let hint_id = format!("{id}-hint");
                 view! {
-                    <div class="radio">
-                        <input
-                            type="radio"
-                            id=id.clone()
-                            name=radio_name.clone()
-                            value=value
-                            aria-describedby=hint_id.clone()
-                            prop:checked=move || kind.get() == choice
-                            on:change=move |_| choose(choice)
-                        />
-                        <label for=id>{choice.label()}</label>
-                        <p class="hint" id=hint_id>{choice.hint()}</p>
-                    </div>
+                    <RadioOption
+                        name=radio_name.clone()
+                        key=choice.value()
+                        label=choice.label()
+                        hint=choice.hint()
+                        checked=Signal::derive(move || kind.get() == choice)
+                        on_choose=Callback::new(move |()| choose(choice))
+                    />
                 }
             })
             .collect_view()

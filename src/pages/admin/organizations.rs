@@ -15,7 +15,9 @@ use leptos_router::components::A;
 use crate::api;
 use crate::components::directory::{DirectoryCache, PersonPicker};
 use crate::components::focus::focus_outcome;
-use crate::components::form::{dom_id, ErrorSummary, Feedback, FieldMessage, TextInput};
+use crate::components::form::{
+    dom_id, ErrorSummary, Feedback, FieldMessage, RadioOption, TextInput,
+};
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
 use super::shared::{load, me, perform, server_problem, Status};
@@ -471,22 +473,15 @@ fn StateChoice(state: RwSignal<ConnectedOrgState>) -> impl IntoView {
     let radios = options
         .into_iter()
         .map(|(value, key, hint)| {
-            let id = format!("org-state-{key}");
-            let hint_id = format!("{id}-hint");
             view! {
-                <div class="radio">
-                    <input
-                        type="radio"
-                        id=id.clone()
-                        name="organization-state"
-                        value=key
-                        aria-describedby=hint_id.clone()
-                        prop:checked=move || state.get() == value
-                        on:change=move |_| state.set(value)
-                    />
-                    <label for=id>{value.label()}</label>
-                    <p class="hint" id=hint_id>{hint}</p>
-                </div>
+                <RadioOption
+                    name="org-state"
+                    key=key
+                    label=value.label()
+                    hint=hint
+                    checked=Signal::derive(move || state.get() == value)
+                    on_choose=Callback::new(move |()| state.set(value))
+                />
             }
         })
         .collect_view();

@@ -13,7 +13,7 @@ use leptos_router::components::A;
 
 use crate::api;
 use crate::components::focus::focus_outcome;
-use crate::components::form::{ErrorSummary, Feedback, NumberInput};
+use crate::components::form::{ErrorSummary, Feedback, NumberInput, RadioOption};
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
 use super::shared::{load, me, perform, server_problem, Status};
@@ -129,22 +129,15 @@ fn LifecycleForm(current: Settings) -> impl IntoView {
     let radios = options
         .into_iter()
         .map(|(action, label, hint)| {
-            let id = format!("on-end-{}", action.as_str());
-            let hint_id = format!("{id}-hint");
             view! {
-                <div class="radio">
-                    <input
-                        type="radio"
-                        id=id.clone()
-                        name="on-last-assignment-end"
-                        value=action.as_str()
-                        aria-describedby=hint_id.clone()
-                        prop:checked=move || draft.with(|d| d.on_last_assignment_end == action)
-                        on:change=move |_| draft.update(|d| d.on_last_assignment_end = action)
-                    />
-                    <label for=id>{label}</label>
-                    <p class="hint" id=hint_id>{hint}</p>
-                </div>
+                <RadioOption
+                    name="on-end"
+                    key=action.as_str()
+                    label=label
+                    hint=hint
+                    checked=Signal::derive(move || draft.with(|d| d.on_last_assignment_end == action))
+                    on_choose=Callback::new(move |()| draft.update(|d| d.on_last_assignment_end = action))
+                />
             }
         })
         .collect_view();

@@ -12,7 +12,9 @@ use entrada_domain::policy::{AssignmentPolicy, Requestor};
 use entrada_domain::request::{
     DecisionKind, RequestEvent, RequestState, RequestType, TransitionError,
 };
-use entrada_domain::request_view::{current_approvers, extension_dates, may_see, request_view};
+use entrada_domain::request_view::{
+    current_approvers, extension_dates, may_decide_now, may_see, request_view,
+};
 use entrada_domain::submit::{self, SubmitContext, SubmitError};
 use entrada_domain::{FieldError, FieldErrors};
 use std::collections::HashMap;
@@ -343,13 +345,15 @@ async fn approvals(
 ) -> Result<Json<Vec<RequestView>>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let pending = store::requests::in_state(&mut conn, RequestState::PendingApproval).await?;
-    let views = views_of(&mut conn, pending, &signed_in.actor, app.clock.now()).await?;
-    Ok(Json(
-        views
-            .into_iter()
-            .filter(|view| view.caller_may_decide)
-            .collect(),
-    ))
+    let views = views_of(
+        &mut conn,
+        pending,
+        &signed_in.actor,
+        app.clock.now(),
+        Only::DecidableByCaller,
+    )
+    .await?;
+    Ok(Json(views))
 }
 
 /// `GET /my/requests`: the caller's requests with each stage's decisions, newest first.
@@ -361,7 +365,14 @@ async fn my_requests(
     let mut conn = app.db.acquire().await?;
     let mine = store::requests::of_requestor(&mut conn, &signed_in.user.id).await?;
     Ok(Json(
-        views_of(&mut conn, mine, &signed_in.actor, app.clock.now()).await?,
+        views_of(
+            &mut conn,
+            mine,
+            &signed_in.actor,
+            app.clock.now(),
+            Only::All,
+        )
+        .await?,
     ))
 }
 
@@ -383,6 +394,14 @@ async fn add_extension_dates(
     Ok(())
 }
 
+/// Which of the requests [`views_of`] shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Only {
+    All,
+    /// Those the caller may decide now (the approvals inbox), kept before any view is built.
+    DecidableByCaller,
+}
+
 /// The views of several requests, skipping any whose package was deleted. Loads the
 /// directory, the packages and the policies once for all of them (and, for open extension
 /// requests, the access each would extend).
@@ -391,6 +410,7 @@ async fn views_of(
     requests: Vec<Stored>,
     caller: &Actor,
     now: time::OffsetDateTime,
+    only: Only,
 ) -> Result<Vec<RequestView>, sqlx::Error> {
     if requests.is_empty() {
         return Ok(Vec::new());
@@ -412,6 +432,11 @@ async fn views_of(
             continue;
         };
         let policy = policies.get(&stored.request.policy_id);
+        if only == Only::DecidableByCaller
+            && !may_decide_now(&stored.request, policy, &directory, caller)
+        {
+            continue;
+        }
         let mut view = request_view(stored.request, policy, package, &directory, caller);
         if let Some(policy) = policy {
             add_extension_dates(conn, &mut view, policy, now).await?;

@@ -41,22 +41,19 @@ pub(crate) async fn snapshot(
     conn: &mut sqlx::AnyConnection,
 ) -> Result<entrada_domain::preview::DirectorySnapshot, sqlx::Error> {
     use entrada_domain::preview::{DirectoryPerson, DirectorySnapshot};
-    let memberships = directory::all_memberships(conn).await?;
+    // Each person's groups by one pass over the memberships, not one pass per person.
+    let mut groups_of: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    for (group, member) in directory::all_memberships(conn).await? {
+        groups_of.entry(member).or_default().push(group);
+    }
     let people = users::all(conn)
         .await?
         .into_iter()
         .map(|user| {
-            let groups = memberships
-                .iter()
-                .filter(|(_, member)| member == &user.id)
-                .map(|(group, _)| group.clone())
-                .collect();
+            let groups = groups_of.remove(&user.id).unwrap_or_default();
             DirectoryPerson { user, groups }
         })
         .collect();
     let organizations = directory::all_organizations(conn).await?;
-    Ok(DirectorySnapshot {
-        people,
-        organizations,
-    })
+    Ok(DirectorySnapshot::new(people, organizations))
 }
