@@ -459,8 +459,8 @@ pub(crate) fn DateInput(
     }
 }
 
-/// One radio button of a group, with its label and a hint under it that the input is
-/// described by. The input's id is `{name}-{key}`.
+/// One radio button of a group, with its label and (unless `hint` is empty) a hint under
+/// it that the input is described by. The input's id is `{name}-{key}`.
 #[component]
 pub(crate) fn RadioOption(
     #[prop(into)] name: String,
@@ -471,7 +471,7 @@ pub(crate) fn RadioOption(
     on_choose: Callback<()>,
 ) -> impl IntoView {
     let id = format!("{name}-{key}");
-    let hint_id = format!("{id}-hint");
+    let hint_id = (!hint.is_empty()).then(|| format!("{id}-hint"));
     view! {
         <div class="radio">
             <input
@@ -484,7 +484,7 @@ pub(crate) fn RadioOption(
                 on:change=move |_| on_choose.run(())
             />
             <label for=id>{label}</label>
-            <p class="hint" id=hint_id>{hint}</p>
+            {hint_id.map(|hint_id| view! { <p class="hint" id=hint_id>{hint}</p> })}
         </div>
     }
 }

@@ -9,7 +9,9 @@ use entrada_domain::policy::{Expiration, PolicyDraft, Question, QuestionKind, Re
 use leptos::prelude::*;
 use time::OffsetDateTime;
 
-use crate::components::form::{dom_id, Checkbox, DateInput, Feedback, NumberInput, TextInput};
+use crate::components::form::{
+    dom_id, Checkbox, DateInput, Feedback, NumberInput, RadioOption, TextInput,
+};
 
 pub(crate) use scope::ScopeKind;
 use scope::ScopeSection;
@@ -410,21 +412,15 @@ fn ExpirationSection(
     let radios = options
         .into_iter()
         .map(|(value, label, hint)| {
-            let id = format!("{radio_name}-{value}");
-            let name = radio_name.clone();
             view! {
-                <div class="radio">
-                    <input
-                        type="radio"
-                        id=id.clone()
-                        name=name
-                        value=value
-                        prop:checked=move || kind.get() == value
-                        on:change=move |_| choose(value)
-                    />
-                    <label for=id>{label}</label>
-                    {(!hint.is_empty()).then(|| view! { <p class="hint">{hint}</p> })}
-                </div>
+                <RadioOption
+                    name=radio_name.clone()
+                    key=value
+                    label=label
+                    hint=hint
+                    checked=Signal::derive(move || kind.get() == value)
+                    on_choose=Callback::new(move |()| choose(value))
+                />
             }
         })
         .collect_view();
