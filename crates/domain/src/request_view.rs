@@ -59,6 +59,53 @@ pub fn approves_some_stage(
     approves(false) || approves(true)
 }
 
+/// What the views of these requests need from the directory, short of everyone: their
+/// requestors and deciders, the people and groups their policies' stages name, and the
+/// connected organisations' sponsors. The requestors' managers are the caller's to add
+/// once the requestors are loaded.
+pub fn directory_needs<'a>(
+    requests: impl IntoIterator<Item = (&'a AccessRequest, Option<&'a AssignmentPolicy>)>,
+    organizations: &[crate::organization::ConnectedOrganization],
+) -> (
+    std::collections::BTreeSet<UserId>,
+    std::collections::BTreeSet<crate::ids::GroupId>,
+) {
+    use crate::policy::Approver;
+    let mut people = std::collections::BTreeSet::new();
+    let mut groups = std::collections::BTreeSet::new();
+    for (request, policy) in requests {
+        people.insert(request.requestor.clone());
+        people.extend(request.decisions.iter().map(|d| d.approver.clone()));
+        let stages = policy
+            .map(|p| p.rules.stages.as_slice())
+            .unwrap_or_default();
+        for stage in stages {
+            let escalation = stage.escalation.iter().flat_map(|e| e.approvers.iter());
+            for approver in stage
+                .approvers
+                .iter()
+                .chain(&stage.fallback_approvers)
+                .chain(escalation)
+            {
+                match approver {
+                    Approver::User { id } => {
+                        people.insert(id.clone());
+                    }
+                    Approver::GroupMembers { id } => {
+                        groups.insert(id.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for organization in organizations {
+        people.extend(organization.internal_sponsors.iter().cloned());
+        people.extend(organization.external_sponsors.iter().cloned());
+    }
+    (people, groups)
+}
+
 /// Whether `caller` may decide `request` now: it waits for a decision and they may
 /// decide its current stage. The approvals inbox keeps only such requests before it
 /// builds any view.
@@ -290,6 +337,27 @@ mod tests {
             decided_at: t0(),
         }];
         request
+    }
+
+    #[test]
+    fn a_views_directory_needs_its_requestor_deciders_named_people_groups_and_sponsors() {
+        let mut policy = two_stages();
+        policy.rules.stages[0].fallback_approvers = vec![Approver::GroupMembers {
+            id: crate::ids::GroupId::new("grp-leads"),
+        }];
+        let request = at_stage_one();
+        let mut fabrikam = crate::testkit::organization(
+            "org-fabrikam",
+            "fabrikam.example",
+            crate::organization::ConnectedOrgState::Configured,
+        );
+        fabrikam.internal_sponsors = vec![UserId::new("hannah")];
+        let (people, groups) = directory_needs([(&request, Some(&policy))], &[fabrikam]);
+        let people: Vec<&str> = people.iter().map(UserId::as_str).collect();
+        // The requestor, Mia who decided stage 1, Bob whom stage 2 names, the sponsor.
+        assert_eq!(people, [request.requestor.as_str(), "bob", "hannah", "mia"]);
+        let groups: Vec<&str> = groups.iter().map(|g| g.as_str()).collect();
+        assert_eq!(groups, ["grp-leads"]);
     }
 
     #[test]

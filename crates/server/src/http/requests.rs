@@ -415,7 +415,6 @@ async fn views_of(
     if requests.is_empty() {
         return Ok(Vec::new());
     }
-    let directory = store::snapshot(conn).await?;
     let packages: HashMap<PackageId, AccessPackage> = store::catalogs::all_packages(conn)
         .await?
         .into_iter()
@@ -426,6 +425,14 @@ async fn views_of(
         .into_iter()
         .map(|policy| (policy.id.clone(), policy))
         .collect();
+    // Only the people these requests need, not the whole directory.
+    let directory = store::snapshot_for(
+        conn,
+        requests
+            .iter()
+            .map(|stored| (&stored.request, policies.get(&stored.request.policy_id))),
+    )
+    .await?;
     let mut views = Vec::with_capacity(requests.len());
     for stored in requests {
         let Some(package) = packages.get(&stored.request.access_package_id) else {

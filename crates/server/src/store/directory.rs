@@ -261,6 +261,32 @@ pub(crate) async fn all_sites(conn: &mut AnyConnection) -> Result<Vec<Site>, sql
 }
 
 /// Every group membership as (group, person).
+pub(crate) async fn memberships_of_groups(
+    conn: &mut AnyConnection,
+    groups: &[&GroupId],
+) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {
+    let mut all = Vec::new();
+    for page in groups.chunks(500) {
+        let marks: Vec<String> = (1..=page.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT group_id, user_id FROM group_members WHERE group_id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for group in page {
+            query = query.bind(group.as_str());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            all.push((
+                GroupId(row.try_get("group_id")?),
+                UserId(row.try_get("user_id")?),
+            ));
+        }
+    }
+    Ok(all)
+}
+
+/// Every group membership.
 pub(crate) async fn all_memberships(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {

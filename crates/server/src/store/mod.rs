@@ -36,6 +36,49 @@ pub(crate) fn bad_value(column: &str, value: &str) -> sqlx::Error {
     sqlx::Error::Decode(format!("unexpected value {value:?} in column {column}").into())
 }
 
+/// The part of the directory that the views of `requests` need (see
+/// [`entrada_domain::request_view::directory_needs`]): their people, the requestors'
+/// managers, and the members of the groups their stages name, each with those groups.
+/// The approvals inbox loads this instead of everyone.
+pub(crate) async fn snapshot_for<'a>(
+    conn: &mut sqlx::AnyConnection,
+    requests: impl IntoIterator<
+        Item = (
+            &'a entrada_domain::request::AccessRequest,
+            Option<&'a entrada_domain::policy::AssignmentPolicy>,
+        ),
+    >,
+) -> Result<entrada_domain::preview::DirectorySnapshot, sqlx::Error> {
+    use entrada_domain::preview::{DirectoryPerson, DirectorySnapshot};
+    let organizations = directory::all_organizations(conn).await?;
+    let (mut wanted, groups) =
+        entrada_domain::request_view::directory_needs(requests, &organizations);
+    let groups: Vec<_> = groups.iter().collect();
+    let memberships = directory::memberships_of_groups(conn, &groups).await?;
+    wanted.extend(memberships.iter().map(|(_, member)| member.clone()));
+    let ids: Vec<_> = wanted.iter().collect();
+    let mut people = users::by_ids(conn, &ids).await?;
+    let managers: std::collections::BTreeSet<_> = people
+        .iter()
+        .filter_map(|person| person.manager.clone())
+        .filter(|manager| !wanted.contains(manager))
+        .collect();
+    let managers: Vec<_> = managers.iter().collect();
+    people.extend(users::by_ids(conn, &managers).await?);
+    let mut groups_of: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    for (group, member) in memberships {
+        groups_of.entry(member).or_default().push(group);
+    }
+    let people = people
+        .into_iter()
+        .map(|user| {
+            let groups = groups_of.remove(&user.id).unwrap_or_default();
+            DirectoryPerson { user, groups }
+        })
+        .collect();
+    Ok(DirectorySnapshot::new(people, organizations))
+}
+
 /// The directory as data: everyone with their groups, and the connected organisations.
 pub(crate) async fn snapshot(
     conn: &mut sqlx::AnyConnection,

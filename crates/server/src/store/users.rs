@@ -82,6 +82,29 @@ pub(crate) async fn all(conn: &mut AnyConnection) -> Result<Vec<User>, sqlx::Err
     rows.iter().map(user_from_row).collect()
 }
 
+/// The people with these ids (deleted ones left out), in pages of 500 ids per query.
+pub(crate) async fn by_ids(
+    conn: &mut AnyConnection,
+    ids: &[&UserId],
+) -> Result<Vec<User>, sqlx::Error> {
+    let mut people = Vec::with_capacity(ids.len());
+    for page in ids.chunks(500) {
+        let marks: Vec<String> = (1..=page.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' AND id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in page {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            people.push(user_from_row(&row)?);
+        }
+    }
+    Ok(people)
+}
+
 /// How many people there are.
 pub(crate) async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT COUNT(*) FROM users")
