@@ -193,23 +193,22 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
     // policy: even ones open to all members, odd ones to their group's members. Every
     // policy asks the requestor's manager.
     let mut tx = crate::db::begin(db).await?;
-    let catalogs: Vec<CatalogId> = (0..size.catalogs)
-        .map(|c| CatalogId(format!("cat-s{c}")))
-        .collect();
-    for (c, id) in catalogs.iter().enumerate() {
-        let catalog = Catalog {
-            id: id.clone(),
+    let catalogs: Vec<Catalog> = (0..size.catalogs)
+        .map(|c| Catalog {
+            id: CatalogId(format!("cat-s{c}")),
             name: format!("Scale Catalog {c}"),
             description: "A catalog of the scaled organisation.".to_owned(),
             enabled: true,
             external_users_allowed: false,
             created_by: None,
             created_at: now,
-        };
-        store::catalogs::insert_catalog(&mut tx, &catalog).await?;
+        })
+        .collect();
+    for (c, catalog) in catalogs.iter().enumerate() {
+        store::catalogs::insert_catalog(&mut tx, catalog).await?;
         let grant = CatalogRoleAssignment {
             id: RoleAssignmentId(format!("role-s{c}-priya")),
-            catalog_id: id.clone(),
+            catalog_id: catalog.id.clone(),
             user_id: UserId("user-priya.shah".to_owned()),
             role: CatalogRole::Owner,
         };
@@ -218,10 +217,11 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
     let mut packages = Vec::with_capacity(size.packages);
     for p in 0..size.packages {
         let catalog = &catalogs[p % catalogs.len()];
+        let catalog_id = &catalog.id;
         let group = GroupId(format!("grp-s{}", p % size.groups));
         let resource = Resource {
             id: ResourceId(format!("res-s{p}")),
-            catalog_id: catalog.clone(),
+            catalog_id: catalog_id.clone(),
             kind: ResourceKind::Group,
             origin_id: group.as_str().to_owned(),
             name: format!("Scale Group {} (package {p})", p % size.groups),
@@ -235,7 +235,7 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
         );
         let package = AccessPackage {
             id: PackageId(format!("ap-s{p}")),
-            catalog_id: catalog.clone(),
+            catalog_id: catalog_id.clone(),
             name: format!("Scale Package {p}"),
             description: format!(
                 "Membership of Scale Group {}, for the benchmarks.",
@@ -279,10 +279,7 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
             },
         };
         store::catalogs::insert_policy(&mut tx, &policy, now).await?;
-        let catalog = store::catalogs::get_catalog(&mut tx, catalog)
-            .await?
-            .expect("inserted above");
-        packages.push((catalog, package, policy));
+        packages.push((catalog.clone(), package, policy));
     }
     tx.commit().await?;
 

@@ -260,17 +260,16 @@ pub(crate) async fn all_sites(conn: &mut AnyConnection) -> Result<Vec<Site>, sql
         .collect()
 }
 
-/// Every group membership as (group, person).
+/// The memberships of these groups as (group, person), a page of groups per query.
 pub(crate) async fn memberships_of_groups(
     conn: &mut AnyConnection,
     groups: &[&GroupId],
 ) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {
     let mut all = Vec::new();
-    for page in groups.chunks(500) {
-        let marks: Vec<String> = (1..=page.len()).map(|n| format!("${n}")).collect();
+    for page in groups.chunks(super::IN_LIST_PAGE) {
         let sql = format!(
             "SELECT group_id, user_id FROM group_members WHERE group_id IN ({})",
-            marks.join(", ")
+            super::placeholders(page.len())
         );
         let mut query = sqlx::query(&sql);
         for group in page {
@@ -286,7 +285,7 @@ pub(crate) async fn memberships_of_groups(
     Ok(all)
 }
 
-/// Every group membership.
+/// Every group membership as (group, person).
 pub(crate) async fn all_memberships(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {

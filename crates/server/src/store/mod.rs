@@ -49,7 +49,7 @@ pub(crate) async fn snapshot_for<'a>(
         ),
     >,
 ) -> Result<entrada_domain::preview::DirectorySnapshot, sqlx::Error> {
-    use entrada_domain::preview::{DirectoryPerson, DirectorySnapshot};
+    use entrada_domain::preview::DirectorySnapshot;
     let organizations = directory::all_organizations(conn).await?;
     let (mut wanted, groups) =
         entrada_domain::request_view::directory_needs(requests, &organizations);
@@ -65,38 +65,51 @@ pub(crate) async fn snapshot_for<'a>(
         .collect();
     let managers: Vec<_> = managers.iter().collect();
     people.extend(users::by_ids(conn, &managers).await?);
-    let mut groups_of: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
-    for (group, member) in memberships {
-        groups_of.entry(member).or_default().push(group);
-    }
-    let people = people
-        .into_iter()
-        .map(|user| {
-            let groups = groups_of.remove(&user.id).unwrap_or_default();
-            DirectoryPerson { user, groups }
-        })
-        .collect();
-    Ok(DirectorySnapshot::new(people, organizations))
+    Ok(DirectorySnapshot::new(
+        with_groups(people, memberships),
+        organizations,
+    ))
 }
 
 /// The directory as data: everyone with their groups, and the connected organisations.
 pub(crate) async fn snapshot(
     conn: &mut sqlx::AnyConnection,
 ) -> Result<entrada_domain::preview::DirectorySnapshot, sqlx::Error> {
-    use entrada_domain::preview::{DirectoryPerson, DirectorySnapshot};
-    // Each person's groups by one pass over the memberships, not one pass per person.
+    let memberships = directory::all_memberships(conn).await?;
+    let people = users::all(conn).await?;
+    let organizations = directory::all_organizations(conn).await?;
+    Ok(entrada_domain::preview::DirectorySnapshot::new(
+        with_groups(people, memberships),
+        organizations,
+    ))
+}
+
+/// Each person with their groups among `memberships`, by one pass over the memberships
+/// rather than one per person.
+fn with_groups(
+    people: Vec<entrada_domain::directory::User>,
+    memberships: Vec<(entrada_domain::ids::GroupId, entrada_domain::ids::UserId)>,
+) -> Vec<entrada_domain::preview::DirectoryPerson> {
     let mut groups_of: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
-    for (group, member) in directory::all_memberships(conn).await? {
+    for (group, member) in memberships {
         groups_of.entry(member).or_default().push(group);
     }
-    let people = users::all(conn)
-        .await?
+    people
         .into_iter()
         .map(|user| {
             let groups = groups_of.remove(&user.id).unwrap_or_default();
-            DirectoryPerson { user, groups }
+            entrada_domain::preview::DirectoryPerson { user, groups }
         })
-        .collect();
-    let organizations = directory::all_organizations(conn).await?;
-    Ok(DirectorySnapshot::new(people, organizations))
+        .collect()
 }
+
+/// `$1, $2, … $n`: the placeholders of an `IN (…)` list of `n` values.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|index| format!("${index}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many values one `IN (…)` list binds: well under both backends' limits.
+pub(crate) const IN_LIST_PAGE: usize = 500;

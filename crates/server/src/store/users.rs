@@ -82,17 +82,16 @@ pub(crate) async fn all(conn: &mut AnyConnection) -> Result<Vec<User>, sqlx::Err
     rows.iter().map(user_from_row).collect()
 }
 
-/// The people with these ids (deleted ones left out), in pages of 500 ids per query.
+/// The people with these ids (deleted ones left out), a page of ids per query.
 pub(crate) async fn by_ids(
     conn: &mut AnyConnection,
     ids: &[&UserId],
 ) -> Result<Vec<User>, sqlx::Error> {
     let mut people = Vec::with_capacity(ids.len());
-    for page in ids.chunks(500) {
-        let marks: Vec<String> = (1..=page.len()).map(|n| format!("${n}")).collect();
+    for page in ids.chunks(super::IN_LIST_PAGE) {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' AND id IN ({})",
-            marks.join(", ")
+            super::placeholders(page.len())
         );
         let mut query = sqlx::query(&sql);
         for id in page {
