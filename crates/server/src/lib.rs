@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 
 pub mod accounts;
 pub mod audit;
+mod cache;
 pub mod clock;
 pub mod db;
 mod delivery;
@@ -166,6 +167,7 @@ impl App {
             db,
             config: Arc::new(config),
             clock,
+            cache: Arc::default(),
         };
         Ok(App {
             listener,

@@ -13,6 +13,9 @@ use entrada_domain::permission::Actor;
 use entrada_domain::{FieldError, FieldErrors};
 use serde::de::DeserializeOwned;
 
+use std::sync::Arc;
+
+use crate::cache::Versions;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::store;
@@ -207,11 +210,14 @@ impl FromRequestParts<AppState> for ClientAddress {
     }
 }
 
-/// The signed-in person, from the session cookie.
+/// The signed-in person, from the session cookie, with the data versions read with it.
 pub(crate) struct SignedIn {
     pub user: User,
     pub actor: Actor,
     pub token_hash: String,
+    /// The database's data versions when the session was checked: what cached answers
+    /// are valid at (see `cache`).
+    pub versions: Versions,
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -226,18 +232,29 @@ impl FromRequestParts<AppState> for SignedIn {
         let now = app.clock.now();
         let mut conn = app.db.acquire().await?;
         let session = store::sessions::touch(&mut conn, &token, now, &app.config.sessions).await?;
-        let user_id = session.ok_or(ApiError::SessionExpired)?;
-        let user = store::users::get(&mut conn, &user_id)
-            .await?
-            .ok_or(ApiError::SessionExpired)?;
+        let touched = session.ok_or(ApiError::SessionExpired)?;
+        let versions = touched.versions;
+        let person = match app.cache.person(versions, &touched.user_id) {
+            Some(person) => person,
+            None => {
+                let user = store::users::get(&mut conn, &touched.user_id)
+                    .await?
+                    .ok_or(ApiError::SessionExpired)?;
+                let actor = store::users::actor(&mut conn, &user).await?;
+                let person = Arc::new((user, actor));
+                app.cache.keep_person(versions, person.clone());
+                person
+            }
+        };
+        let (user, actor) = person.as_ref();
         if user.state != entrada_domain::directory::UserState::Active {
             return Err(ApiError::SessionExpired);
         }
-        let actor = store::users::actor(&mut conn, &user).await?;
         Ok(SignedIn {
-            user,
-            actor,
+            user: user.clone(),
+            actor: actor.clone(),
             token_hash: store::sessions::hash_token(&token),
+            versions,
         })
     }
 }

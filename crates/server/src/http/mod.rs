@@ -27,6 +27,7 @@ pub(crate) mod admin_packages;
 mod assignments;
 mod audit;
 mod authorize;
+mod cached;
 pub(crate) mod catalogs;
 mod directory;
 pub(crate) mod error;
@@ -53,6 +54,8 @@ pub(crate) struct AppState {
     pub db: AnyPool,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
+    /// Answers kept in memory, current by the database's data versions.
+    pub cache: Arc<crate::cache::Cache>,
 }
 
 /// The OpenAPI document's frame; the paths come from the handlers' `#[utoipa::path]`.
@@ -135,7 +138,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(extract::refuse_nul_in_uri))
         .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(SetResponseHeaderLayer::overriding(
+        // Answers served from the cache say how browsers may keep them (see `cached`).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))

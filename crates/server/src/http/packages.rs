@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::Json;
 use entrada_domain::api::{offer_matches, PackageOffer};
 use entrada_domain::catalog::{AccessPackage, Catalog};
@@ -10,6 +12,8 @@ use entrada_domain::ids::{PackageId, UserId};
 use entrada_domain::organization::ConnectedOrganization;
 use entrada_domain::policy::{package_visible, requestable_policies, AssignmentPolicy, Requestor};
 
+use crate::cache::Answer;
+use crate::http::cached::{self, Computed};
 use crate::http::extract::SignedIn;
 use crate::http::{ApiError, AppState};
 use crate::store;
@@ -28,13 +32,36 @@ async fn my_access_packages(
     State(app): State<AppState>,
     signed_in: SignedIn,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<PackageOffer>>, ApiError> {
-    let search = query.get("search").map(|text| text.trim()).unwrap_or("");
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let search = query
+        .get("search")
+        .map(|text| text.trim())
+        .unwrap_or("")
+        .to_owned();
+    let key = Answer::MyAccess {
+        user: signed_in.user.id.clone(),
+        search: search.clone(),
+    };
+    cached::answer(&app, signed_in.versions, key, &headers, async {
+        let offers = offers_for(&app, &signed_in, &search).await?;
+        Ok(Computed {
+            value: offers,
+            keep: true,
+        })
+    })
+    .await
+}
+
+/// The packages `signed_in` may request now whose text matches `search`, with what they
+/// already hold or asked for: the catalog from the cache, and three queries of their own.
+async fn offers_for(
+    app: &AppState,
+    signed_in: &SignedIn,
+    search: &str,
+) -> Result<Vec<PackageOffer>, ApiError> {
     let mut conn = app.db.acquire().await?;
-    let catalogs = store::catalogs::all_catalogs(&mut conn).await?;
-    let packages = store::catalogs::all_packages(&mut conn).await?;
-    let policies = store::catalogs::policies(&mut conn, None).await?;
-    let organizations = store::directory::all_organizations(&mut conn).await?;
+    let catalog = app.cache.catalog(&mut conn, signed_in.versions).await?;
     let groups = store::users::groups_of(&mut conn, &signed_in.user.id).await?;
     let requestor = Requestor {
         user: &signed_in.user,
@@ -46,17 +73,25 @@ async fn my_access_packages(
         store::assignments::live_by_package(&mut conn, &signed_in.user.id).await?;
     let mut open = store::requests::open_by_package(&mut conn, &signed_in.user.id).await?;
     let mut offers = Vec::new();
-    for package in packages
-        .into_iter()
+    for package in catalog
+        .packages
+        .iter()
         .filter(|package| !package.hidden && !package.archived)
     {
-        let Some(catalog) = catalogs
+        let Some(owner) = catalog
+            .catalogs
             .iter()
-            .find(|catalog| catalog.id == package.catalog_id)
+            .find(|owner| owner.id == package.catalog_id)
         else {
             continue;
         };
-        let offer = offer_for(catalog, package, &policies, &requestor, &organizations);
+        let offer = offer_for(
+            owner,
+            package.clone(),
+            &catalog.policies,
+            &requestor,
+            &catalog.organizations,
+        );
         if offer.requestable() && offer_matches(&offer, search) {
             let id = &offer.package.id;
             offers.push(PackageOffer {
@@ -66,7 +101,7 @@ async fn my_access_packages(
             });
         }
     }
-    Ok(Json(offers))
+    Ok(offers)
 }
 
 /// `GET /access-packages/{id}`: one package, hidden ones too, with the policies the caller

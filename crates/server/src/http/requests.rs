@@ -2,7 +2,8 @@
 //! access (assignments) and request history.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use entrada_domain::api::{DecisionBody, MyAssignment, NewRequestBody, Problem, RequestView};
 use entrada_domain::catalog::{AccessPackage, Catalog};
@@ -23,6 +24,8 @@ use sqlx::AnyConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::cache::{Answer, CatalogData};
+use crate::http::cached::{self, Computed};
 use crate::http::extract::{ApiJson, SignedIn};
 use crate::http::{ApiError, AppState};
 use crate::lifecycle::{self, LifecycleError};
@@ -342,18 +345,29 @@ async fn decide(
 async fn approvals(
     State(app): State<AppState>,
     signed_in: SignedIn,
-) -> Result<Json<Vec<RequestView>>, ApiError> {
-    let mut conn = app.db.acquire().await?;
-    let pending = store::requests::in_state(&mut conn, RequestState::PendingApproval).await?;
-    let views = views_of(
-        &mut conn,
-        pending,
-        &signed_in.actor,
-        app.clock.now(),
-        Only::DecidableByCaller,
-    )
-    .await?;
-    Ok(Json(views))
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key = Answer::Approvals {
+        user: signed_in.user.id.clone(),
+    };
+    cached::answer(&app, signed_in.versions, key, &headers, async {
+        let mut conn = app.db.acquire().await?;
+        let catalog = app.cache.catalog(&mut conn, signed_in.versions).await?;
+        let pending = store::requests::in_state(&mut conn, RequestState::PendingApproval).await?;
+        let views = views_of(
+            &mut conn,
+            &catalog,
+            pending,
+            &signed_in.actor,
+            app.clock.now(),
+            Only::DecidableByCaller,
+        )
+        .await?;
+        // An extension's dates count from now once the access it extends is past its end.
+        let keep = views.iter().all(|view| view.extension.is_none());
+        Ok(Computed { value: views, keep })
+    })
+    .await
 }
 
 /// `GET /my/requests`: the caller's requests with each stage's decisions, newest first.
@@ -364,9 +378,14 @@ async fn my_requests(
 ) -> Result<Json<Vec<RequestView>>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let mine = store::requests::of_requestor(&mut conn, &signed_in.user.id).await?;
+    if mine.is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    let catalog = app.cache.catalog(&mut conn, signed_in.versions).await?;
     Ok(Json(
         views_of(
             &mut conn,
+            &catalog,
             mine,
             &signed_in.actor,
             app.clock.now(),
@@ -407,6 +426,7 @@ enum Only {
 /// requests, the access each would extend).
 async fn views_of(
     conn: &mut AnyConnection,
+    catalog: &CatalogData,
     requests: Vec<Stored>,
     caller: &Actor,
     now: time::OffsetDateTime,
@@ -415,22 +435,25 @@ async fn views_of(
     if requests.is_empty() {
         return Ok(Vec::new());
     }
-    let packages: HashMap<PackageId, AccessPackage> = store::catalogs::all_packages(conn)
-        .await?
-        .into_iter()
-        .map(|package| (package.id.clone(), package))
+    let packages: HashMap<&PackageId, &AccessPackage> = catalog
+        .packages
+        .iter()
+        .map(|package| (&package.id, package))
         .collect();
-    let policies: HashMap<PolicyId, AssignmentPolicy> = store::catalogs::policies(conn, None)
-        .await?
-        .into_iter()
-        .map(|policy| (policy.id.clone(), policy))
+    let policies: HashMap<&PolicyId, &AssignmentPolicy> = catalog
+        .policies
+        .iter()
+        .map(|policy| (&policy.id, policy))
         .collect();
     // Only the people these requests need, not the whole directory.
     let directory = store::snapshot_for(
         conn,
-        requests
-            .iter()
-            .map(|stored| (&stored.request, policies.get(&stored.request.policy_id))),
+        requests.iter().map(|stored| {
+            (
+                &stored.request,
+                policies.get(&stored.request.policy_id).copied(),
+            )
+        }),
     )
     .await?;
     let mut views = Vec::with_capacity(requests.len());
@@ -438,7 +461,7 @@ async fn views_of(
         let Some(package) = packages.get(&stored.request.access_package_id) else {
             continue;
         };
-        let policy = policies.get(&stored.request.policy_id);
+        let policy = policies.get(&stored.request.policy_id).copied();
         if only == Only::DecidableByCaller
             && !may_decide_now(&stored.request, policy, &directory, caller)
         {

@@ -51,17 +51,29 @@ pub(crate) async fn create(
     Ok(token)
 }
 
-/// The person a live session belongs to, extending its idle deadline; `None` when the
-/// token is unknown or its session has ended (an ended session is deleted).
+/// A live session's person, and the data versions read in the same query.
+#[derive(Debug, Clone)]
+pub(crate) struct Touched {
+    /// Whose session it is.
+    pub user_id: UserId,
+    /// The database's data versions when the session was checked.
+    pub versions: crate::cache::Versions,
+}
+
+/// The person a live session belongs to, extending its idle deadline, with the data
+/// versions (one query for both, so a request whose answers are cached costs one
+/// round trip); `None` when the token is unknown or its session has ended (an ended
+/// session is deleted).
 pub(crate) async fn touch(
     conn: &mut AnyConnection,
     token: &str,
     now: OffsetDateTime,
     policy: &SessionPolicy,
-) -> Result<Option<UserId>, sqlx::Error> {
+) -> Result<Option<Touched>, sqlx::Error> {
     let token_hash = hash_token(token);
     let row = sqlx::query(
-        "SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
+        "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, v.data, v.catalog \
+         FROM sessions s CROSS JOIN data_versions v WHERE s.token_hash = $1 AND v.id = 1",
     )
     .bind(&token_hash)
     .fetch_optional(&mut *conn)
@@ -84,7 +96,13 @@ pub(crate) async fn touch(
             .execute(conn)
             .await?;
     }
-    Ok(Some(UserId(row.try_get("user_id")?)))
+    Ok(Some(Touched {
+        user_id: UserId(row.try_get("user_id")?),
+        versions: crate::cache::Versions {
+            data: row.try_get("data")?,
+            catalog: row.try_get("catalog")?,
+        },
+    }))
 }
 
 /// Ends a session.

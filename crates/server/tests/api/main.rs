@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod audit_events;
+mod caching;
 mod contract;
 mod guest_lifecycle;
 mod helpers;
