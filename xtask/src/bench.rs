@@ -21,7 +21,16 @@ use crate::postgres::Cluster;
 use crate::{cargo, run, step, tools};
 
 /// The benchmarks, by name.
-const NAMES: &[&str] = &["my-access", "approvals", "audit", "memory", "wasm-size"];
+const NAMES: &[&str] = &[
+    "my-access",
+    "approvals",
+    "audit",
+    "memory",
+    "delivery",
+    "expiry",
+    "wasm-size",
+    "first-paint",
+];
 
 /// The demo password (api.md).
 const PASSWORD: &str = "entrada-demo";
@@ -93,12 +102,24 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let mut figures = Vec::new();
 
+    if wants("wasm-size") || wants("first-paint") {
+        // Always from the current sources: an older dist/ would measure an older app.
+        tools::ensure_spa_tools()?;
+        crate::build_spa(root)?;
+    }
     if wants("wasm-size") {
         figures.extend(wasm_size(root)?);
     }
-    if ["my-access", "approvals", "audit", "memory"]
-        .iter()
-        .any(|name| wants(name))
+    if [
+        "my-access",
+        "approvals",
+        "audit",
+        "memory",
+        "delivery",
+        "expiry",
+    ]
+    .iter()
+    .any(|name| wants(name))
     {
         ensure_wrk()?;
         step("Building the server and the baseline (release)");
@@ -118,7 +139,11 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
                     if !file.is_file() {
                         grow(&bin, &format!("sqlite://{}", file.display()), &scale)?;
                     }
-                    format!("sqlite://{}", file.display())
+                    // Delivery and expiry change the data: they work on a copy, so the
+                    // grown organisation is kept for the next run.
+                    let work = out.join(format!("scale-{scale}-run.db"));
+                    copy_sqlite(&file, &work)?;
+                    format!("sqlite://{}", work.display())
                 }
                 _ => {
                     cluster = Cluster::start()?;
@@ -127,6 +152,10 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
                 }
             };
             let server = Server::start(&bin, &url, root)?;
+            if wants("first-paint") && backend == "sqlite" {
+                tools::ensure_browser()?;
+                figures.extend(first_paint(&server)?);
+            }
             if wants("my-access") {
                 figures.extend(throughput(
                     &bin,
@@ -165,7 +194,13 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
                     budget: Budget::Below(100.0),
                 });
             }
+            if wants("delivery") {
+                figures.extend(delivery(&server, backend)?);
+            }
             drop(server);
+            if wants("expiry") {
+                figures.extend(expiry(&bin, &url, backend)?);
+            }
         }
     }
 
@@ -195,6 +230,21 @@ fn grow(bin: &Path, url: &str, scale: &str) -> Result<()> {
         "Growing the demo to scale {scale} (the reference size takes minutes)"
     ));
     run(Command::new(bin.join("entrada")).args(["demo", "--scale", scale, "--database-url", url]))
+}
+
+/// Copies a SQLite database (with its write-ahead log, when there is one) that no process
+/// has open.
+fn copy_sqlite(from: &Path, to: &Path) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let source = PathBuf::from(format!("{}{suffix}", from.display()));
+        let target = PathBuf::from(format!("{}{suffix}", to.display()));
+        let _ = std::fs::remove_file(&target);
+        if source.is_file() {
+            std::fs::copy(&source, &target)
+                .with_context(|| format!("copying {}", source.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn free_port() -> Result<u16> {
@@ -431,6 +481,121 @@ fn audit(server: &Server, backend: &'static str) -> Result<Vec<Figure>> {
     ])
 }
 
+/// The busiest approver approves every request waiting for them, one after another. Each
+/// is the last approval its request needs, and delivery runs in the approval's own
+/// transaction: the answer comes once every grant is delivered, and says so. The figure is
+/// the p99 of the time from sending the approval to that answer.
+fn delivery(server: &Server, backend: &'static str) -> Result<Vec<Figure>> {
+    step(&format!(
+        "Last approval to every grant delivered, the busiest approver's inbox ({backend})"
+    ));
+    let cookie = sign_in(&server.base, "s0@scale.lakeshore.example")?;
+    let cookie_header = format!("Cookie: {cookie}");
+    let inbox = crate::tools::output(Command::new("curl").args([
+        "-sf",
+        "-H",
+        &cookie_header,
+        &format!("{}/api/v1/approvals", server.base),
+    ]))?;
+    let inbox: serde_json::Value = serde_json::from_str(&inbox).context("reading the inbox")?;
+    let ids: Vec<String> = inbox
+        .as_array()
+        .context("the inbox is a list")?
+        .iter()
+        .filter_map(|view| view["request"]["id"].as_str().map(str::to_owned))
+        .collect();
+    if ids.is_empty() {
+        bail!("the busiest approver has nothing to approve");
+    }
+    let mut millis = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let answer = crate::tools::output(Command::new("curl").args([
+            "-s",
+            "-H",
+            &cookie_header,
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            r#"{"decision":"approve"}"#,
+            "-w",
+            "\n%{http_code} %{time_total}",
+            &format!("{}/api/v1/requests/{id}/decisions", server.base),
+        ]))?;
+        let (body, timing) = answer.rsplit_once('\n').context("curl's timing")?;
+        let (status, seconds) = timing.split_once(' ').context("curl's timing")?;
+        let view: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        if status != "200" || view["request"]["state"] != "delivered" {
+            bail!("approving {id} answered {status}, not a delivered request: {body}");
+        }
+        millis.push(seconds.trim().parse::<f64>().context("curl's time")? * 1000.0);
+    }
+    millis.sort_by(f64::total_cmp);
+    let p99 = millis[((millis.len() as f64 * 0.99).ceil() as usize).clamp(1, millis.len()) - 1];
+    println!(
+        "    {} approvals delivered: median {:.1} ms, p99 {p99:.1} ms",
+        millis.len(),
+        millis[millis.len() / 2]
+    );
+    Ok(vec![Figure {
+        benchmark: "delivery".to_owned(),
+        backend,
+        what: format!(
+            "last approval to every grant delivered ({} requests, one after another): p99",
+            millis.len()
+        ),
+        value: p99,
+        unit: "ms",
+        baseline: None,
+        budget: Budget::Below(100.0),
+    }])
+}
+
+/// Every assignment of the grown organisation comes to its end (365 days): the expiry job
+/// runs once, a year and two days on, through `entrada jobs run`. The budget is 10 s for
+/// 100,000, scaled to the number actually expired; the audit chain must verify after.
+fn expiry(bin: &Path, url: &str, backend: &'static str) -> Result<Vec<Figure>> {
+    step(&format!(
+        "Expiry of every assignment by the job ({backend})"
+    ));
+    let at = crate::tools::output(Command::new("date").args([
+        "-u",
+        "-d",
+        "367 days",
+        "+%Y-%m-%dT%H:%M:%SZ",
+    ]))?;
+    let entrada = bin.join("entrada");
+    let report = crate::tools::output(Command::new(&entrada).args([
+        "jobs",
+        "run",
+        "--only",
+        "expiry",
+        "--at",
+        at.trim(),
+        "--database-url",
+        url,
+    ]))?;
+    let report: serde_json::Value =
+        serde_json::from_str(report.trim()).context("reading the jobs' report")?;
+    let expired = report["expired"].as_f64().context("expired")?;
+    let seconds = report["seconds"].as_f64().context("seconds")?;
+    if expired < 1.0 {
+        bail!("the expiry job expired nothing: {report}");
+    }
+    run(Command::new(&entrada).args(["audit", "verify", "--database-url", url]))?;
+    println!("    {expired} assignments expired in {seconds:.1} s");
+    Ok(vec![Figure {
+        benchmark: "expiry".to_owned(),
+        backend,
+        what: format!(
+            "expiry of {expired} due assignments by the job, grants taken back and audited (budget: 10 s per 100,000)"
+        ),
+        value: seconds,
+        unit: "s",
+        baseline: None,
+        budget: Budget::Below(10.0 * expired / 100_000.0),
+    }])
+}
+
 struct Load {
     rate: f64,
     p99_ms: f64,
@@ -491,14 +656,170 @@ fn millis(text: &str) -> Option<f64> {
     })
 }
 
-/// The web app's first load for My Access: every wasm, JS and CSS file of `dist/`, raw
-/// and brotli (best), as served.
+/// Flags for a headless Chromium that reaches for no other host (as in the browser tests).
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=390,844",
+];
+
+/// DevTools' "Fast 3G" profile: 562.5 ms of latency, 1.6 Mbit/s down and 750 kbit/s up,
+/// each at 90 % (as DevTools applies them), in bytes per second.
+const FAST_3G: (f64, f64, f64) = (562.5, 1.6e6 / 8.0 * 0.9, 750e3 / 8.0 * 0.9);
+
+/// First contentful paint of My Access for a signed-in person on a phone: headless
+/// Chromium at 390×844 with the CPU 4× slower and DevTools' "Fast 3G" network, nothing
+/// cached. Also reports when the list of packages itself appeared.
+fn first_paint(server: &Server) -> Result<Vec<Figure>> {
+    step(
+        "First contentful paint of My Access on a phone profile (Chromium, CPU 4× slower, Fast 3G)",
+    );
+    let cookie = sign_in(&server.base, "s7@scale.lakeshore.example")?;
+    let (name, value) = cookie.split_once('=').context("the cookie")?;
+    let port = free_port()?;
+    let _driver = Running(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting chromedriver")?,
+    );
+    let driver = format!("http://127.0.0.1:{port}");
+    wait_until_up(&format!("{driver}/status"))?;
+    let session = webdriver(
+        "POST",
+        &format!("{driver}/session"),
+        serde_json::json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": CHROMIUM_ARGS }
+        }}}),
+    )?;
+    let id = session["sessionId"]
+        .as_str()
+        .context("chromedriver gave no session")?
+        .to_owned();
+    let session_url = format!("{driver}/session/{id}");
+    let result = (|| -> Result<(f64, f64)> {
+        // The cookie needs a page of the server's origin first (unthrottled).
+        webdriver(
+            "POST",
+            &format!("{session_url}/url"),
+            serde_json::json!({ "url": format!("{}/healthz", server.base) }),
+        )?;
+        webdriver(
+            "POST",
+            &format!("{session_url}/cookie"),
+            serde_json::json!({ "cookie": { "name": name, "value": value, "path": "/" } }),
+        )?;
+        let cdp = |cmd: &str, params: serde_json::Value| {
+            webdriver(
+                "POST",
+                &format!("{session_url}/goog/cdp/execute"),
+                serde_json::json!({ "cmd": cmd, "params": params }),
+            )
+        };
+        cdp("Network.enable", serde_json::json!({}))?;
+        cdp(
+            "Network.setCacheDisabled",
+            serde_json::json!({ "cacheDisabled": true }),
+        )?;
+        let (latency, down, up) = FAST_3G;
+        cdp(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({
+                "offline": false, "latency": latency, "downloadThroughput": down, "uploadThroughput": up
+            }),
+        )?;
+        cdp(
+            "Emulation.setCPUThrottlingRate",
+            serde_json::json!({ "rate": 4 }),
+        )?;
+        webdriver(
+            "POST",
+            &format!("{session_url}/url"),
+            serde_json::json!({ "url": format!("{}/", server.base) }),
+        )?;
+        let started = Instant::now();
+        let (mut paint, mut list) = (None, None);
+        while (paint.is_none() || list.is_none()) && started.elapsed() < Duration::from_secs(90) {
+            let seen = webdriver(
+                "POST",
+                &format!("{session_url}/execute/sync"),
+                serde_json::json!({ "script": "const p = performance.getEntriesByName('first-contentful-paint')[0]; \
+                    if (document.querySelector('.package-card') && !window.__listAt) window.__listAt = performance.now(); \
+                    return [p ? p.startTime : null, window.__listAt || null];", "args": [] }),
+            )?;
+            paint = paint.or(seen["value"][0].as_f64());
+            list = list.or(seen["value"][1].as_f64());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok((
+            paint.context("no first contentful paint within 90 s")?,
+            list.context("My Access showed no package within 90 s")?,
+        ))
+    })();
+    let _ = webdriver("DELETE", &session_url, serde_json::json!({}));
+    let (paint, list) = result?;
+    println!("    first contentful paint {paint:.0} ms; the list of packages at {list:.0} ms");
+    Ok(vec![
+        Figure {
+            benchmark: "first-paint".to_owned(),
+            backend: "-",
+            what: "My Access on a phone (CPU 4× slower, Fast 3G): first contentful paint"
+                .to_owned(),
+            value: paint,
+            unit: "ms",
+            baseline: None,
+            budget: Budget::Below(1500.0),
+        },
+        Figure {
+            benchmark: "first-paint".to_owned(),
+            backend: "-",
+            what: "My Access on a phone (CPU 4× slower, Fast 3G): the list of packages shown"
+                .to_owned(),
+            value: list,
+            unit: "ms",
+            baseline: None,
+            budget: Budget::Report,
+        },
+    ])
+}
+
+/// One WebDriver call through curl; the answer's JSON, or an error naming WebDriver's.
+fn webdriver(method: &str, url: &str, body: serde_json::Value) -> Result<serde_json::Value> {
+    let answer = crate::tools::output(Command::new("curl").args([
+        "-s",
+        "-X",
+        method,
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        &body.to_string(),
+        url,
+    ]))?;
+    let answer: serde_json::Value = serde_json::from_str(&answer)
+        .with_context(|| format!("WebDriver's answer to {method} {url}: {answer}"))?;
+    if let Some(error) = answer["value"]["error"].as_str() {
+        bail!(
+            "WebDriver {method} {url}: {error}: {}",
+            answer["value"]["message"]
+        );
+    }
+    Ok(answer)
+}
+
+/// The web app's first load for My Access: every wasm, JS, CSS and HTML file of `dist/`
+/// (the styles are inlined in index.html), raw and brotli (best), as served.
 fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
     let dist = root.join("dist");
-    if !dist.join("index.html").is_file() {
-        tools::ensure_spa_tools()?;
-        crate::build_spa(root)?;
-    }
     step("Web app first load (dist/)");
     let (mut raw, mut brotli) = (0usize, 0usize);
     for entry in std::fs::read_dir(&dist)? {
@@ -506,7 +827,7 @@ fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
         let first_load = path
             .extension()
             .and_then(|ext| ext.to_str())
-            .is_some_and(|ext| ["wasm", "js", "css"].contains(&ext));
+            .is_some_and(|ext| ["wasm", "js", "css", "html"].contains(&ext));
         if !first_load {
             continue;
         }
@@ -527,7 +848,7 @@ fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
         Figure {
             benchmark: "wasm-size".to_owned(),
             backend: "-",
-            what: "web app first load, wasm + JS + CSS, raw".to_owned(),
+            what: "web app first load, wasm + JS + HTML with its CSS, raw".to_owned(),
             value: raw as f64 / 1024.0,
             unit: "KB",
             baseline: None,
@@ -536,7 +857,7 @@ fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
         Figure {
             benchmark: "wasm-size".to_owned(),
             backend: "-",
-            what: "web app first load, wasm + JS + CSS, brotli".to_owned(),
+            what: "web app first load, wasm + JS + HTML with its CSS, brotli".to_owned(),
             value: brotli as f64 / 1024.0,
             unit: "KB",
             baseline: None,

@@ -4,17 +4,22 @@
 //! is skipped (and counted nowhere). The loop in [`run_forever`] calls it; tests call it
 //! directly with a manual clock.
 //!
-//! Every job treats its items one by one, each in its own transaction. An item that fails
+//! Every job treats its items one by one, each in its own transaction (expiry, which may
+//! meet a hundred thousand at once, commits them in batches, each item in its own
+//! savepoint, which fails and rolls back alone just the same). An item that fails
 //! (any error, a database constraint included) rolls back its own transaction only, is
 //! counted in [`Outcome::failed`] and logged, and the run goes on with the next item and
 //! the next job: one stuck item never stops expiry or session clean-up anywhere. A
 //! scheduled start that cannot be delivered is marked delivery failed, with the reason in
 //! the audit log, in a fresh transaction, so it is not retried for ever.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use entrada_domain::assignment::{Assignment, AssignmentEvent};
+use entrada_domain::catalog::AccessPackage;
+use entrada_domain::ids::PackageId;
 use entrada_domain::request::{self, RequestEvent, RequestState};
 use sqlx::AnyPool;
 use time::OffsetDateTime;
@@ -25,7 +30,8 @@ use crate::store;
 use crate::store::requests::Stored;
 
 /// What one pass of the jobs did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Outcome {
     /// Stages handed to their alternate approvers.
     pub escalated: u64,
@@ -53,37 +59,63 @@ pub struct Outcome {
     pub failed: u64,
 }
 
+/// The jobs by name, in the order [`run_once`] runs them.
+pub const JOBS: &[&str] = &[
+    "stage-timers",
+    "scheduled-starts",
+    "reminders",
+    "expiry",
+    "audit-retention",
+    "expired-sign-ups",
+    "guest-lifecycle",
+    "session-clean-up",
+];
+
 /// Runs every job once at `now`. Failures of single items, and of whole jobs, are counted
 /// in [`Outcome::failed`] and logged: one never stops the others.
 pub async fn run_once(db: &AnyPool, now: OffsetDateTime) -> Result<Outcome, sqlx::Error> {
     let mut outcome = Outcome::default();
-    if let Err(error) = stage_timers(db, now, &mut outcome).await {
-        job_failed("stage timers", &error, &mut outcome);
-    }
-    if let Err(error) = scheduled_starts(db, now, &mut outcome).await {
-        job_failed("scheduled starts", &error, &mut outcome);
-    }
-    if let Err(error) = crate::notify::reminders(db, now, &mut outcome).await {
-        job_failed("access reminders", &error, &mut outcome);
-    }
-    if let Err(error) = expiry(db, now, &mut outcome).await {
-        job_failed("expiry", &error, &mut outcome);
-    }
-    match audit_retention(db, now).await {
-        Ok(pruned) => outcome.audit_pruned = pruned,
-        Err(error) => job_failed("audit retention", &error, &mut outcome),
-    }
-    if let Err(error) = crate::signups::delete_expired(db, now).await {
-        job_failed("expired sign-ups", &error, &mut outcome);
-    }
-    if let Err(error) = crate::guest_lifecycle::run(db, now, &mut outcome).await {
-        job_failed("guest lifecycle", &error, &mut outcome);
-    }
-    match delete_ended_sessions(db, now).await {
-        Ok(deleted) => outcome.sessions_deleted = deleted,
-        Err(error) => job_failed("session clean-up", &error, &mut outcome),
+    for job in JOBS {
+        run_job(db, now, job, &mut outcome).await;
     }
     Ok(outcome)
+}
+
+/// Runs the jobs named in `only` (names from [`JOBS`]) once at `now`; `None` when a name
+/// is unknown.
+pub async fn run_only(db: &AnyPool, now: OffsetDateTime, only: &[String]) -> Option<Outcome> {
+    if only.iter().any(|name| !JOBS.contains(&name.as_str())) {
+        return None;
+    }
+    let mut outcome = Outcome::default();
+    for job in JOBS
+        .iter()
+        .filter(|job| only.iter().any(|name| name == *job))
+    {
+        run_job(db, now, job, &mut outcome).await;
+    }
+    Some(outcome)
+}
+
+async fn run_job(db: &AnyPool, now: OffsetDateTime, job: &str, outcome: &mut Outcome) {
+    let result = match job {
+        "stage-timers" => stage_timers(db, now, outcome).await,
+        "scheduled-starts" => scheduled_starts(db, now, outcome).await,
+        "reminders" => crate::notify::reminders(db, now, outcome).await,
+        "expiry" => expiry(db, now, outcome).await,
+        "audit-retention" => audit_retention(db, now)
+            .await
+            .map(|pruned| outcome.audit_pruned = pruned),
+        "expired-sign-ups" => crate::signups::delete_expired(db, now).await.map(|_| ()),
+        "guest-lifecycle" => crate::guest_lifecycle::run(db, now, outcome).await,
+        "session-clean-up" => delete_ended_sessions(db, now)
+            .await
+            .map(|deleted| outcome.sessions_deleted = deleted),
+        _ => Ok(()),
+    };
+    if let Err(error) = result {
+        job_failed(job, &error, outcome);
+    }
 }
 
 fn job_failed(job: &str, error: &sqlx::Error, outcome: &mut Outcome) {
@@ -275,34 +307,62 @@ async fn expiry(
         let mut conn = db.acquire().await?;
         store::assignments::due_for_expiry(&mut conn, now).await?
     };
-    for assignment in due {
-        match expire(db, &assignment, now).await {
-            Ok(true) => outcome.expired += 1,
-            Ok(false) => {}
-            Err(LifecycleError::Database(error)) => {
-                tracing::warn!(%error, assignment = %assignment.id, "expiry failed");
-                outcome.failed += 1;
+    let mut packages = HashMap::new();
+    for batch in due.chunks(EXPIRY_BATCH) {
+        let mut tx = crate::db::begin(db).await?;
+        let mut expired = 0;
+        for assignment in batch {
+            // Each assignment in its own savepoint: one that fails leaves the others be.
+            let mut item = sqlx::Connection::begin(&mut *tx).await?;
+            match expire(&mut item, &mut packages, assignment, now).await {
+                Ok(true) => {
+                    item.commit().await?;
+                    expired += 1;
+                }
+                Ok(false) => item.rollback().await?,
+                Err(LifecycleError::Database(error)) => {
+                    item.rollback().await?;
+                    tracing::warn!(%error, assignment = %assignment.id, "expiry failed");
+                    outcome.failed += 1;
+                }
+                Err(error) => {
+                    item.rollback().await?;
+                    tracing::debug!(%error, assignment = %assignment.id, "expiry skipped");
+                }
             }
-            Err(error) => tracing::debug!(%error, assignment = %assignment.id, "expiry skipped"),
         }
+        tx.commit().await?;
+        outcome.expired += expired;
     }
     Ok(())
 }
 
-/// Expires one assignment in its own transaction.
+/// How many due assignments one transaction expires: one commit (on PostgreSQL, one wait
+/// for the disk) per batch rather than per assignment, while a batch holds the write lock
+/// only briefly.
+const EXPIRY_BATCH: usize = 200;
+
+/// Expires one assignment inside the batch's transaction; `false` when its package is gone.
 async fn expire(
-    db: &AnyPool,
+    conn: &mut sqlx::AnyConnection,
+    packages: &mut HashMap<PackageId, Option<AccessPackage>>,
     assignment: &Assignment,
     now: OffsetDateTime,
 ) -> Result<bool, LifecycleError> {
-    let mut tx = crate::db::begin(db).await?;
-    let Some(package) =
-        store::catalogs::get_package(&mut tx, &assignment.access_package_id).await?
-    else {
+    let package = match packages.get(&assignment.access_package_id) {
+        Some(package) => package.clone(),
+        None => {
+            let package =
+                store::catalogs::get_package(&mut *conn, &assignment.access_package_id).await?;
+            packages.insert(assignment.access_package_id.clone(), package.clone());
+            package
+        }
+    };
+    let Some(package) = package else {
         return Ok(false);
     };
     lifecycle::end_assignment(
-        &mut tx,
+        conn,
         assignment,
         &AssignmentEvent::Expire,
         &package,
@@ -310,7 +370,6 @@ async fn expire(
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 

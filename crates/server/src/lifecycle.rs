@@ -56,7 +56,7 @@ pub(crate) async fn advance(
 ) -> Result<AccessRequest, LifecycleError> {
     let approvers = match event {
         RequestEvent::Approve { .. } | RequestEvent::Deny { .. } => {
-            let directory = store::snapshot(conn).await?;
+            let directory = store::snapshot_of(conn, &stored.request, Some(policy)).await?;
             current_approvers(&stored.request, policy, &directory)
         }
         _ => Vec::new(),

@@ -105,7 +105,7 @@ pub(crate) async fn request_advanced(
             || before.current_stage != after.current_stage
             || before.escalated != after.escalated);
     if reached_stage {
-        let directory = store::snapshot(conn).await?;
+        let directory = store::snapshot_of(conn, after, Some(policy)).await?;
         let mut waiting = current_approvers(after, policy, &directory);
         if before.current_stage == after.current_stage && before.escalated != after.escalated {
             // An escalation: only those not asked already.

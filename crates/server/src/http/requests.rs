@@ -102,7 +102,8 @@ async fn create(
     let policy = store::catalogs::get_policy(&mut tx, &body.policy_id)
         .await?
         .ok_or_else(|| field("policyId", "Choose a policy of this access package."))?;
-    let directory = store::snapshot(&mut tx).await?;
+    let groups = store::users::groups_of(&mut tx, &signed_in.user.id).await?;
+    let organizations = store::directory::all_organizations(&mut tx).await?;
     let holding = store::assignments::live_of(&mut tx, &signed_in.user.id, &package.id).await?;
     let open_request = store::requests::open_for(&mut tx, &signed_in.user.id, &package.id)
         .await?
@@ -110,15 +111,12 @@ async fn create(
     let context = SubmitContext {
         requestor: Requestor {
             user: &signed_in.user,
-            groups: directory
-                .person(&signed_in.user.id)
-                .map(|person| person.groups.as_slice())
-                .unwrap_or_default(),
+            groups: &groups,
         },
         catalog: &catalog,
         package: &package,
         policy: &policy,
-        organizations: &directory.organizations,
+        organizations: &organizations,
         holding: holding.as_ref(),
         open_request,
     };
@@ -146,6 +144,8 @@ async fn create(
             },
         );
     }
+    // Only the people this request needs (its requestor, their manager, its approvers).
+    let directory = store::snapshot_of(&mut tx, &submitted, Some(&policy)).await?;
     let stored = Stored {
         request: submitted,
         version: 1,
@@ -176,7 +176,7 @@ async fn detail(
 ) -> Result<Json<RequestView>, ApiError> {
     let mut conn = app.db.acquire().await?;
     let (stored, policy, package) = load(&mut conn, &RequestId(id)).await?;
-    let directory = store::snapshot(&mut conn).await?;
+    let directory = store::snapshot_of(&mut conn, &stored.request, policy.as_ref()).await?;
     let mut view = request_view(
         stored.request,
         policy.as_ref(),
@@ -210,7 +210,7 @@ async fn cancel(
     let now = app.clock.now();
     let mut tx = crate::db::begin(&app.db).await?;
     let (stored, policy, package) = load(&mut tx, &RequestId(id)).await?;
-    let directory = store::snapshot(&mut tx).await?;
+    let directory = store::snapshot_of(&mut tx, &stored.request, policy.as_ref()).await?;
     let approvers = policy
         .as_ref()
         .map(|policy| current_approvers(&stored.request, policy, &directory))
@@ -276,7 +276,7 @@ async fn decide(
     let now = app.clock.now();
     let mut tx = crate::db::begin(&app.db).await?;
     let (stored, policy, package) = load(&mut tx, &RequestId(id)).await?;
-    let directory = store::snapshot(&mut tx).await?;
+    let directory = store::snapshot_of(&mut tx, &stored.request, policy.as_ref()).await?;
     let view = request_view(
         stored.request.clone(),
         policy.as_ref(),

@@ -40,6 +40,15 @@ pub(crate) fn bad_value(column: &str, value: &str) -> sqlx::Error {
 /// [`entrada_domain::request_view::directory_needs`]): their people, the requestors'
 /// managers, and the members of the groups their stages name, each with those groups.
 /// The approvals inbox loads this instead of everyone.
+/// [`snapshot_for`] one request: what deciding, cancelling or showing it needs.
+pub(crate) async fn snapshot_of(
+    conn: &mut sqlx::AnyConnection,
+    request: &entrada_domain::request::AccessRequest,
+    policy: Option<&entrada_domain::policy::AssignmentPolicy>,
+) -> Result<entrada_domain::preview::DirectorySnapshot, sqlx::Error> {
+    snapshot_for(conn, std::iter::once((request, policy))).await
+}
+
 pub(crate) async fn snapshot_for<'a>(
     conn: &mut sqlx::AnyConnection,
     requests: impl IntoIterator<
