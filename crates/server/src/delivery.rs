@@ -7,6 +7,8 @@
 use entrada_domain::assignment::{grants_to_revoke, Assignment, Grant};
 use entrada_domain::catalog::PackageResourceRole;
 use entrada_domain::ids::{AssignmentId, PackageId, UserId};
+use std::collections::{HashMap, HashSet};
+
 use sqlx::AnyConnection;
 
 use crate::store;
@@ -23,21 +25,54 @@ pub(crate) async fn grant_all(
     Ok(grants.len())
 }
 
-/// Takes back each grant of an ending assignment that no other live assignment of the
-/// same person still gives. Call it after the assignment left its live state.
-pub(crate) async fn revoke_all(
+/// Takes back, for each of several assignments that just ended, every grant its package
+/// gave that no other live assignment of the same person still gives. Call it after the
+/// assignments left their live state. Set-based (a handful of statements however many
+/// assignments end); returns how many grants each assignment's ending took back.
+///
+/// The third condition of [`grants_to_revoke`], that Entrada made the directory row, is
+/// checked by the database in the same statement that deletes it (`revoke_many` deletes
+/// only rows whose source is Entrada).
+pub(crate) async fn revoke_ended(
     conn: &mut AnyConnection,
-    assignment: &Assignment,
-) -> Result<usize, sqlx::Error> {
-    let ending = store::assignments::grants_of_package(conn, &assignment.access_package_id).await?;
-    let still_given =
-        store::assignments::live_grants_of(conn, &assignment.user_id, &assignment.id).await?;
-    let made = store::assignments::made_by_entrada(conn, &assignment.user_id, &ending).await?;
-    let revoke = grants_to_revoke(&ending, &still_given, &made);
-    for grant in &revoke {
-        store::assignments::revoke_grant(conn, &assignment.user_id, grant).await?;
+    ended: &[Assignment],
+) -> Result<HashMap<AssignmentId, usize>, sqlx::Error> {
+    let packages: Vec<&PackageId> = unique(ended.iter().map(|a| &a.access_package_id));
+    let users: Vec<&UserId> = unique(ended.iter().map(|a| &a.user_id));
+    let ending = store::assignments::grants_of_packages(conn, &packages).await?;
+    let still_given = store::assignments::live_grants_of_users(conn, &users).await?;
+    let none = Vec::new();
+    let mut wanted: Vec<(&UserId, Grant, &AssignmentId)> = Vec::new();
+    let mut asked = HashSet::new();
+    for assignment in ended {
+        let ending = ending.get(&assignment.access_package_id).unwrap_or(&none);
+        let kept = still_given.get(&assignment.user_id).unwrap_or(&none);
+        for grant in grants_to_revoke(ending, kept, ending) {
+            if asked.insert((&assignment.user_id, grant.clone())) {
+                wanted.push((&assignment.user_id, grant, &assignment.id));
+            }
+        }
     }
-    Ok(revoke.len())
+    let pairs: Vec<(&UserId, &Grant)> = wanted
+        .iter()
+        .map(|(user, grant, _)| (*user, grant))
+        .collect();
+    let removed = store::assignments::revoke_many(conn, &pairs).await?;
+    let mut counts: HashMap<AssignmentId, usize> = ended
+        .iter()
+        .map(|assignment| (assignment.id.clone(), 0))
+        .collect();
+    for (user, grant, assignment) in &wanted {
+        if removed.contains(&((*user).clone(), grant.clone())) {
+            *counts.entry((*assignment).clone()).or_default() += 1;
+        }
+    }
+    Ok(counts)
+}
+
+fn unique<'a, T: Ord + 'a>(items: impl Iterator<Item = &'a T>) -> Vec<&'a T> {
+    let set: std::collections::BTreeSet<&T> = items.collect();
+    set.into_iter().collect()
 }
 
 /// The live assignments of a package as (assignment, holder).

@@ -5,8 +5,8 @@
 //! directly with a manual clock.
 //!
 //! Every job treats its items one by one, each in its own transaction (expiry, which may
-//! meet a hundred thousand at once, commits them in batches, each item in its own
-//! savepoint, which fails and rolls back alone just the same). An item that fails
+//! meet a hundred thousand at once, ends them in set-based batches; a batch that fails is
+//! taken again one by one, so a bad item still fails alone). An item that fails
 //! (any error, a database constraint included) rolls back its own transaction only, is
 //! counted in [`Outcome::failed`] and logged, and the run goes on with the next item and
 //! the next job: one stuck item never stops expiry or session clean-up anywhere. A
@@ -307,69 +307,76 @@ async fn expiry(
         let mut conn = db.acquire().await?;
         store::assignments::due_for_expiry(&mut conn, now).await?
     };
-    let mut packages = HashMap::new();
+    let mut packages: HashMap<PackageId, Option<AccessPackage>> = HashMap::new();
     for batch in due.chunks(EXPIRY_BATCH) {
         let mut tx = crate::db::begin(db).await?;
-        let mut expired = 0;
         for assignment in batch {
-            // Each assignment in its own savepoint: one that fails leaves the others be.
-            let mut item = sqlx::Connection::begin(&mut *tx).await?;
-            match expire(&mut item, &mut packages, assignment, now).await {
-                Ok(true) => {
-                    item.commit().await?;
-                    expired += 1;
-                }
-                Ok(false) => item.rollback().await?,
-                Err(LifecycleError::Database(error)) => {
-                    item.rollback().await?;
-                    tracing::warn!(%error, assignment = %assignment.id, "expiry failed");
-                    outcome.failed += 1;
-                }
-                Err(error) => {
-                    item.rollback().await?;
-                    tracing::debug!(%error, assignment = %assignment.id, "expiry skipped");
+            let id = &assignment.access_package_id;
+            if !packages.contains_key(id) {
+                let package = store::catalogs::get_package(&mut tx, id).await?;
+                packages.insert(id.clone(), package);
+            }
+        }
+        // An assignment whose package is gone is left alone.
+        let items: Vec<(&Assignment, &AccessPackage)> = batch
+            .iter()
+            .filter_map(|assignment| {
+                let package = packages.get(&assignment.access_package_id)?.as_ref()?;
+                Some((assignment, package))
+            })
+            .collect();
+        let ended =
+            lifecycle::end_assignments(&mut tx, &items, &AssignmentEvent::Expire, None, now).await;
+        match ended {
+            Ok(ended) => {
+                tx.commit().await?;
+                outcome.expired += ended.len() as u64;
+            }
+            Err(error) => {
+                // One bad item fails the batch: take them one by one, so it fails alone.
+                tx.rollback().await?;
+                tracing::warn!(%error, "an expiry batch failed; expiring its assignments one by one");
+                for (assignment, package) in items {
+                    match expire_one(db, assignment, package, now).await {
+                        Ok(true) => outcome.expired += 1,
+                        Ok(false) => {}
+                        Err(LifecycleError::Database(error)) => {
+                            tracing::warn!(%error, assignment = %assignment.id, "expiry failed");
+                            outcome.failed += 1;
+                        }
+                        Err(error) => {
+                            tracing::debug!(%error, assignment = %assignment.id, "expiry skipped")
+                        }
+                    }
                 }
             }
         }
-        tx.commit().await?;
-        outcome.expired += expired;
     }
     Ok(())
 }
 
-/// How many due assignments one transaction expires: one commit (on PostgreSQL, one wait
-/// for the disk) per batch rather than per assignment, while a batch holds the write lock
-/// only briefly.
-const EXPIRY_BATCH: usize = 200;
+/// How many due assignments one transaction expires (set-based: a handful of statements
+/// per batch, one commit), while a batch holds the write lock only briefly.
+const EXPIRY_BATCH: usize = 500;
 
-/// Expires one assignment inside the batch's transaction; `false` when its package is gone.
-async fn expire(
-    conn: &mut sqlx::AnyConnection,
-    packages: &mut HashMap<PackageId, Option<AccessPackage>>,
+/// Expires one assignment in its own transaction (after its batch failed).
+async fn expire_one(
+    db: &AnyPool,
     assignment: &Assignment,
+    package: &AccessPackage,
     now: OffsetDateTime,
 ) -> Result<bool, LifecycleError> {
-    let package = match packages.get(&assignment.access_package_id) {
-        Some(package) => package.clone(),
-        None => {
-            let package =
-                store::catalogs::get_package(&mut *conn, &assignment.access_package_id).await?;
-            packages.insert(assignment.access_package_id.clone(), package.clone());
-            package
-        }
-    };
-    let Some(package) = package else {
-        return Ok(false);
-    };
+    let mut tx = crate::db::begin(db).await?;
     lifecycle::end_assignment(
-        conn,
+        &mut tx,
         assignment,
         &AssignmentEvent::Expire,
-        &package,
+        package,
         None,
         now,
     )
     .await?;
+    tx.commit().await?;
     Ok(true)
 }
 

@@ -438,22 +438,70 @@ pub(crate) async fn end_assignment(
     actor: Option<&UserId>,
     now: OffsetDateTime,
 ) -> Result<Assignment, LifecycleError> {
-    let next =
-        assignment::apply(current, event, now).map_err(|_| LifecycleError::AssignmentGone)?;
-    if !store::assignments::transition(conn, &next, current.state, now).await? {
-        return Err(LifecycleError::Raced);
+    assignment::apply(current, event, now).map_err(|_| LifecycleError::AssignmentGone)?;
+    end_assignments(conn, &[(current, package)], event, actor, now)
+        .await?
+        .pop()
+        .ok_or(LifecycleError::Raced)
+}
+
+/// [`end_assignment`] for many at once, in a handful of statements however many there
+/// are (the expiry job ends thousands): each moves to its next state if nobody changed it
+/// meanwhile, its grants are taken back, its end audited and its holder told. One the
+/// domain refuses, or that another transaction changed first, is skipped. Returns those
+/// ended, in the given order.
+pub(crate) async fn end_assignments(
+    conn: &mut AnyConnection,
+    ending: &[(&Assignment, &AccessPackage)],
+    event: &AssignmentEvent,
+    actor: Option<&UserId>,
+    now: OffsetDateTime,
+) -> Result<Vec<Assignment>, LifecycleError> {
+    let mut next: Vec<(Assignment, &Assignment, &AccessPackage)> = ending
+        .iter()
+        .filter_map(|(current, package)| {
+            let next = assignment::apply(current, event, now).ok()?;
+            Some((next, *current, *package))
+        })
+        .collect();
+    // One guarded update per (from, to) pair; the end date does not change when access ends.
+    let mut moved = std::collections::HashSet::new();
+    let pairs: std::collections::HashSet<(AssignmentState, AssignmentState)> = next
+        .iter()
+        .map(|(next, current, _)| (current.state, next.state))
+        .collect();
+    for (from, to) in pairs {
+        let ids: Vec<&AssignmentId> = next
+            .iter()
+            .filter(|(next, current, _)| current.state == from && next.state == to)
+            .map(|(next, _, _)| &next.id)
+            .collect();
+        moved.extend(store::assignments::end_many(conn, &ids, from, to, now).await?);
     }
-    let revoked = delivery::revoke_all(conn, &next).await?;
-    let action = match next.state {
-        AssignmentState::Expired => AuditAction::AssignmentExpired,
-        _ => AuditAction::AssignmentRemoved,
-    };
-    let mut event =
-        system_event(now, action, &next, package).with_detail("grantsRevoked", revoked.to_string());
-    event.actor = actor.cloned();
-    store::audit::append(conn, &event).await?;
-    crate::notify::access_ended(conn, &next, package, now).await?;
-    Ok(next)
+    next.retain(|(next, _, _)| moved.contains(&next.id));
+    let ended: Vec<Assignment> = next.iter().map(|(next, _, _)| next.clone()).collect();
+    let revoked = delivery::revoke_ended(conn, &ended).await?;
+    let events: Vec<AuditEvent> = next
+        .iter()
+        .map(|(next, _, package)| {
+            let action = match next.state {
+                AssignmentState::Expired => AuditAction::AssignmentExpired,
+                _ => AuditAction::AssignmentRemoved,
+            };
+            let count = revoked.get(&next.id).copied().unwrap_or(0);
+            let mut event = system_event(now, action, next, package)
+                .with_detail("grantsRevoked", count.to_string());
+            event.actor = actor.cloned();
+            event
+        })
+        .collect();
+    store::audit::append_many(conn, &events).await?;
+    let told: Vec<(&Assignment, &AccessPackage)> = next
+        .iter()
+        .map(|(next, _, package)| (next, *package))
+        .collect();
+    crate::notify::access_ended(conn, &told, now).await?;
+    Ok(ended)
 }
 
 async fn record_decision(

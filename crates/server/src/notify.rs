@@ -24,15 +24,38 @@ async fn send(
     email: Email,
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
-    if email.to_address.trim().is_empty() {
-        return Ok(());
+    send_many(conn, vec![email], now).await
+}
+
+/// Puts messages in the outbox, leaving out those without an address and the optional
+/// ones their recipient turned off (one query per kind, one insert per page).
+async fn send_many(
+    conn: &mut AnyConnection,
+    mut emails: Vec<Email>,
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    emails.retain(|email| !email.to_address.trim().is_empty());
+    let kinds: std::collections::BTreeSet<_> = emails
+        .iter()
+        .filter(|email| email.kind.optional() && email.to_user.is_some())
+        .map(|email| email.kind)
+        .collect();
+    for kind in kinds {
+        let users: Vec<&UserId> = emails
+            .iter()
+            .filter(|email| email.kind == kind)
+            .filter_map(|email| email.to_user.as_ref())
+            .collect();
+        let off = store::notifications::opted_out_of(conn, &users, kind).await?;
+        emails.retain(|email| {
+            email.kind != kind
+                || email
+                    .to_user
+                    .as_ref()
+                    .is_none_or(|user| !off.contains(user))
+        });
     }
-    if let Some(user) = email.to_user.as_ref().filter(|_| email.kind.optional()) {
-        if store::notifications::opted_out(conn, user, email.kind).await? {
-            return Ok(());
-        }
-    }
-    store::outbox::enqueue(conn, &email, now).await
+    store::outbox::enqueue_many(conn, &emails, now).await
 }
 
 fn recipient(user: &User) -> Recipient<'_> {
@@ -149,25 +172,36 @@ pub(crate) async fn request_advanced(
     Ok(())
 }
 
-/// After an assignment ended (removed or expired): its holder learns it.
+/// After assignments ended (removed or expired): each holder learns it.
 pub(crate) async fn access_ended(
     conn: &mut AnyConnection,
-    ended: &Assignment,
-    package: &AccessPackage,
+    ended: &[(&Assignment, &AccessPackage)],
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
-    let Some(holder) = store::users::get(conn, &ended.user_id).await? else {
-        return Ok(());
-    };
+    let ids: Vec<&UserId> = ended
+        .iter()
+        .map(|(assignment, _)| &assignment.user_id)
+        .collect();
+    let holders: std::collections::HashMap<UserId, User> = store::users::by_ids(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|user| (user.id.clone(), user))
+        .collect();
     let base = store::notifications::link_base(conn).await?;
-    let email = notification::access_removed(
-        &base,
-        recipient(&holder),
-        &package.name,
-        package.id.as_str(),
-        ended.state == AssignmentState::Expired,
-    );
-    send(conn, email, now).await
+    let emails = ended
+        .iter()
+        .filter_map(|(assignment, package)| {
+            let holder = holders.get(&assignment.user_id)?;
+            Some(notification::access_removed(
+                &base,
+                recipient(holder),
+                &package.name,
+                package.id.as_str(),
+                assignment.state == AssignmentState::Expired,
+            ))
+        })
+        .collect();
+    send_many(conn, emails, now).await
 }
 
 /// The job: reminds holders 7 days and 1 day before their access ends, each reminder once

@@ -9,7 +9,9 @@ use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
 use crate::clock::{from_millis, to_millis};
-use crate::store::bad_value;
+use std::collections::{HashMap, HashSet};
+
+use crate::store::{bad_value, placeholders, IN_LIST_PAGE};
 
 const COLUMNS: &str =
     "id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at";
@@ -54,6 +56,41 @@ pub(crate) async fn transition(
         .execute(conn)
         .await?;
     Ok(result.rows_affected() == 1)
+}
+
+/// Moves each of `ids` that is still in `from` to `to` (end dates unchanged), in one
+/// guarded update per page; returns those it moved (an assignment another transaction
+/// changed first is left as it is, and not returned).
+pub(crate) async fn end_many(
+    conn: &mut AnyConnection,
+    ids: &[&AssignmentId],
+    from: AssignmentState,
+    to: AssignmentState,
+    now: OffsetDateTime,
+) -> Result<HashSet<AssignmentId>, sqlx::Error> {
+    let mut moved = HashSet::new();
+    for page in ids.chunks(IN_LIST_PAGE) {
+        let n = page.len();
+        let sql = format!(
+            "UPDATE assignments SET state = ${}, updated_at = ${} WHERE id IN ({}) AND state = ${} RETURNING id",
+            n + 1,
+            n + 2,
+            placeholders(n),
+            n + 3
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for id in page {
+            query = query.bind(id.as_str());
+        }
+        let rows = query
+            .bind(to.as_str())
+            .bind(to_millis(now))
+            .bind(from.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+        moved.extend(rows.into_iter().map(AssignmentId));
+    }
+    Ok(moved)
 }
 
 /// One assignment by id.
@@ -121,6 +158,134 @@ pub(crate) async fn live_grants_of(
     .fetch_all(conn)
     .await?;
     rows.iter().map(grant_from_row).collect()
+}
+
+/// The grants each of several people still has through a live assignment.
+pub(crate) async fn live_grants_of_users(
+    conn: &mut AnyConnection,
+    users: &[&UserId],
+) -> Result<HashMap<UserId, Vec<Grant>>, sqlx::Error> {
+    let mut given: HashMap<UserId, Vec<Grant>> = HashMap::new();
+    for page in users.chunks(IN_LIST_PAGE) {
+        let sql = format!(
+            "SELECT a.user_id, r.kind, r.origin_id, p.role_id FROM assignments a \
+             JOIN package_resource_roles p ON p.package_id = a.package_id \
+             JOIN catalog_resources r ON r.id = p.resource_id \
+             WHERE a.user_id IN ({}) AND a.state IN ('delivering', 'delivered')",
+            placeholders(page.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for user in page {
+            query = query.bind(user.as_str());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            given
+                .entry(UserId(row.try_get("user_id")?))
+                .or_default()
+                .push(grant_from_row(&row)?);
+        }
+    }
+    Ok(given)
+}
+
+/// The grants each of several packages gives.
+pub(crate) async fn grants_of_packages(
+    conn: &mut AnyConnection,
+    packages: &[&PackageId],
+) -> Result<HashMap<PackageId, Vec<Grant>>, sqlx::Error> {
+    let mut grants: HashMap<PackageId, Vec<Grant>> = HashMap::new();
+    for page in packages.chunks(IN_LIST_PAGE) {
+        let sql = format!(
+            "SELECT p.package_id, r.kind, r.origin_id, p.role_id FROM package_resource_roles p \
+             JOIN catalog_resources r ON r.id = p.resource_id WHERE p.package_id IN ({})",
+            placeholders(page.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for package in page {
+            query = query.bind(package.as_str());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            grants
+                .entry(PackageId(row.try_get("package_id")?))
+                .or_default()
+                .push(grant_from_row(&row)?);
+        }
+    }
+    Ok(grants)
+}
+
+/// Takes back the directory rows of several (person, grant) pairs, only where Entrada made
+/// them (`source = 'entrada'`: a row from outside Entrada stays), a page of them per
+/// statement and kind; returns the pairs whose row was taken back.
+pub(crate) async fn revoke_many(
+    conn: &mut AnyConnection,
+    revocations: &[(&UserId, &Grant)],
+) -> Result<HashSet<(UserId, Grant)>, sqlx::Error> {
+    let mut removed = HashSet::new();
+    for kind in [
+        ResourceKind::Group,
+        ResourceKind::Application,
+        ResourceKind::Site,
+    ] {
+        let of_kind: Vec<&(&UserId, &Grant)> = revocations
+            .iter()
+            .filter(|(_, grant)| grant.resource_kind == kind)
+            .collect();
+        let (table, object) = grant_table(kind);
+        let with_role = kind != ResourceKind::Group;
+        let per_row = if with_role { 3 } else { 2 };
+        for page in of_kind.chunks(IN_LIST_PAGE / per_row) {
+            let terms: Vec<String> = (0..page.len())
+                .map(|index| {
+                    let first = index * per_row;
+                    match with_role {
+                        true => format!(
+                            "({object} = ${} AND user_id = ${} AND role_id = ${})",
+                            first + 1,
+                            first + 2,
+                            first + 3
+                        ),
+                        false => {
+                            format!("({object} = ${} AND user_id = ${})", first + 1, first + 2)
+                        }
+                    }
+                })
+                .collect();
+            let returned = match with_role {
+                true => format!("{object}, user_id, role_id"),
+                false => format!("{object}, user_id"),
+            };
+            let sql = format!(
+                "DELETE FROM {table} WHERE source = 'entrada' AND ({}) RETURNING {returned}",
+                terms.join(" OR ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (user, grant) in page {
+                query = query.bind(&grant.origin_id).bind(user.as_str());
+                if with_role {
+                    query = query.bind(&grant.role_id);
+                }
+            }
+            let rows = query.fetch_all(&mut *conn).await?;
+            let mut gone = HashSet::new();
+            for row in rows {
+                let origin: String = row.try_get(0)?;
+                let user: String = row.try_get(1)?;
+                let role: Option<String> = match with_role {
+                    true => Some(row.try_get(2)?),
+                    false => None,
+                };
+                gone.insert((user, origin, role));
+            }
+            for (user, grant) in page {
+                let role = with_role.then(|| grant.role_id.clone());
+                if gone.contains(&(user.as_str().to_owned(), grant.origin_id.clone(), role)) {
+                    removed.insert(((*user).clone(), (*grant).clone()));
+                }
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// The grants a package gives.

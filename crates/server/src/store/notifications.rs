@@ -27,18 +27,28 @@ pub(crate) async fn opt_outs(
         .collect()
 }
 
-/// Whether `user` turned `kind` off.
-pub(crate) async fn opted_out(
+/// Which of `users` turned `kind` off.
+pub(crate) async fn opted_out_of(
     conn: &mut AnyConnection,
-    user: &UserId,
+    users: &[&UserId],
     kind: MessageKind,
-) -> Result<bool, sqlx::Error> {
-    let row = sqlx::query("SELECT 1 FROM notification_opt_outs WHERE user_id = $1 AND kind = $2")
-        .bind(user.as_str())
-        .bind(kind.as_str())
-        .fetch_optional(conn)
-        .await?;
-    Ok(row.is_some())
+) -> Result<std::collections::HashSet<UserId>, sqlx::Error> {
+    let mut off = std::collections::HashSet::new();
+    for page in users.chunks(super::IN_LIST_PAGE) {
+        let sql = format!(
+            "SELECT user_id FROM notification_opt_outs WHERE kind = $1 AND user_id IN ({})",
+            (2..page.len() + 2)
+                .map(|index| format!("${index}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(kind.as_str());
+        for user in page {
+            query = query.bind(user.as_str());
+        }
+        off.extend(query.fetch_all(&mut *conn).await?.into_iter().map(UserId));
+    }
+    Ok(off)
 }
 
 /// Replaces `user`'s opt-outs with `off`.

@@ -18,26 +18,61 @@ pub(crate) async fn enqueue(
     email: &Email,
     now: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
+    enqueue_many(conn, std::slice::from_ref(email), now).await
+}
+
+/// Puts several messages in the outbox, a page of them per INSERT.
+pub(crate) async fn enqueue_many(
+    conn: &mut AnyConnection,
+    emails: &[Email],
+    now: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
     let at = to_millis(now);
-    sqlx::query(
-        "INSERT INTO outbox (id, kind, to_address, to_user_id, subject, text_body, html_body, link, \
-         state, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $10)",
-    )
-    .bind(new_id())
-    .bind(email.kind.as_str())
-    .bind(&email.to_address)
-    .bind(email.to_user.as_ref().map(UserId::as_str))
-    .bind(&email.subject)
-    .bind(&email.text)
-    .bind(&email.html)
-    .bind(&email.link)
-    .bind(at)
-    .bind(at)
-    .execute(conn)
-    .await?;
+    for page in emails.chunks(ENQUEUE_PAGE) {
+        let rows: Vec<String> = (0..page.len())
+            .map(|index| {
+                let p = |column: usize| format!("${}", index * 10 + column);
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {}, 'pending', 0, {}, {})",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6),
+                    p(7),
+                    p(8),
+                    p(9),
+                    p(10)
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (id, kind, to_address, to_user_id, subject, text_body, html_body, link, \
+             state, attempts, next_attempt_at, created_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for email in page {
+            query = query
+                .bind(new_id())
+                .bind(email.kind.as_str())
+                .bind(&email.to_address)
+                .bind(email.to_user.as_ref().map(UserId::as_str))
+                .bind(&email.subject)
+                .bind(&email.text)
+                .bind(&email.html)
+                .bind(&email.link)
+                .bind(at)
+                .bind(at);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
+
+/// How many messages one INSERT writes (10 values each).
+const ENQUEUE_PAGE: usize = 100;
 
 const COLUMNS: &str = "id, kind, to_address, subject, link, state, attempts, last_error, \
                        created_at, next_attempt_at, sent_at, text_body, html_body";
