@@ -221,6 +221,50 @@ on_both_backends! {
         assert_eq!(mine[0]["assignment"]["state"], "expired");
     };
 
+    one_expiry_run_ends_many_at_once_and_takes_back_only_what_entrada_gave => |app: TestApp| async move {
+        // Lena already edits Atlas from outside Entrada; Sam and Ethan get it only from
+        // Company Wiki. All three are assigned it directly, for its 30 days.
+        sqlx::query("INSERT INTO application_role_members (application_id, role_id, user_id, source) VALUES ('app-atlas', 'editor', 'user-lena.fischer', 'directory')")
+            .execute(&app.db).await.unwrap();
+        let priya = as_person(&app, "priya.shah").await;
+        for person in ["user-sam.taylor", "user-ethan.brooks", "user-lena.fischer"] {
+            let (status, body) = post(&app, &priya, "/assignments", json!({ "userId": person, "accessPackageId": "ap-company-wiki", "policyId": "pol-company-wiki" })).await;
+            assert_eq!(status, StatusCode::CREATED, "{person}: {body}");
+        }
+        let events_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&app.db).await.unwrap();
+        let mail_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'accessRemoved'").fetch_one(&app.db).await.unwrap();
+
+        app.clock.advance(Duration::days(30) + Duration::minutes(1));
+        assert_eq!(run_jobs(&app).await.expired, 3, "all three in one run");
+        assert_eq!(run_jobs(&app).await.expired, 0, "exactly once");
+        assert!(!has_app_role(&app, "app-atlas", "editor", "user-sam.taylor").await);
+        assert!(!has_app_role(&app, "app-atlas", "editor", "user-ethan.brooks").await);
+        assert!(has_app_role(&app, "app-atlas", "editor", "user-lena.fischer").await, "access from outside Entrada stays");
+
+        let revoked: Vec<(String, String)> = sqlx::query_as(
+            "SELECT subject_id, details_json FROM audit_events WHERE action = 'assignment.expired' ORDER BY seq",
+        ).fetch_all(&app.db).await.unwrap();
+        let revoked: Vec<(String, String)> = revoked.into_iter().map(|(who, details)| {
+            let details: Value = serde_json::from_str(&details).unwrap();
+            (who, details["grantsRevoked"].as_str().unwrap().to_owned())
+        }).collect();
+        let mut revoked_sorted = revoked.clone();
+        revoked_sorted.sort();
+        assert_eq!(revoked_sorted, [
+            ("user-ethan.brooks".to_owned(), "1".to_owned()),
+            ("user-lena.fischer".to_owned(), "0".to_owned()),
+            ("user-sam.taylor".to_owned(), "1".to_owned()),
+        ]);
+        let events_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events").fetch_one(&app.db).await.unwrap();
+        assert_eq!(events_after - events_before, 3, "one event for each, nothing else");
+        let mail_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'accessRemoved'").fetch_one(&app.db).await.unwrap();
+        assert_eq!(mail_after - mail_before, 3, "each holder is told");
+
+        let alex = as_person(&app, "alex.morgan").await;
+        let check = get(&app, &alex, "/audit/verify").await;
+        assert!(check["firstBad"].is_null(), "{check}");
+    };
+
     holders_extend_through_approval_and_remove_their_own_access => |app: TestApp| async move {
         let sam = as_person(&app, "sam.taylor").await;
         let daniel = as_person(&app, "daniel.kim").await;
