@@ -15,5 +15,10 @@ use leptos::prelude::*;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // The static shell of index.html painted while the web app downloaded; the app's own
+    // header and page replace it.
+    if let Some(shell) = document().get_element_by_id("boot") {
+        shell.remove();
+    }
     mount_to_body(app::App);
 }

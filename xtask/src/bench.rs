@@ -117,6 +117,7 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
         "memory",
         "delivery",
         "expiry",
+        "first-paint",
     ]
     .iter()
     .any(|name| wants(name))
@@ -132,6 +133,13 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
         ]))?;
         let bin = root.join("target/release");
         for backend in ["sqlite", "postgres"] {
+            // The first paint is the browser's: measured once, against SQLite.
+            let server_side = wanted
+                .iter()
+                .any(|name| !["first-paint", "wasm-size"].contains(&name.as_str()));
+            if backend == "postgres" && !server_side {
+                continue;
+            }
             let cluster;
             let url = match backend {
                 "sqlite" => {
@@ -154,7 +162,7 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
             let server = Server::start(&bin, &url, root)?;
             if wants("first-paint") && backend == "sqlite" {
                 tools::ensure_browser()?;
-                figures.extend(first_paint(&server)?);
+                figures.extend(first_paint(&server, &out)?);
             }
             if wants("my-access") {
                 figures.extend(throughput(
@@ -677,7 +685,7 @@ const FAST_3G: (f64, f64, f64) = (562.5, 1.6e6 / 8.0 * 0.9, 750e3 / 8.0 * 0.9);
 /// First contentful paint of My Access for a signed-in person on a phone: headless
 /// Chromium at 390×844 with the CPU 4× slower and DevTools' "Fast 3G" network, nothing
 /// cached. Also reports when the list of packages itself appeared.
-fn first_paint(server: &Server) -> Result<Vec<Figure>> {
+fn first_paint(server: &Server, out: &Path) -> Result<Vec<Figure>> {
     step(
         "First contentful paint of My Access on a phone profile (Chromium, CPU 4× slower, Fast 3G)",
     );
@@ -702,7 +710,7 @@ fn first_paint(server: &Server) -> Result<Vec<Figure>> {
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": CHROMIUM_ARGS }
         }}}),
     )?;
-    let id = session["sessionId"]
+    let id = session["value"]["sessionId"]
         .as_str()
         .context("chromedriver gave no session")?
         .to_owned();
@@ -757,10 +765,15 @@ fn first_paint(server: &Server) -> Result<Vec<Figure>> {
                     if (document.querySelector('.package-card') && !window.__listAt) window.__listAt = performance.now(); \
                     return [p ? p.startTime : null, window.__listAt || null];", "args": [] }),
             )?;
+            if paint.is_none() && seen["value"][0].as_f64().is_some() {
+                // What the person sees at the first paint (the shell, before the app runs).
+                save_screenshot(&session_url, &out.join("first-paint-390x844.png"))?;
+            }
             paint = paint.or(seen["value"][0].as_f64());
             list = list.or(seen["value"][1].as_f64());
             std::thread::sleep(Duration::from_millis(50));
         }
+        save_screenshot(&session_url, &out.join("my-access-loaded-390x844.png"))?;
         Ok((
             paint.context("no first contentful paint within 90 s")?,
             list.context("My Access showed no package within 90 s")?,
@@ -793,18 +806,34 @@ fn first_paint(server: &Server) -> Result<Vec<Figure>> {
     ])
 }
 
+/// Saves the browser's viewport as a PNG file.
+fn save_screenshot(session_url: &str, file: &Path) -> Result<()> {
+    use base64::Engine;
+    let shot = webdriver(
+        "GET",
+        &format!("{session_url}/screenshot"),
+        serde_json::Value::Null,
+    )?;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["value"].as_str().context("no screenshot")?)
+        .context("the screenshot's base64")?;
+    std::fs::write(file, png)?;
+    Ok(())
+}
+
 /// One WebDriver call through curl; the answer's JSON, or an error naming WebDriver's.
 fn webdriver(method: &str, url: &str, body: serde_json::Value) -> Result<serde_json::Value> {
-    let answer = crate::tools::output(Command::new("curl").args([
-        "-s",
-        "-X",
-        method,
-        "-H",
-        "Content-Type: application/json",
-        "--data",
-        &body.to_string(),
-        url,
-    ]))?;
+    let mut curl = Command::new("curl");
+    curl.args(["-s", "-X", method]);
+    if !body.is_null() {
+        curl.args([
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &body.to_string(),
+        ]);
+    }
+    let answer = crate::tools::output(curl.arg(url))?;
     let answer: serde_json::Value = serde_json::from_str(&answer)
         .with_context(|| format!("WebDriver's answer to {method} {url}: {answer}"))?;
     if let Some(error) = answer["value"]["error"].as_str() {
