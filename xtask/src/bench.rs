@@ -750,6 +750,10 @@ fn first_paint(server: &Server, out: &Path) -> Result<Vec<Figure>> {
             "Emulation.setCPUThrottlingRate",
             serde_json::json!({ "rate": 4 }),
         )?;
+        cdp(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+        )?;
         webdriver(
             "POST",
             &format!("{session_url}/url"),
