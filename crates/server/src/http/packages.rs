@@ -27,7 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 
 /// `GET /my/access-packages?search=`: every listed (not hidden) package the caller may
 /// request now, filtered by the search words, by name.
-#[utoipa::path(get, path = "/my/access-packages", tag = "my access", summary = "Packages the caller may request now", params(("search" = Option<String>, Query, description = "Words that must all appear")), responses((status = 200, body = Vec<PackageOffer>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/my/access-packages", tag = "my access", summary = "Packages the caller may request now", params(("search" = Option<String>, Query, description = "Words that must all appear")), responses((status = 200, body = Vec<PackageOffer>), (status = 304, description = "Not modified: the ETag sent in If-None-Match is still current"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn my_access_packages(
     State(app): State<AppState>,
     signed_in: SignedIn,

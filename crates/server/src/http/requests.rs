@@ -341,7 +341,7 @@ async fn decide(
 }
 
 /// `GET /approvals`: requests waiting for the caller at their current stage, oldest first.
-#[utoipa::path(get, path = "/approvals", tag = "requests", summary = "Requests waiting for the caller's decision", responses((status = 200, body = Vec<RequestView>), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/approvals", tag = "requests", summary = "Requests waiting for the caller's decision", responses((status = 200, body = Vec<RequestView>), (status = 304, description = "Not modified: the ETag sent in If-None-Match is still current"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn approvals(
     State(app): State<AppState>,
     signed_in: SignedIn,
