@@ -86,10 +86,18 @@ impl Figure {
 pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
     let mut scale = std::env::var("ENTRADA_BENCH_SCALE").unwrap_or_else(|_| "1".to_owned());
     let mut wanted = Vec::new();
+    let mut only_backend: Option<String> = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--scale" => scale = rest.next().context("--scale needs a number")?.clone(),
+            "--backend" => {
+                let backend = rest.next().context("--backend needs sqlite or postgres")?;
+                match backend.as_str() {
+                    "sqlite" | "postgres" => only_backend = Some(backend.clone()),
+                    other => bail!("--backend {other:?}: sqlite or postgres"),
+                }
+            }
             name if NAMES.contains(&name) => wanted.push(name.to_owned()),
             other => bail!("unknown benchmark {other:?}; the benchmarks are {NAMES:?}"),
         }
@@ -138,6 +146,9 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
                 .iter()
                 .any(|name| !["first-paint", "wasm-size"].contains(&name.as_str()));
             if backend == "postgres" && !server_side {
+                continue;
+            }
+            if only_backend.as_deref().is_some_and(|only| only != backend) {
                 continue;
             }
             let cluster;
@@ -945,13 +956,14 @@ fn write_report(out: &Path, scale: &str, figures: &[Figure]) -> Result<()> {
     std::fs::write(out.join("report.md"), md)?;
     std::fs::write(out.join("report.json"), json)?;
     std::fs::write(out.join("chart.svg"), chart(figures))?;
-    // The README shows the last full run's chart and report.
+    // The README shows the last full run's chart and report (every benchmark, both backends).
     if figures
         .iter()
         .map(|f| f.benchmark.as_str())
         .collect::<std::collections::HashSet<_>>()
         .len()
         == NAMES.len()
+        && figures.iter().any(|f| f.backend == "postgres")
     {
         let docs = out.join("../../docs/bench");
         std::fs::create_dir_all(&docs)?;
