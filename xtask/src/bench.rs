@@ -334,6 +334,23 @@ fn wait_until_up(url: &str) -> Result<()> {
     bail!("{url} did not answer within a minute")
 }
 
+/// A GET's body, signed in with `cookie` (a `name=value` pair).
+fn get_with_cookie(url: &str, cookie: &str) -> Result<String> {
+    crate::tools::output(Command::new("curl").args([
+        "-sf",
+        "-H",
+        &format!("Cookie: {cookie}"),
+        url,
+    ]))
+}
+
+/// The time `date -d` reads `when` as (e.g. "30 days ago"), in UTC, RFC 3339.
+fn utc_time(when: &str) -> Result<String> {
+    let text =
+        crate::tools::output(Command::new("date").args(["-u", "-d", when, "+%Y-%m-%dT%H:%M:%SZ"]))?;
+    Ok(text.trim().to_owned())
+}
+
 /// Signs in and returns the `Cookie` header value.
 fn sign_in(base: &str, email: &str) -> Result<String> {
     let body = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
@@ -382,12 +399,7 @@ fn throughput(
     step(&format!("{what} ({backend})"));
     let cookie = sign_in(&server.base, email)?;
     let url = format!("{}{path}", server.base);
-    let body = crate::tools::output(Command::new("curl").args([
-        "-sf",
-        "-H",
-        &format!("Cookie: {cookie}"),
-        &url,
-    ]))?;
+    let body = get_with_cookie(&url, &cookie)?;
     let body_file = out.join(format!("{benchmark}-{backend}.json"));
     std::fs::write(&body_file, &body)?;
     let port = free_port()?;
@@ -439,17 +451,8 @@ fn audit(server: &Server, backend: &'static str) -> Result<Vec<Figure>> {
         "Audit log: a filtered first page, and the CSV of every event ({backend})"
     ));
     let cookie = sign_in(&server.base, "alex.morgan@lakeshore.example")?;
-    let since = crate::tools::output(Command::new("date").args([
-        "-u",
-        "-d",
-        "30 days ago",
-        "+%Y-%m-%dT%H:%M:%SZ",
-    ]))?;
-    let url = format!(
-        "{}/api/v1/audit?actor=user-s7&from={}",
-        server.base,
-        since.trim()
-    );
+    let since = utc_time("30 days ago")?;
+    let url = format!("{}/api/v1/audit?actor=user-s7&from={}", server.base, since);
     // One person at a time: the time the query itself takes, not a queue's.
     let filtered = wrk_with(&url, Some(&cookie), 1)?;
     let before = server.peak_rss_mib()?;
@@ -510,12 +513,7 @@ fn delivery(server: &Server, backend: &'static str) -> Result<Vec<Figure>> {
     ));
     let cookie = sign_in(&server.base, "s0@scale.lakeshore.example")?;
     let cookie_header = format!("Cookie: {cookie}");
-    let inbox = crate::tools::output(Command::new("curl").args([
-        "-sf",
-        "-H",
-        &cookie_header,
-        &format!("{}/api/v1/approvals", server.base),
-    ]))?;
+    let inbox = get_with_cookie(&format!("{}/api/v1/approvals", server.base), &cookie)?;
     let inbox: serde_json::Value = serde_json::from_str(&inbox).context("reading the inbox")?;
     let ids: Vec<String> = inbox
         .as_array()
@@ -576,12 +574,7 @@ fn expiry(bin: &Path, url: &str, backend: &'static str) -> Result<Vec<Figure>> {
     step(&format!(
         "Expiry of every assignment by the job ({backend})"
     ));
-    let at = crate::tools::output(Command::new("date").args([
-        "-u",
-        "-d",
-        "367 days",
-        "+%Y-%m-%dT%H:%M:%SZ",
-    ]))?;
+    let at = utc_time("367 days")?;
     let entrada = bin.join("entrada");
     let report = crate::tools::output(Command::new(&entrada).args([
         "jobs",
@@ -589,7 +582,7 @@ fn expiry(bin: &Path, url: &str, backend: &'static str) -> Result<Vec<Figure>> {
         "--only",
         "expiry",
         "--at",
-        at.trim(),
+        &at,
         "--database-url",
         url,
     ]))?;

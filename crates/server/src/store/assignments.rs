@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::clock::{from_millis, to_millis};
 use std::collections::{HashMap, HashSet};
 
-use crate::store::{bad_value, placeholders, IN_LIST_PAGE};
+use crate::store::{bad_value, placeholders, rows_for_values, IN_LIST_PAGE};
 
 const COLUMNS: &str =
     "id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at";
@@ -165,25 +165,22 @@ pub(crate) async fn live_grants_of_users(
     conn: &mut AnyConnection,
     users: &[&UserId],
 ) -> Result<HashMap<UserId, Vec<Grant>>, sqlx::Error> {
-    let mut given: HashMap<UserId, Vec<Grant>> = HashMap::new();
-    for page in users.chunks(IN_LIST_PAGE) {
-        let sql = format!(
+    let users: Vec<&str> = users.iter().map(|user| user.as_str()).collect();
+    let rows = rows_for_values(conn, &users, &[], |list, _| {
+        format!(
             "SELECT a.user_id, r.kind, r.origin_id, p.role_id FROM assignments a \
              JOIN package_resource_roles p ON p.package_id = a.package_id \
              JOIN catalog_resources r ON r.id = p.resource_id \
-             WHERE a.user_id IN ({}) AND a.state IN ('delivering', 'delivered')",
-            placeholders(page.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for user in page {
-            query = query.bind(user.as_str());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            given
-                .entry(UserId(row.try_get("user_id")?))
-                .or_default()
-                .push(grant_from_row(&row)?);
-        }
+             WHERE a.user_id IN ({list}) AND a.state IN ('delivering', 'delivered')"
+        )
+    })
+    .await?;
+    let mut given: HashMap<UserId, Vec<Grant>> = HashMap::new();
+    for row in rows {
+        given
+            .entry(UserId(row.try_get("user_id")?))
+            .or_default()
+            .push(grant_from_row(&row)?);
     }
     Ok(given)
 }
@@ -193,23 +190,20 @@ pub(crate) async fn grants_of_packages(
     conn: &mut AnyConnection,
     packages: &[&PackageId],
 ) -> Result<HashMap<PackageId, Vec<Grant>>, sqlx::Error> {
-    let mut grants: HashMap<PackageId, Vec<Grant>> = HashMap::new();
-    for page in packages.chunks(IN_LIST_PAGE) {
-        let sql = format!(
+    let packages: Vec<&str> = packages.iter().map(|package| package.as_str()).collect();
+    let rows = rows_for_values(conn, &packages, &[], |list, _| {
+        format!(
             "SELECT p.package_id, r.kind, r.origin_id, p.role_id FROM package_resource_roles p \
-             JOIN catalog_resources r ON r.id = p.resource_id WHERE p.package_id IN ({})",
-            placeholders(page.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for package in page {
-            query = query.bind(package.as_str());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            grants
-                .entry(PackageId(row.try_get("package_id")?))
-                .or_default()
-                .push(grant_from_row(&row)?);
-        }
+             JOIN catalog_resources r ON r.id = p.resource_id WHERE p.package_id IN ({list})"
+        )
+    })
+    .await?;
+    let mut grants: HashMap<PackageId, Vec<Grant>> = HashMap::new();
+    for row in rows {
+        grants
+            .entry(PackageId(row.try_get("package_id")?))
+            .or_default()
+            .push(grant_from_row(&row)?);
     }
     Ok(grants)
 }

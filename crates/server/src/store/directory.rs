@@ -265,24 +265,19 @@ pub(crate) async fn memberships_of_groups(
     conn: &mut AnyConnection,
     groups: &[&GroupId],
 ) -> Result<Vec<(GroupId, UserId)>, sqlx::Error> {
-    let mut all = Vec::new();
-    for page in groups.chunks(super::IN_LIST_PAGE) {
-        let sql = format!(
-            "SELECT group_id, user_id FROM group_members WHERE group_id IN ({})",
-            super::placeholders(page.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for group in page {
-            query = query.bind(group.as_str());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            all.push((
+    let groups: Vec<&str> = groups.iter().map(|group| group.as_str()).collect();
+    let rows = super::rows_for_values(conn, &groups, &[], |list, _| {
+        format!("SELECT group_id, user_id FROM group_members WHERE group_id IN ({list})")
+    })
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
                 GroupId(row.try_get("group_id")?),
                 UserId(row.try_get("user_id")?),
-            ));
-        }
-    }
-    Ok(all)
+            ))
+        })
+        .collect()
 }
 
 /// Every group membership as (group, person).

@@ -120,5 +120,26 @@ pub(crate) fn placeholders(n: usize) -> String {
         .join(", ")
 }
 
+/// The rows of a query over many values, a page of them per query: `sql` is given the
+/// page's `IN (…)` placeholders (`$1, …`) and the number of the first parameter after them,
+/// from which `then` is bound (the same on every page).
+pub(crate) async fn rows_for_values(
+    conn: &mut sqlx::AnyConnection,
+    values: &[&str],
+    then: &[&str],
+    sql: impl Fn(&str, usize) -> String,
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let mut rows = Vec::new();
+    for page in values.chunks(IN_LIST_PAGE) {
+        let text = sql(&placeholders(page.len()), page.len() + 1);
+        let mut query = sqlx::query(&text);
+        for value in page.iter().chain(then) {
+            query = query.bind(*value);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
 /// How many values one `IN (…)` list binds: well under both backends' limits.
 pub(crate) const IN_LIST_PAGE: usize = 500;

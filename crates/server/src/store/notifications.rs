@@ -33,22 +33,12 @@ pub(crate) async fn opted_out_of(
     users: &[&UserId],
     kind: MessageKind,
 ) -> Result<std::collections::HashSet<UserId>, sqlx::Error> {
-    let mut off = std::collections::HashSet::new();
-    for page in users.chunks(super::IN_LIST_PAGE) {
-        let sql = format!(
-            "SELECT user_id FROM notification_opt_outs WHERE kind = $1 AND user_id IN ({})",
-            (2..page.len() + 2)
-                .map(|index| format!("${index}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(kind.as_str());
-        for user in page {
-            query = query.bind(user.as_str());
-        }
-        off.extend(query.fetch_all(&mut *conn).await?.into_iter().map(UserId));
-    }
-    Ok(off)
+    let users: Vec<&str> = users.iter().map(|user| user.as_str()).collect();
+    let rows = super::rows_for_values(conn, &users, &[kind.as_str()], |list, next| {
+        format!("SELECT user_id FROM notification_opt_outs WHERE user_id IN ({list}) AND kind = ${next}")
+    })
+    .await?;
+    rows.iter().map(|row| row.try_get(0).map(UserId)).collect()
 }
 
 /// Replaces `user`'s opt-outs with `off`.

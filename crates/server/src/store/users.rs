@@ -87,21 +87,12 @@ pub(crate) async fn by_ids(
     conn: &mut AnyConnection,
     ids: &[&UserId],
 ) -> Result<Vec<User>, sqlx::Error> {
-    let mut people = Vec::with_capacity(ids.len());
-    for page in ids.chunks(super::IN_LIST_PAGE) {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' AND id IN ({})",
-            super::placeholders(page.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in page {
-            query = query.bind(id.as_str());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            people.push(user_from_row(&row)?);
-        }
-    }
-    Ok(people)
+    let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+    let rows = super::rows_for_values(conn, &ids, &[], |list, _| {
+        format!("SELECT {USER_COLUMNS} FROM users WHERE state <> 'deleted' AND id IN ({list})")
+    })
+    .await?;
+    rows.iter().map(user_from_row).collect()
 }
 
 /// How many people there are.

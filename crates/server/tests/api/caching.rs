@@ -6,7 +6,7 @@
 use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{as_person, TestApp};
+use crate::helpers::{as_person, send, TestApp};
 use crate::on_both_backends;
 
 /// GET `path` with `If-None-Match: etag` (when given): the status, the ETag and the body.
@@ -65,18 +65,8 @@ async fn post(
     path: &str,
     body: Value,
 ) -> StatusCode {
-    let response = client
-        .request(method, app.api(path))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    assert!(
-        status.is_success(),
-        "{path}: {status} {}",
-        response.text().await.unwrap()
-    );
+    let (status, answer) = send(app, client, method, path, body).await;
+    assert!(status.is_success(), "{path}: {status} {answer}");
     status
 }
 

@@ -262,7 +262,25 @@ fn uuid_like() -> String {
     )
 }
 
-/// Asserts a problem+json response with `status`, returning its body.
+/// Sends `body` as JSON with `method` to the API path as `client`: the status and the
+/// answer's JSON (null when it has none).
+pub async fn send(
+    app: &TestApp,
+    client: &Client,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let response = client
+        .request(method, app.api(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 /// A new client signed in as a demo person, asserting success.
 pub async fn as_person(app: &TestApp, name: &str) -> Client {
     let client = app.new_client();
@@ -271,6 +289,7 @@ pub async fn as_person(app: &TestApp, name: &str) -> Client {
     client
 }
 
+/// Asserts a problem+json response with `status`, returning its body.
 pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status);
     let content_type = response

@@ -8,25 +8,8 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::Duration;
 
-use crate::helpers::{as_person, TestApp};
+use crate::helpers::{as_person, send, TestApp};
 use crate::on_both_backends;
-
-async fn send(
-    app: &TestApp,
-    client: &Client,
-    method: Method,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let response = client
-        .request(method, app.api(path))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 async fn post(app: &TestApp, client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
     send(app, client, Method::POST, path, body).await
