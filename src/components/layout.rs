@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
+use crate::app::HoldsAdmin;
 use crate::components::focus::focus_now;
 use crate::components::{Loading, ProblemPanel};
 
@@ -22,6 +23,9 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
     let person = move || me.get().and_then(Result::ok);
     let name = move || person().map(|me| me.user.display_name);
     let sees_admin = move || person().is_some_and(|me| me.actor().sees_admin());
+    // The first-load build does not hold the admin area: its link loads the page, which the
+    // server answers with the build that does.
+    let admin_rel = (use_context::<HoldsAdmin>() != Some(HoldsAdmin(true))).then_some("external");
 
     let sign_out = Action::new_local(|_: &()| api::sign_out());
     let navigate = use_navigate();
@@ -119,7 +123,7 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
                             </li>
                         </Show>
                         <Show when=sees_admin>
-                            <li><A href="/admin">"Admin"</A></li>
+                            <li><A href="/admin" attr:rel=admin_rel>"Admin"</A></li>
                         </Show>
                         <li class="menu-only"><A href="/notifications">"E-mail settings"</A></li>
                     </ul>

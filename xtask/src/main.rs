@@ -82,15 +82,32 @@ fn serve(root: &Path, extra: &[String]) -> Result<()> {
 
 /// Builds the SPA into `dist/` with Trunk, offline, with the pinned wasm-bindgen and wasm-opt.
 pub(crate) fn build_spa(root: &Path) -> Result<()> {
-    step("Building the web app with Trunk (release, offline)");
-    let mut command = Command::new(tools::trunk_path());
-    command
-        .current_dir(root)
-        .args(["build", "--release", "--offline"])
-        .env("PATH", tools::path_with_tools());
-    run(&mut command).context("building the web app")?;
-    if !root.join("dist/index.html").is_file() {
-        bail!("trunk finished but dist/index.html is missing");
+    // Two builds of one library (src/lib.rs): the first load into dist/, then the whole
+    // app with the admin area into dist/admin/ (after, since Trunk empties its dist folder),
+    // which the server sends for /admin/….
+    for (what, target, extra) in [
+        ("first load", "index.html", &[][..]),
+        (
+            "admin area",
+            "admin.html",
+            &["--dist", "dist/admin", "--public-url", "/admin/"][..],
+        ),
+    ] {
+        step(&format!(
+            "Building the web app ({what}) with Trunk (release, offline)"
+        ));
+        let mut command = Command::new(tools::trunk_path());
+        command
+            .current_dir(root)
+            .args(["build", target, "--release", "--offline"])
+            .args(extra)
+            .env("PATH", tools::path_with_tools());
+        run(&mut command).with_context(|| format!("building the web app ({what})"))?;
+    }
+    for index in ["dist/index.html", "dist/admin/index.html"] {
+        if !root.join(index).is_file() {
+            bail!("trunk finished but {index} is missing");
+        }
     }
     step("Compressing the web app's files (.br and .gz next to each)");
     let written = precompress(&root.join("dist"))?;

@@ -184,22 +184,35 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
 /// Serves the built SPA; unknown paths get `index.html` so deep links work. The `.br` and
 /// `.gz` siblings `cargo xtask build` writes are sent to browsers that accept them, so the
 /// wasm is not compressed again on every load.
+///
+/// The web app comes in two builds (src/lib.rs): the first load in `dist/`, and the whole
+/// app with the admin area in `dist/admin/`, whose own `index.html` answers every path under
+/// `/admin`. A `dist/` without the second build serves its one `index.html` everywhere.
 fn spa(static_dir: Option<&Path>) -> Router {
-    match static_dir.filter(|dir| dir.join("index.html").is_file()) {
-        Some(dir) => {
-            let index = ServeFile::new(dir.join("index.html"))
-                .precompressed_br()
-                .precompressed_gzip();
-            let files = ServeDir::new(dir)
-                .precompressed_br()
-                .precompressed_gzip()
-                .fallback(index);
-            Router::new().fallback_service(files)
-        }
-        None => Router::new()
-            .fallback(|| async { (StatusCode::SERVICE_UNAVAILABLE, Html(SPA_MISSING)) }),
+    let Some(dir) = static_dir.filter(|dir| dir.join("index.html").is_file()) else {
+        return Router::new()
+            .fallback(|| async { (StatusCode::SERVICE_UNAVAILABLE, Html(SPA_MISSING)) });
+    };
+    let app = |dir: &Path| {
+        let index = ServeFile::new(dir.join("index.html"))
+            .precompressed_br()
+            .precompressed_gzip();
+        ServeDir::new(dir)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(index)
+    };
+    let router = Router::new().fallback_service(app(dir));
+    let admin = dir.join(ADMIN_BUILD);
+    if admin.join("index.html").is_file() {
+        router.nest_service("/admin", app(&admin))
+    } else {
+        router
     }
 }
+
+/// The folder of `dist/` that holds the build with the admin area.
+pub(crate) const ADMIN_BUILD: &str = "admin";
 
 const SPA_MISSING: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Entrada</title>\
 <main><h1>Entrada</h1><p>The web app has not been built. Run <code>cargo xtask serve</code>, or pass \

@@ -53,11 +53,14 @@ impl Security {
         secure_cookies: bool,
         public_origin: Option<&str>,
     ) -> Security {
-        let index = static_dir
-            .map(|dir| dir.join("index.html"))
-            .and_then(|path| std::fs::read_to_string(path).ok())
-            .unwrap_or_default();
-        let policy = spa_policy(&inline_script_hashes(&index));
+        // Both builds' pages: the first load's, and the admin area's (`http::spa`).
+        let hashes: Vec<String> = static_dir
+            .into_iter()
+            .flat_map(|dir| [dir.to_path_buf(), dir.join(crate::http::ADMIN_BUILD)])
+            .filter_map(|dir| std::fs::read_to_string(dir.join("index.html")).ok())
+            .flat_map(|index| inline_script_hashes(&index))
+            .collect();
+        let policy = spa_policy(&hashes);
         Security {
             spa_policy: HeaderValue::from_str(&policy)
                 .unwrap_or_else(|_| HeaderValue::from_static(API_POLICY)),

@@ -400,6 +400,7 @@ macro_rules! on_both_configured {
 }
 
 const INLINE_LOADER: &str = "\nimport init, * as bindings from '/entrada-0123456789abcdef.js';\nconst wasm = await init({ module_or_path: '/entrada-0123456789abcdef_bg.wasm' });\nwindow.wasmBindings = bindings;\n";
+const ADMIN_LOADER: &str = "\nimport init, * as bindings from '/admin/entrada-admin-fedcba9876543210.js';\nconst wasm = await init({ module_or_path: '/admin/entrada-admin-fedcba9876543210_bg.wasm' });\nwindow.wasmBindings = bindings;\n";
 const WASM: &[u8] = b"\0asm\x01\0\0\0 pretend this is a large module";
 const WASM_BR: &[u8] = b"pretend these are the brotli bytes";
 
@@ -415,13 +416,25 @@ fn write_spa(config: &mut Config, dir: &std::path::Path) {
     std::fs::write(dist.join("entrada-0123456789abcdef_bg.wasm"), WASM).expect("wasm");
     std::fs::write(dist.join("entrada-0123456789abcdef_bg.wasm.br"), WASM_BR).expect("wasm.br");
     std::fs::write(dist.join("robots.txt"), "User-agent: *\n").expect("robots.txt");
+    // The second build, with the admin area (src/lib.rs).
+    let admin = dist.join("admin");
+    std::fs::create_dir_all(&admin).expect("dist/admin");
+    let index = format!(
+        "<!doctype html><html><head><title>Entrada admin build</title>\
+         <script type=\"module\">{ADMIN_LOADER}</script></head><body></body></html>"
+    );
+    std::fs::write(admin.join("index.html"), index).expect("admin/index.html");
+    std::fs::write(admin.join("entrada-admin-fedcba9876543210_bg.wasm"), WASM).expect("wasm");
     config.static_dir = Some(dist);
 }
 
-fn expected_hash() -> String {
+fn sha256_base64(text: &str) -> String {
     use sha2::Digest;
-    let digest = sha2::Sha256::digest(INLINE_LOADER.as_bytes());
-    base64_of(&digest)
+    base64_of(&sha2::Sha256::digest(text.as_bytes()))
+}
+
+fn expected_hash() -> String {
+    sha256_base64(INLINE_LOADER)
 }
 
 fn base64_of(bytes: &[u8]) -> String {
@@ -474,6 +487,36 @@ on_both_configured! {
         let response = server.client.get(server.url("/entrada-fedcba9876543210.js")).send().await.unwrap();
         assert_eq!(header(&response, "cache-control"), "no-cache");
         assert_eq!(header(&response, "strict-transport-security"), "");
+    };
+
+    the_admin_area_is_its_own_build_and_everything_else_gets_the_first_load (write_spa) => |server: Server| async move {
+        let page = |path: &'static str| {
+            let request = server.client.get(server.url(path)).send();
+            async move {
+                let response = request.await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{path}");
+                assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+                let policy = header(&response, "content-security-policy");
+                // One policy allows both builds' loaders, whichever page is asked for.
+                for hash in [expected_hash(), sha256_base64(ADMIN_LOADER)] {
+                    assert!(script_src(&policy).contains(&format!("'sha256-{hash}'")), "{path}: {policy}");
+                }
+                response.text().await.unwrap()
+            }
+        };
+        for path in ["/admin", "/admin/", "/admin/catalogs/cat-1", "/admin/wizards/any-partner"] {
+            assert!(page(path).await.contains("Entrada admin build"), "{path} gets the admin build");
+        }
+        for path in ["/", "/requests", "/approvals/req-1", "/administrators", "/access-packages/admin"] {
+            let body = page(path).await;
+            assert!(body.contains("<title>Entrada</title>"), "{path} gets the first load: {body}");
+        }
+        // The admin build's hashed files are served from its folder, immutable.
+        let response = server.client.get(server.url("/admin/entrada-admin-fedcba9876543210_bg.wasm")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header(&response, "content-type"), "application/wasm");
+        assert_eq!(header(&response, "cache-control"), "public, max-age=31536000, immutable");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), WASM);
     };
 
     with_secure_cookies_the_session_cookie_is_host_prefixed_and_hsts_is_sent (|config: &mut Config, _dir: &std::path::Path| config.secure_cookies = true) => |server: Server| async move {
