@@ -69,6 +69,11 @@ pub(crate) fn PortalApp() -> impl IntoView {
 #[component]
 pub(crate) fn AdminApp() -> impl IntoView {
     provide_context(HoldsAdmin(true));
+    // The admin build did load: a later link to /admin from the first-load build reloads
+    // again instead of taking it for a loop.
+    if let Some(storage) = window().session_storage().ok().flatten() {
+        let _ = storage.remove_item(ADMIN_RELOAD);
+    }
     app! {
         <ParentRoute path=path!("/admin") view=AdminGate>
             <Route path=path!("") view=AdminHome/>
@@ -91,29 +96,31 @@ pub(crate) fn AdminApp() -> impl IntoView {
     }
 }
 
+/// The path the first-load build last reloaded to reach the admin build (session storage).
+const ADMIN_RELOAD: &str = "entrada-admin-reload";
+
 /// `/admin/…` reached inside the first-load app (a link followed without a page load):
 /// loads the page again, which the server answers with the build that holds the admin
 /// area. Should the server answer with this build again (an app built without its admin
 /// half), it says so instead of reloading forever.
 #[component]
 fn LoadAdminArea() -> impl IntoView {
-    const KEY: &str = "entrada-admin-reload";
     let location = window().location();
     let here = location.pathname().unwrap_or_default();
     let storage = window().session_storage().ok().flatten();
     let tried = storage
         .as_ref()
-        .and_then(|storage| storage.get_item(KEY).ok().flatten())
+        .and_then(|storage| storage.get_item(ADMIN_RELOAD).ok().flatten())
         .is_some_and(|tried| tried == here);
     if !tried {
         if let Some(storage) = &storage {
-            let _ = storage.set_item(KEY, &here);
+            let _ = storage.set_item(ADMIN_RELOAD, &here);
         }
         let _ = location.reload();
         return view! { <Loading text="Opening the admin area…"/> }.into_any();
     }
     if let Some(storage) = &storage {
-        let _ = storage.remove_item(KEY);
+        let _ = storage.remove_item(ADMIN_RELOAD);
     }
     set_page_title("Admin");
     view! {

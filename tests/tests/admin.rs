@@ -613,8 +613,18 @@ async fn catalog_owner_sees_admin_controls_only_for_their_catalog_and_a_reader_s
     with_scene(test_name!(), async |scene: &Scene| {
         // Priya owns Engineering and holds no role in Business Applications.
         let priya = scene.signed_in("priya", DESKTOP, PRIYA).await?;
+        // Her first load is the build without the admin area; the link loads the one with it
+        // (src/lib.rs).
+        ensure!(
+            loaded_build(&priya).await? == "entrada",
+            "My Access runs the first-load build"
+        );
         priya.click_link("Admin").await?;
         priya.wait_for_heading("Admin").await?;
+        ensure!(
+            loaded_build(&priya).await? == "entrada-admin",
+            "the admin area runs the admin build"
+        );
         eventually("Priya's catalogs", async || {
             let listed = listed_catalogs(&priya).await?;
             ensure!(listed == ["Engineering"], "Priya's Admin lists {listed:?}");
@@ -743,4 +753,22 @@ async fn catalog_owner_sees_admin_controls_only_for_their_catalog_and_a_reader_s
         Ok(())
     })
     .await
+}
+
+/// Which build of the web app the page runs: the file name of the module the loader
+/// imported, without its hash (`entrada` or `entrada-admin`).
+async fn loaded_build(browser: &Browser) -> Result<String> {
+    let src = browser
+        .script(
+            "const loader = [...document.querySelectorAll('script[type=module]')].map(s => s.textContent).join(' ');\n\
+             const found = loader.match(/from '([^']+)\\.js'/);\n\
+             return found ? found[1] : '';",
+        )
+        .await?;
+    let path = src.as_str().unwrap_or_default();
+    let name = path.rsplit('/').next().unwrap_or_default();
+    Ok(name
+        .rsplit_once('-')
+        .map_or(name, |(build, _hash)| build)
+        .to_owned())
 }

@@ -862,7 +862,11 @@ fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
     step("Web app first load (dist/) and the admin area (dist/admin/)");
     let (raw, brotli) = served_size(&dist)?;
     let (admin_raw, admin_brotli) = served_size(&dist.join("admin"))?;
-    println!("    first load: {} KB raw, {} KB brotli", raw / 1024, brotli / 1024);
+    println!(
+        "    first load: {} KB raw, {} KB brotli",
+        raw / 1024,
+        brotli / 1024
+    );
     println!(
         "    admin area: {} KB raw, {} KB brotli",
         admin_raw / 1024,

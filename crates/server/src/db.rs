@@ -383,6 +383,41 @@ pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::An
     }
 }
 
+/// A connection for a job that writes a great deal at once (the expiry of a hundred
+/// thousand assignments). On SQLite it gets a 64 MiB page cache, so that a batch's
+/// scattered index pages stay in memory until its commit writes each once, instead of
+/// spilling to the log and being read back; and it checkpoints the log every 64 MiB rather
+/// than every 4, so a page that several batches change is copied back once. (The expiry
+/// benchmark at scale 0.1: 213,010 `pwrite`s and 67,330 `pread`s before, 74,113 and 8,676
+/// with the cache; 3.4 s before, 1.3 s with both.) The connection is closed when dropped,
+/// which frees the cache.
+pub async fn bulk_connection(
+    pool: &AnyPool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    conn.close_on_drop();
+    if backend_of(pool) == Backend::Sqlite {
+        for pragma in [
+            "PRAGMA cache_size = -65536",
+            "PRAGMA wal_autocheckpoint = 16384",
+        ] {
+            sqlx::query(pragma).execute(&mut *conn).await?;
+        }
+    }
+    Ok(conn)
+}
+
+/// [`begin`] on one connection rather than the pool.
+pub async fn begin_on(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
+    match backend {
+        Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await,
+        Backend::Postgres => sqlx::Connection::begin(conn).await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
