@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::clock::{from_millis, to_millis};
 use std::collections::{HashMap, HashSet};
 
-use crate::store::{bad_value, placeholders, rows_for_values, IN_LIST_PAGE};
+use crate::store::{bad_value, positional, rows_for_values, IN_LIST_PAGE};
 
 const COLUMNS: &str =
     "id, user_id, package_id, policy_id, request_id, state, start_at, end_at, created_at";
@@ -71,23 +71,23 @@ pub(crate) async fn end_many(
     let mut moved = HashSet::new();
     for page in ids.chunks(IN_LIST_PAGE) {
         let n = page.len();
-        let sql = format!(
-            "UPDATE assignments SET state = ${}, updated_at = ${} WHERE id IN ({}) AND state = ${} RETURNING id",
-            n + 1,
-            n + 2,
-            placeholders(n),
-            n + 3
+        // The list comes last, so its placeholders are in order (`store::positional`).
+        let list: Vec<String> = (4..4 + n).map(|index| format!("${index}")).collect();
+        let sql = positional(
+            conn,
+            format!(
+                "UPDATE assignments SET state = $1, updated_at = $2 WHERE state = $3 AND id IN ({}) RETURNING id",
+                list.join(", ")
+            ),
         );
-        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        let mut query = sqlx::query_scalar::<_, String>(&sql)
+            .bind(to.as_str())
+            .bind(to_millis(now))
+            .bind(from.as_str());
         for id in page {
             query = query.bind(id.as_str());
         }
-        let rows = query
-            .bind(to.as_str())
-            .bind(to_millis(now))
-            .bind(from.as_str())
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows = query.fetch_all(&mut *conn).await?;
         moved.extend(rows.into_iter().map(AssignmentId));
     }
     Ok(moved)
@@ -249,9 +249,12 @@ pub(crate) async fn revoke_many(
                 true => format!("{object}, user_id, role_id"),
                 false => format!("{object}, user_id"),
             };
-            let sql = format!(
-                "DELETE FROM {table} WHERE source = 'entrada' AND ({}) RETURNING {returned}",
-                terms.join(" OR ")
+            let sql = positional(
+                conn,
+                format!(
+                    "DELETE FROM {table} WHERE source = 'entrada' AND ({}) RETURNING {returned}",
+                    terms.join(" OR ")
+                ),
             );
             let mut query = sqlx::query(&sql);
             for (user, grant) in page {

@@ -122,10 +122,10 @@ pub(crate) async fn append_many(
     Ok(())
 }
 
-/// How many events one INSERT writes (13 values each). Small on purpose: SQLite finds each
-/// numbered parameter by a linear search, so binding costs the square of their number
-/// (at 200 rows, a fifth of the expiry job's time went there).
-const INSERT_PAGE: usize = 25;
+/// How many events one INSERT writes (13 values each). On SQLite the placeholders are
+/// plain `?`s (`store::positional`), so a large page costs no more to bind per row; 100
+/// rather than 25 took a tenth off the expiry benchmark.
+const INSERT_PAGE: usize = 100;
 
 /// The person an event is about: its target when that is a person, else the requestor or
 /// holder its details name.
@@ -152,9 +152,12 @@ async fn insert(conn: &mut AnyConnection, rows: &[(Chained, String)]) -> Result<
             format!("({})", params.join(", "))
         })
         .collect();
-    let sql = format!(
-        "INSERT INTO audit_events (id, at, actor_id, action, target_kind, target_id, subject_id, catalog_id, package_id, details_json, seq, prev_hash, hash) VALUES {}",
-        values.join(", ")
+    let sql = super::positional(
+        conn,
+        format!(
+            "INSERT INTO audit_events (id, at, actor_id, action, target_kind, target_id, subject_id, catalog_id, package_id, details_json, seq, prev_hash, hash) VALUES {}",
+            values.join(", ")
+        ),
     );
     let mut query = sqlx::query(&sql);
     for (row, hash) in rows {

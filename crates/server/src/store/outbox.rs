@@ -47,10 +47,13 @@ pub(crate) async fn enqueue_many(
                 )
             })
             .collect();
-        let sql = format!(
-            "INSERT INTO outbox (id, kind, to_address, to_user_id, subject, text_body, html_body, link, \
-             state, attempts, next_attempt_at, created_at) VALUES {}",
-            rows.join(", ")
+        let sql = super::positional(
+            conn,
+            format!(
+                "INSERT INTO outbox (id, kind, to_address, to_user_id, subject, text_body, html_body, link, \
+                 state, attempts, next_attempt_at, created_at) VALUES {}",
+                rows.join(", ")
+            ),
         );
         let mut query = sqlx::query(&sql);
         for email in page {
@@ -71,9 +74,8 @@ pub(crate) async fn enqueue_many(
     Ok(())
 }
 
-/// How many messages one INSERT writes (10 values each; few, as for the audit log's
-/// inserts, since SQLite's binding cost grows with the square of the parameters).
-const ENQUEUE_PAGE: usize = 25;
+/// How many messages one INSERT writes (10 values each; as for the audit log's inserts).
+const ENQUEUE_PAGE: usize = 100;
 
 const COLUMNS: &str = "id, kind, to_address, subject, link, state, attempts, last_error, \
                        created_at, next_attempt_at, sent_at, text_body, html_body";
