@@ -5,8 +5,8 @@
 //! up to 1,000,000 in all; other values scale each figure (at least one of each).
 //!
 //! It goes through the product's own code: the store's inserts, `submit` and the request
-//! lifecycle for requests, delivery for grants, and the audit chain's `append` for every
-//! event, committing every [`CHUNK`] items so that memory stays flat.
+//! lifecycle for requests, delivery for grants, and the audit chain's `append_many` for
+//! every chunk's events, committing every [`CHUNK`] items so that memory stays flat.
 
 use entrada_domain::assignment::{self, Assignment, AssignmentState};
 use entrada_domain::audit::{AuditAction, AuditEvent};
@@ -292,9 +292,11 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
         .chunks((CHUNK / per_person.max(1)).max(1))
     {
         let mut tx = crate::db::begin(db).await?;
+        let mut audited = Vec::new();
         for &index in chunk {
             for p in held_by(index, per_person, &size) {
                 if written == size.assignments {
+                    store::audit::append_many(&mut tx, &audited).await?;
                     tx.commit().await?;
                     break 'people;
                 }
@@ -325,11 +327,12 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
                 .with_detail("type", "adminAdd");
                 event.catalog_id = Some(package.catalog_id.clone());
                 event.package_id = Some(package.id.clone());
-                store::audit::append(&mut tx, &event).await?;
+                audited.push(event);
                 written += 1;
                 events += 1;
             }
         }
+        store::audit::append_many(&mut tx, &audited).await?;
         tx.commit().await?;
     }
 
@@ -413,6 +416,7 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
     let mut index = 0;
     while events < size.audit_events {
         let mut tx = crate::db::begin(db).await?;
+        let mut audited = Vec::with_capacity(CHUNK);
         for _ in 0..CHUNK.min(size.audit_events - events) {
             let person = person_id(index % size.people);
             let at = now - time::Duration::seconds(((size.audit_events - events) * 30) as i64);
@@ -425,10 +429,11 @@ pub async fn grow(db: &AnyPool, now: OffsetDateTime, factor: f64) -> Result<Scal
                 person.as_str(),
             )
             .with_detail("address", "127.0.0.1");
-            store::audit::append(&mut tx, &event).await?;
+            audited.push(event);
             events += 1;
             index += 1;
         }
+        store::audit::append_many(&mut tx, &audited).await?;
         tx.commit().await?;
     }
     Ok(size)
