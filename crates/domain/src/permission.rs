@@ -119,6 +119,9 @@ pub enum Action {
     ManageOrganization,
     /// Read audit events.
     ReadAudit,
+    /// Read the server's operational metrics (`GET /metrics`): administrators only, or a
+    /// scraper holding the operator's metrics token.
+    ReadMetrics,
     /// Approve or deny a request at its current stage.
     DecideRequest,
     /// Cancel a pending request.
@@ -248,7 +251,7 @@ pub fn audit_scope(actor: &Actor) -> Option<AuditScope> {
 mod tests {
     use super::*;
 
-    const ALL_ACTIONS: [Action; 14] = [
+    const ALL_ACTIONS: [Action; 15] = [
         Action::CreateCatalog,
         Action::ReadCatalog,
         Action::EditCatalog,
@@ -261,6 +264,7 @@ mod tests {
         Action::ReadDirectory,
         Action::ManageOrganization,
         Action::ReadAudit,
+        Action::ReadMetrics,
         Action::DecideRequest,
         Action::CancelRequest,
     ];

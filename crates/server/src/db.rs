@@ -51,6 +51,17 @@ pub enum DbError {
         /// The cause.
         source: std::io::Error,
     },
+    /// Another server runs the background jobs on this SQLite database.
+    #[error("another Entrada server runs the background jobs on the SQLite database {0}: SQLite serves one instance. Stop the other one, start this one with --no-jobs, or use PostgreSQL for several instances")]
+    SqliteInUse(String),
+    /// The lock file beside the SQLite database could not be opened.
+    #[error("cannot open the lock file {path}: {source}")]
+    LockFile {
+        /// The lock file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// sqlx failed.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
@@ -347,12 +358,17 @@ fn version_triggers(backend: Backend) -> String {
     sql
 }
 
-fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
+/// The file path and the query of a `sqlite:` URL.
+fn sqlite_path_and_query(url: &str) -> (&str, Option<&str>) {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let (path, query) = match rest.split_once('?') {
+    match rest.split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (rest, None),
-    };
+    }
+}
+
+fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
+    let (path, query) = sqlite_path_and_query(url);
     if path != ":memory:" && !path.is_empty() {
         if let Some(parent) = Path::new(path)
             .parent()
@@ -371,6 +387,91 @@ fn sqlite_url_with_create(url: &str) -> Result<String, DbError> {
         params.push("mode=rwc");
     }
     Ok(format!("sqlite://{path}?{}", params.join("&")))
+}
+
+/// Held by the one server that runs the background jobs on a SQLite database: an exclusive
+/// lock on the file `<database>.jobs-lock`, which the operating system releases when the
+/// process ends, however it ends.
+#[derive(Debug)]
+pub struct JobsLock {
+    _file: std::fs::File,
+}
+
+/// Takes the jobs lock of the SQLite database at `url` (none for an in-memory database);
+/// [`DbError::SqliteInUse`] when another server holds it. Several instances need
+/// PostgreSQL, where each due item is claimed in the database instead.
+pub fn lock_sqlite_jobs(url: &str) -> Result<Option<JobsLock>, DbError> {
+    let (path, _) = sqlite_path_and_query(url);
+    if path.is_empty() || path == ":memory:" {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.jobs-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| DbError::LockFile {
+            path: lock_path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(JobsLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Err(DbError::SqliteInUse(path.to_owned())),
+        Err(std::fs::TryLockError::Error(source)) => Err(DbError::LockFile {
+            path: lock_path,
+            source,
+        }),
+    }
+}
+
+/// Why `entrada backup` made no copy.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// The URL names PostgreSQL, which has its own tools.
+    #[error("entrada backup copies SQLite databases; back up PostgreSQL with pg_dump (the README shows how)")]
+    NotSqlite,
+    /// The URL names no supported database.
+    #[error(transparent)]
+    Url(#[from] DbError),
+    /// The source file is not there (a backup never creates an empty database).
+    #[error("there is no SQLite database at {0}")]
+    NoDatabase(String),
+    /// The target exists: a backup never overwrites.
+    #[error(
+        "{0} already exists; give the backup a new file name (a backup never overwrites a file)"
+    )]
+    TargetExists(String),
+    /// SQLite could not write the copy.
+    #[error("the copy could not be written: {0}")]
+    Copy(#[from] sqlx::Error),
+}
+
+/// Copies the SQLite database at `url` to the new file `to` while the server may be
+/// running (`VACUUM INTO`: one read transaction, so the copy is the database as it was at
+/// one moment, compacted, and writers carry on meanwhile). Returns the copy's size in bytes.
+pub async fn backup(url: &str, to: &Path) -> Result<u64, BackupError> {
+    match Backend::of_url(url) {
+        Some(Backend::Sqlite) => {}
+        Some(Backend::Postgres) => return Err(BackupError::NotSqlite),
+        None => return Err(DbError::UnsupportedUrl(redact_url(url)).into()),
+    }
+    let (path, _) = sqlite_path_and_query(url);
+    if !Path::new(path).is_file() {
+        return Err(BackupError::NoDatabase(path.to_owned()));
+    }
+    if to.exists() {
+        return Err(BackupError::TargetExists(to.display().to_string()));
+    }
+    // `mode=rw`: open what is there, never create.
+    let (pool, _) = connect(&format!("sqlite://{path}?mode=rw")).await?;
+    let copied = sqlx::query("VACUUM INTO $1")
+        .bind(to.to_string_lossy().into_owned())
+        .execute(&pool)
+        .await;
+    pool.close().await;
+    copied?;
+    Ok(std::fs::metadata(to).map(|meta| meta.len()).unwrap_or(0))
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
@@ -421,6 +522,81 @@ pub async fn begin_on(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_backup_is_the_database_at_one_moment_while_a_writer_carries_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/live.db", dir.path().display());
+        let (pool, _) = connect(&url).await.unwrap();
+        migrate(&pool).await.unwrap();
+        crate::demo::load(&pool, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        // A writer holds an open transaction with a change not committed yet.
+        let mut writer = begin(&pool).await.unwrap();
+        sqlx::query("UPDATE users SET display_name = 'Changed meanwhile'")
+            .execute(&mut *writer)
+            .await
+            .unwrap();
+        let copy = dir.path().join("copy.db");
+        let size = backup(&url, &copy).await.unwrap();
+        writer.commit().await.unwrap();
+        assert!(size > 0);
+
+        let (copied, _) = connect(&format!("sqlite://{}", copy.display()))
+            .await
+            .unwrap();
+        let copied_people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&copied)
+            .await
+            .unwrap();
+        assert_eq!(copied_people, people);
+        let changed: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE display_name = 'Changed meanwhile'",
+        )
+        .fetch_one(&copied)
+        .await
+        .unwrap();
+        assert_eq!(changed, 0, "the copy holds no uncommitted change");
+        let check = crate::audit::verify(&copied).await.unwrap();
+        assert!(check.first_bad.is_none());
+        assert!(check.events > 0);
+    }
+
+    #[tokio::test]
+    async fn a_backup_never_overwrites_creates_or_copies_postgresql() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/live.db", dir.path().display());
+        let copy = dir.path().join("copy.db");
+        assert!(matches!(
+            backup(&url, &copy).await,
+            Err(BackupError::NoDatabase(_))
+        ));
+        assert!(
+            !dir.path().join("live.db").exists(),
+            "a backup of nothing creates nothing"
+        );
+        let (pool, _) = connect(&url).await.unwrap();
+        migrate(&pool).await.unwrap();
+        std::fs::write(&copy, b"keep me").unwrap();
+        assert!(matches!(
+            backup(&url, &copy).await,
+            Err(BackupError::TargetExists(_))
+        ));
+        assert_eq!(std::fs::read(&copy).unwrap(), b"keep me");
+        assert!(matches!(
+            backup(
+                "postgres://entrada@localhost/entrada",
+                &dir.path().join("pg.db")
+            )
+            .await,
+            Err(BackupError::NotSqlite)
+        ));
+    }
 
     #[tokio::test]
     async fn every_table_is_counted_or_named_as_not_shown() {

@@ -1,8 +1,11 @@
 //! Background jobs: stage escalations and timeouts, scheduled starts, expiry, and ended
 //! sessions. Each is a `run_once(db, now)` step, idempotent, and safe with several server
-//! instances: every change is a guarded update, so an item another instance changed first
-//! is skipped (and counted nowhere). The loop in [`run_forever`] calls it; tests call it
-//! directly with a manual clock.
+//! instances on one PostgreSQL database: a job claims each due item in the transaction
+//! that handles it (`FOR UPDATE SKIP LOCKED`, see `store::skip_locked`), so instances take
+//! different items and never wait for each other; and every change is a guarded update,
+//! so an item another instance finished first is skipped (and counted nowhere). On SQLite
+//! one server runs the jobs (`db::lock_sqlite_jobs`). The loop in [`run_forever`] calls
+//! it; tests call it directly with a manual clock.
 //!
 //! Every job treats its items one by one, each in its own transaction (expiry, which may
 //! meet a hundred thousand at once, ends them in set-based batches; a batch that fails is
@@ -181,6 +184,9 @@ async fn stage_timer(
     now: OffsetDateTime,
 ) -> Result<Option<RequestEvent>, LifecycleError> {
     let mut tx = crate::db::begin(db).await?;
+    if !store::requests::claim(&mut tx, stored).await? {
+        return Ok(None);
+    }
     let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
     else {
         return Ok(None);
@@ -254,6 +260,9 @@ async fn scheduled_start(
     now: OffsetDateTime,
 ) -> Result<Option<request::AccessRequest>, LifecycleError> {
     let mut tx = crate::db::begin(db).await?;
+    if !store::requests::claim(&mut tx, stored).await? {
+        return Ok(None);
+    }
     let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
     else {
         return Ok(None);
@@ -277,6 +286,9 @@ async fn mark_delivery_failed(
     now: OffsetDateTime,
 ) -> Result<bool, LifecycleError> {
     let mut tx = crate::db::begin(db).await?;
+    if !store::requests::claim(&mut tx, stored).await? {
+        return Ok(false);
+    }
     let Some(policy) = store::catalogs::get_policy(&mut tx, &stored.request.policy_id).await?
     else {
         return Ok(false);
@@ -297,22 +309,29 @@ async fn mark_delivery_failed(
     }
 }
 
-/// Expires assignments past their end and takes their grants back.
+/// Expires assignments past their end and takes their grants back, a batch per
+/// transaction: each batch is claimed in its transaction (`claim_due_for_expiry`), so
+/// instances sharing a PostgreSQL database take different batches.
 async fn expiry(
     db: &AnyPool,
     now: OffsetDateTime,
     outcome: &mut Outcome,
 ) -> Result<(), sqlx::Error> {
-    let due = {
-        let mut conn = db.acquire().await?;
-        store::assignments::due_for_expiry(&mut conn, now).await?
-    };
     let mut packages: HashMap<PackageId, Option<AccessPackage>> = HashMap::new();
     let backend = crate::db::backend_of(db);
     let mut conn = crate::db::bulk_connection(db).await?;
-    for batch in due.chunks(EXPIRY_BATCH) {
+    let mut cursor = None;
+    loop {
         let mut tx = crate::db::begin_on(&mut conn, backend).await?;
-        for assignment in batch {
+        let (batch, next) =
+            store::assignments::claim_due_for_expiry(&mut tx, now, cursor.as_ref(), EXPIRY_BATCH)
+                .await?;
+        if batch.is_empty() {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        cursor = next;
+        for assignment in &batch {
             let id = &assignment.access_package_id;
             if !packages.contains_key(id) {
                 let package = store::catalogs::get_package(&mut tx, id).await?;
@@ -354,7 +373,6 @@ async fn expiry(
             }
         }
     }
-    Ok(())
 }
 
 /// How many due assignments one transaction expires (set-based: a handful of statements
@@ -383,14 +401,31 @@ async fn expire_one(
     Ok(true)
 }
 
-/// Runs the jobs every 20 seconds until the task is aborted (so expired access goes within
-/// a minute); failures are logged and retried on the next tick.
-pub(crate) async fn run_forever(db: AnyPool, clock: Arc<dyn Clock>) {
+/// Runs the jobs every 20 seconds (so expired access goes within a minute) until `stop`
+/// turns true: a pass under way is finished first, so a shutdown never cuts one short.
+/// Failures are logged and retried on the next tick; each pass is counted in `metrics`.
+pub(crate) async fn run_forever(
+    db: AnyPool,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<crate::metrics::Metrics>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let mut ticker = tokio::time::interval(Duration::from_secs(20));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
-        match run_once(&db, clock.now()).await {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.wait_for(|stop| *stop) => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let ran = run_once(&db, clock.now()).await;
+        let failed = ran.as_ref().map_or(1, |outcome| outcome.failed);
+        let finished = clock.now().unix_timestamp_nanos() as f64 / 1e9;
+        metrics.observe_pass(finished, started.elapsed(), failed);
+        match ran {
             Ok(outcome) if outcome.failed > 0 => {
                 tracing::warn!(?outcome, "background jobs ran; some items failed")
             }

@@ -28,6 +28,7 @@ mod http;
 pub mod jobs;
 mod lifecycle;
 pub mod mail;
+pub mod metrics;
 mod notify;
 pub mod password;
 pub mod scale;
@@ -66,6 +67,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of messages, e.g. `Entrada <entrada@example.com>`.
     pub mail_from: String,
+    /// The bearer token a metrics scraper sends to `GET /metrics`; without one, only
+    /// signed-in administrators read the metrics.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -95,6 +99,7 @@ impl Config {
             trust_forwarded_for: false,
             smtp_url: None,
             mail_from: "Entrada <entrada@localhost>".to_owned(),
+            metrics_token: None,
         }
     }
 }
@@ -113,6 +118,10 @@ impl std::fmt::Debug for Config {
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("smtp_url", &self.smtp_url.as_deref().map(db::redact_url))
             .field("mail_from", &self.mail_from)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "(set)"),
+            )
             .finish()
     }
 }
@@ -141,6 +150,8 @@ pub struct App {
     listener: TcpListener,
     state: http::AppState,
     backend: Backend,
+    /// On SQLite, the lock of the one instance that runs the jobs (held until dropped).
+    _jobs_lock: Option<db::JobsLock>,
 }
 
 impl App {
@@ -148,6 +159,11 @@ impl App {
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartError> {
         mail::Smtp::of(&config)?;
         let (db, backend) = db::connect(&config.database_url).await?;
+        // After connecting, which made the SQLite file's folder; before anything is written.
+        let jobs_lock = match (backend, config.run_jobs) {
+            (Backend::Sqlite, true) => db::lock_sqlite_jobs(&config.database_url)?,
+            _ => None,
+        };
         db::migrate(&db).await?;
         let listener = TcpListener::bind(config.bind)
             .await
@@ -168,11 +184,14 @@ impl App {
             config: Arc::new(config),
             clock,
             cache: Arc::default(),
+            metrics: Arc::default(),
+            draining: Arc::default(),
         };
         Ok(App {
             listener,
             state,
             backend,
+            _jobs_lock: jobs_lock,
         })
     }
 
@@ -196,14 +215,23 @@ impl App {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let (stop_jobs, jobs_stop) = tokio::sync::watch::channel(false);
         let jobs = match self.state.config.run_jobs {
             true => Some(tokio::spawn(jobs::run_forever(
                 self.state.db.clone(),
                 self.state.clock.clone(),
+                self.state.metrics.clone(),
+                jobs_stop,
             ))),
             false => None,
         };
         let mail = mail::start(&self.state.db, &self.state.clock, &self.state.config);
+        // Readiness says "shutting down" from the signal on, while requests drain.
+        let draining = self.state.draining.clone();
+        let shutdown = async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::Relaxed);
+        };
         let router = http::router(self.state);
         // Without TCP_NODELAY a response written in pieces over a kept-alive connection
         // waits for the client's delayed ACK (about 40 ms) before its last piece goes out.
@@ -218,8 +246,16 @@ impl App {
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        if let Some(jobs) = jobs {
-            jobs.abort();
+        // In-flight requests have finished; the jobs finish the pass under way.
+        let _ = stop_jobs.send(true);
+        if let Some(mut jobs) = jobs {
+            if tokio::time::timeout(JOBS_DRAIN, &mut jobs).await.is_err() {
+                tracing::warn!(
+                    "the background jobs did not finish their pass within {} s; stopping them (each item is its own transaction, so none is left half done)",
+                    JOBS_DRAIN.as_secs()
+                );
+                jobs.abort();
+            }
         }
         if let Some(mail) = mail {
             mail.abort();
@@ -232,6 +268,9 @@ impl App {
         self.run_until(shutdown_signal()).await
     }
 }
+
+/// How long a shutdown waits for the background jobs to finish the pass under way.
+const JOBS_DRAIN: std::time::Duration = std::time::Duration::from_secs(30);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -19,8 +19,24 @@ use entrada_server::{db, App, Clock, Config, SystemClock};
     about = "Self-hosted entitlement management"
 )]
 struct Cli {
+    /// How log lines are written: text for people, json (one object per line) for a log
+    /// collector.
+    #[arg(
+        long,
+        global = true,
+        env = "ENTRADA_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -47,6 +63,17 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Copy a SQLite database to a new file while the server runs: a consistent copy of
+    /// one moment (for PostgreSQL use pg_dump; see the README).
+    Backup(BackupArgs),
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// The file to write the copy to; it must not exist yet.
+    file: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -142,6 +169,10 @@ struct ServeArgs {
     /// Do not run the background jobs in this instance.
     #[arg(long)]
     no_jobs: bool,
+    /// A file holding the bearer token a metrics scraper sends to GET /metrics
+    /// (Authorization: Bearer …). Without it, only signed-in administrators read /metrics.
+    #[arg(long, env = "ENTRADA_METRICS_TOKEN_FILE")]
+    metrics_token_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -167,13 +198,17 @@ enum UserCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "entrada_server=info,tower_http=warn,sqlx=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "entrada_server=info,tower_http=warn,sqlx=warn".into());
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(filter)
+            .init(),
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Serve(args) => serve(args, clock).await,
@@ -270,6 +305,21 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Backup(args) => {
+            let url = &args.database.database_url;
+            let started = std::time::Instant::now();
+            let bytes = db::backup(url, &args.file)
+                .await
+                .with_context(|| format!("backing up {}", redact(url)))?;
+            println!(
+                "Backed up {} to {} ({:.1} MB in {:.1} s).",
+                redact(url),
+                args.file.display(),
+                bytes as f64 / 1_000_000.0,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -325,6 +375,10 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     config.run_jobs = !args.no_jobs;
     config.smtp_url = args.smtp_url;
     config.mail_from = args.mail_from;
+    config.metrics_token = match &args.metrics_token_file {
+        Some(file) => Some(read_metrics_token(file)?),
+        None => None,
+    };
     let app = App::build(config, clock.clone())
         .await
         .with_context(|| format!("starting on {}", redact(&args.database.database_url)))?;
@@ -345,6 +399,23 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     println!("Press Ctrl-C to stop.");
     app.run().await.context("serving")?;
     Ok(())
+}
+
+/// The metrics token in `file`: its first line, at least 16 characters, so a guessable
+/// token is refused at start rather than trusted.
+fn read_metrics_token(file: &std::path::Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the metrics token file {}", file.display()))?;
+    let token = text.lines().next().unwrap_or_default().trim().to_owned();
+    if token.chars().count() < 16 {
+        anyhow::bail!(
+            "the metrics token in {} is {} characters long; use at least 16 (for example: head -c 24 /dev/urandom | base64 > {})",
+            file.display(),
+            token.chars().count(),
+            file.display()
+        );
+    }
+    Ok(token)
 }
 
 fn report_demo(outcome: DemoOutcome) {

@@ -21,6 +21,13 @@ pub enum ApiError {
     /// Wrong e-mail or password (401).
     #[error("wrong e-mail or password")]
     BadCredentials,
+    /// A bearer token for `/metrics` that is not the operator's metrics token, or one sent
+    /// to a server started without a metrics token (401).
+    #[error("wrong metrics token")]
+    BadMetricsToken {
+        /// Whether the server has a metrics token at all.
+        configured: bool,
+    },
     /// Signed in but not allowed (403).
     #[error("forbidden")]
     Forbidden,
@@ -67,9 +74,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotSignedIn | ApiError::SessionExpired | ApiError::BadCredentials => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::NotSignedIn
+            | ApiError::SessionExpired
+            | ApiError::BadCredentials
+            | ApiError::BadMetricsToken { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden
             | ApiError::ForbiddenBecause(_)
             | ApiError::AccountBlocked(_)
@@ -90,7 +98,9 @@ impl ApiError {
             ApiError::BadRequest(_) => ProblemType::BadRequest,
             ApiError::NotSignedIn => ProblemType::NotSignedIn,
             ApiError::SessionExpired => ProblemType::SessionExpired,
-            ApiError::BadCredentials => ProblemType::BadCredentials,
+            ApiError::BadCredentials | ApiError::BadMetricsToken { .. } => {
+                ProblemType::BadCredentials
+            }
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => ProblemType::Forbidden,
             ApiError::AccountBlocked(_) => ProblemType::AccountBlocked,
             ApiError::CrossOrigin => ProblemType::CrossOrigin,
@@ -110,6 +120,7 @@ impl ApiError {
             ApiError::NotSignedIn => "Not signed in",
             ApiError::SessionExpired => "Session expired",
             ApiError::BadCredentials => "Sign-in failed",
+            ApiError::BadMetricsToken { .. } => "Wrong metrics token",
             ApiError::Forbidden | ApiError::ForbiddenBecause(_) => "Not allowed",
             ApiError::AccountBlocked(_) => "Account blocked",
             ApiError::MethodNotAllowed => "Method not allowed",
@@ -130,6 +141,12 @@ impl ApiError {
             ApiError::SessionExpired => "Your session has expired. Sign in again.".to_owned(),
             ApiError::BadCredentials => {
                 "That e-mail and password don't match an account.".to_owned()
+            }
+            ApiError::BadMetricsToken { configured: true } => {
+                "The bearer token is not this server's metrics token (the one in the file given with --metrics-token-file).".to_owned()
+            }
+            ApiError::BadMetricsToken { configured: false } => {
+                "This server was started without a metrics token. Start it with --metrics-token-file FILE, or sign in as an administrator.".to_owned()
             }
             ApiError::Forbidden => "You don't have permission to do this.".to_owned(),
             ApiError::ForbiddenBecause(reason) => reason.clone(),

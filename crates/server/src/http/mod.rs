@@ -1,12 +1,14 @@
-//! The HTTP surface: `/api/v1` (one module per route group), `GET /healthz`, and the built
-//! SPA with a fallback to `index.html` for client-side routes.
+//! The HTTP surface: `/api/v1` (one module per route group), the operator's endpoints
+//! (`/healthz`, `/livez`, `/readyz`, `/metrics`), and the built SPA with a fallback to
+//! `index.html` for client-side routes.
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::Html;
 use axum::routing::any;
 use axum::{Extension, Json, Router};
 use entrada_domain::api::{Problem, ProblemType};
@@ -35,6 +37,7 @@ pub(crate) mod extract;
 mod notifications;
 mod organizations;
 mod packages;
+mod platform;
 mod reports;
 mod requests;
 pub(crate) mod security;
@@ -56,6 +59,10 @@ pub(crate) struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Answers kept in memory, current by the database's data versions.
     pub cache: Arc<crate::cache::Cache>,
+    /// This instance's metrics (`GET /metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Set once shutdown began: readiness answers 503 while requests drain.
+    pub draining: Arc<AtomicBool>,
 }
 
 /// The OpenAPI document's frame; the paths come from the handlers' `#[utoipa::path]`.
@@ -102,10 +109,11 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(openapi_json));
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
-        .routes(routes!(healthz))
+        .merge(platform::router())
         .split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     describe_problems(&mut document);
+    describe_metrics_token(&mut document);
     (router, document)
 }
 
@@ -118,6 +126,17 @@ fn describe_problems(document: &mut utoipa::openapi::OpenApi) {
     if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem") {
         problem.description = Some(ProblemType::documentation());
     }
+}
+
+/// Names the bearer token `/metrics` accepts as a security scheme of the document.
+fn describe_metrics_token(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+    let components = document.components.get_or_insert_with(Default::default);
+    let mut scheme = Http::new(HttpAuthScheme::Bearer);
+    scheme.description = Some(
+        "The operator's metrics token, from the file given with --metrics-token-file.".to_owned(),
+    );
+    components.add_security_scheme("metrics_token", SecurityScheme::Http(scheme));
 }
 
 /// The whole application router.
@@ -133,8 +152,10 @@ pub(crate) fn router(state: AppState) -> Router {
         state.config.secure_cookies,
         state.config.public_origin.as_deref(),
     ));
+    let metrics = state.metrics.clone();
     routes
         .merge(unknown_api)
+        .route_layer(axum::middleware::from_fn(platform::remember_route))
         .layer(axum::middleware::from_fn(extract::refuse_nul_in_uri))
         .layer(Extension(Arc::new(document)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -152,6 +173,10 @@ pub(crate) fn router(state: AppState) -> Router {
             security,
             security::middleware,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            platform::observe,
+        ))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
@@ -164,21 +189,6 @@ async fn openapi_json(
     Extension(document): Extension<Arc<utoipa::openapi::OpenApi>>,
 ) -> Json<utoipa::openapi::OpenApi> {
     Json(document.as_ref().clone())
-}
-
-/// `GET /healthz`: 200 "ok" when the database answers.
-#[utoipa::path(get, path = "/healthz", tag = "platform", summary = "Health check: ok when the database answers", responses((status = 200, description = "ok", body = String), (status = 503, description = "database unavailable", body = String)))]
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&state.db)
-        .await
-    {
-        Ok(_) => (StatusCode::OK, "ok"),
-        Err(error) => {
-            tracing::error!(%error, "health check could not reach the database");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
-    }
 }
 
 /// Serves the built SPA; unknown paths get `index.html` so deep links work. The `.br` and

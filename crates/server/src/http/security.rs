@@ -163,8 +163,9 @@ pub(crate) fn is_hashed_asset(path: &str) -> bool {
     })
 }
 
-fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/") || path == "/healthz"
+/// Whether a path is the API's or the operator's (answered with problems, not the web app).
+pub(crate) fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/") || crate::http::platform::PATHS.contains(&path)
 }
 
 /// The middleware: refuses cross-origin writes, then adds the headers to whatever answers.

@@ -505,16 +505,41 @@ pub(crate) async fn of_user(
     rows.iter().map(from_row).collect()
 }
 
-/// Delivered assignments whose end has come.
-pub(crate) async fn due_for_expiry(
+/// Where [`claim_due_for_expiry`] goes on from: the end and id of the last assignment it
+/// returned.
+pub(crate) type ExpiryCursor = (i64, String);
+
+/// Claims up to `limit` delivered assignments past their end for this transaction, in the
+/// order of their end, after `after` (so a pass moves on past items it left alone); on
+/// PostgreSQL those another instance holds are passed over (see `skip_locked`).
+pub(crate) async fn claim_due_for_expiry(
     conn: &mut AnyConnection,
     now: OffsetDateTime,
-) -> Result<Vec<Assignment>, sqlx::Error> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM assignments WHERE state = 'delivered' AND end_at IS NOT NULL AND end_at <= $1 ORDER BY end_at"
-    ))
-    .bind(to_millis(now))
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(from_row).collect()
+    after: Option<&ExpiryCursor>,
+    limit: usize,
+) -> Result<(Vec<Assignment>, Option<ExpiryCursor>), sqlx::Error> {
+    let (after_end, after_id) = match after {
+        Some((end, id)) => (*end, id.as_str()),
+        None => (i64::MIN, ""),
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM assignments WHERE state = 'delivered' AND end_at IS NOT NULL \
+         AND end_at <= $1 AND (end_at > $2 OR (end_at = $3 AND id > $4)) \
+         ORDER BY end_at, id LIMIT $5{}",
+        super::skip_locked(conn)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(to_millis(now))
+        .bind(after_end)
+        .bind(after_end)
+        .bind(after_id)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await?;
+    let cursor = match rows.last() {
+        Some(last) => Some((last.try_get::<i64, _>("end_at")?, last.try_get("id")?)),
+        None => None,
+    };
+    let due = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok((due, cursor))
 }

@@ -4,6 +4,7 @@
 
 pub(crate) mod assignments;
 pub(crate) mod audit;
+pub(crate) mod backlog;
 pub(crate) mod catalogs;
 pub(crate) mod directory;
 pub(crate) mod guests;
@@ -113,6 +114,19 @@ fn with_groups(
             entrada_domain::preview::DirectoryPerson { user, groups }
         })
         .collect()
+}
+
+/// What ends a job's `SELECT` of due items so that it claims them for its transaction:
+/// on PostgreSQL `FOR UPDATE SKIP LOCKED`, so instances sharing one database each take
+/// different items, none waits for another and none takes an item another holds. SQLite
+/// needs nothing: one server runs the jobs there (`db::lock_sqlite_jobs`), and a write
+/// transaction holds the whole database. The one place the backends differ in how the
+/// jobs claim work (architecture.md).
+pub(crate) fn skip_locked(conn: &sqlx::AnyConnection) -> &'static str {
+    match conn.backend_name() {
+        "SQLite" => "",
+        _ => " FOR UPDATE SKIP LOCKED",
+    }
 }
 
 /// `sql` as `conn`'s backend binds it fastest. On SQLite, a statement whose `$1, $2, …`

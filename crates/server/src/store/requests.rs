@@ -154,6 +154,22 @@ pub(crate) async fn of_requestor(
     with_all_decisions(&rows, &decisions)
 }
 
+/// Claims a request a job found due for this transaction: false when it changed since it
+/// was read, or (on PostgreSQL) when another instance's transaction holds it, so the job
+/// passes it over (see `skip_locked`).
+pub(crate) async fn claim(conn: &mut AnyConnection, stored: &Stored) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "SELECT id FROM access_requests WHERE id = $1 AND version = $2{}",
+        super::skip_locked(conn)
+    );
+    let claimed = sqlx::query(&sql)
+        .bind(stored.request.id.as_str())
+        .bind(stored.version)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(claimed.is_some())
+}
+
 /// Every request in one state, oldest first.
 pub(crate) async fn in_state(
     conn: &mut AnyConnection,

@@ -8,6 +8,7 @@ mod caching;
 mod contract;
 mod guest_lifecycle;
 mod helpers;
+mod instances;
 mod lifecycle_edges;
 mod mail;
 mod matrix;

@@ -1,4 +1,4 @@
-//! Health, unknown paths, the SPA fallback and the demo loader.
+//! Health, readiness, metrics, unknown paths, the SPA fallback and the demo loader.
 
 use reqwest::StatusCode;
 
@@ -10,6 +10,86 @@ on_both_backends! {
         let response = app.client.get(app.url("/healthz")).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.text().await.unwrap(), "ok");
+    };
+
+    liveness_and_readiness_answer_ok => |app: TestApp| async move {
+        for path in ["/livez", "/readyz"] {
+            let response = app.client.get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(response.text().await.unwrap(), "ok", "{path}");
+        }
+    };
+
+    metrics_count_requests_by_route_and_report_the_backlog => |app: TestApp| async move {
+        // Some traffic: a signed-in call, a refused one, a miss.
+        app.sign_in("sam.taylor").await;
+        let (status, _) = app.get_json("/me").await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app.get_json("/outbox").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        app.client.get(app.api("/no-such-thing/42")).send().await.unwrap();
+        // A plain member may not read the metrics; signed out, nobody may.
+        let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+        assert_problem(response, StatusCode::FORBIDDEN).await;
+        let signed_out = app.new_client();
+        let response = signed_out.get(app.url("/metrics")).send().await.unwrap();
+        assert_problem(response, StatusCode::UNAUTHORIZED).await;
+        // A bearer token, on a server started without one, is refused and says why.
+        let response = signed_out.get(app.url("/metrics")).bearer_auth("x".repeat(24)).send().await.unwrap();
+        let problem = assert_problem(response, StatusCode::UNAUTHORIZED).await;
+        assert!(problem["detail"].as_str().unwrap().contains("--metrics-token-file"), "{problem}");
+
+        let admin = crate::helpers::as_person(&app, "alex.morgan").await;
+        let response = admin.get(app.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+        let text = response.text().await.unwrap();
+        for line in [
+            r#"entrada_http_requests_total{method="GET",route="/api/v1/me",status="200"} 1"#,
+            r#"entrada_http_requests_total{method="GET",route="/api/v1/outbox",status="403"} 1"#,
+            r#"entrada_http_requests_total{method="GET",route="/api/{*rest}",status="404"} 1"#,
+            r#"entrada_http_requests_total{method="GET",route="/metrics",status="401"} 2"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+        }
+        assert!(
+            !text.contains("no-such-thing"),
+            "the path asked never becomes a label: {text}"
+        );
+        assert!(text.contains(r#"entrada_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/api/v1/me"} 1"#)
+            || text.contains(r#"entrada_http_request_duration_seconds_bucket{method="GET",route="/api/v1/me",le="+Inf"} 1"#), "{text}");
+        // The backlog is the database's: the pending requests, and nothing overdue.
+        let (status, view) = crate::helpers::send(&app, &app.client, reqwest::Method::POST, "/requests", serde_json::json!({
+            "accessPackageId": "ap-finance-reporting", "policyId": "pol-finance-reporting", "type": "userAdd",
+            "justification": "Quarterly planning", "answers": [],
+        })).await;
+        assert_eq!(status, StatusCode::CREATED, "{view}");
+        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM access_requests WHERE state = 'pendingApproval'")
+            .fetch_one(&app.db).await.unwrap();
+        assert!(pending > 0);
+        let text = admin.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        assert!(text.lines().any(|l| l == format!("entrada_open_requests {pending}")), "{text}");
+        assert!(text.lines().any(|l| l == r#"entrada_http_requests_total{method="POST",route="/api/v1/requests",status="201"} 1"#), "{text}");
+        assert!(text.lines().any(|l| l == r#"entrada_job_lag_seconds{job="expiry"} 0.0"#), "{text}");
+
+        // Two days after an assignment's end, with the jobs not run, expiry's lag shows it.
+        let now = entrada_server::Clock::now(app.clock.as_ref());
+        let end = now + time::Duration::days(3);
+        let (status, view) = crate::helpers::send(&app, &admin, reqwest::Method::POST, "/assignments", serde_json::json!({
+            "userId": "user-lena.fischer", "accessPackageId": "ap-company-wiki", "policyId": "pol-company-wiki",
+            "end": end.format(&time::format_description::well_known::Rfc3339).unwrap(),
+        })).await;
+        assert_eq!(status, StatusCode::CREATED, "{view}");
+        let first_end: Option<i64> = sqlx::query_scalar("SELECT MIN(end_at) FROM assignments WHERE state = 'delivered' AND end_at IS NOT NULL")
+            .fetch_one(&app.db).await.unwrap();
+        let first_end = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(first_end.unwrap()) * 1_000_000).unwrap();
+        app.clock.advance(first_end + time::Duration::days(2) - now);
+        let admin = crate::helpers::as_person(&app, "alex.morgan").await;
+        let text = admin.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let lag: f64 = text.lines()
+            .find_map(|l| l.strip_prefix(r#"entrada_job_lag_seconds{job="expiry"} "#))
+            .expect("expiry lag").parse().unwrap();
+        assert!((lag - 2.0 * 86_400.0).abs() < 5.0, "{lag}");
     };
 
     unknown_api_paths_get_json_404 => |app: TestApp| async move {
@@ -28,6 +108,54 @@ on_both_backends! {
         let managers: i64 = sqlx::query_scalar("SELECT COUNT(DISTINCT manager_id) FROM users WHERE manager_id IS NOT NULL").fetch_one(&app.db).await.unwrap();
         assert!(managers >= 4, "{managers}");
     };
+}
+
+#[tokio::test]
+async fn a_scraper_reads_the_metrics_with_the_operators_token() {
+    const TOKEN: &str = "scrape-3f9a1c07d2e84b6a";
+    for backend in [
+        entrada_server::Backend::Sqlite,
+        entrada_server::Backend::Postgres,
+    ] {
+        let Some(app) = TestApp::spawn_with(backend, |config| {
+            config.metrics_token = Some(TOKEN.to_owned())
+        })
+        .await
+        else {
+            continue;
+        };
+        let scraper = app.new_client();
+        let response = scraper
+            .get(app.url("/metrics"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{backend:?}");
+        let text = response.text().await.unwrap();
+        assert!(
+            text.contains("# TYPE entrada_open_requests gauge"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE entrada_job_lag_seconds gauge"),
+            "{text}"
+        );
+        let response = scraper
+            .get(app.url("/metrics"))
+            .bearer_auth("scrape-3f9a1c07d2e84b6b")
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, StatusCode::UNAUTHORIZED).await;
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("not this server's metrics token"),
+            "{problem}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -67,6 +195,9 @@ async fn without_a_built_spa_the_server_says_how_to_build_it() {
 /// the preview). Each must be in the OpenAPI document.
 const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/healthz"),
+    ("get", "/livez"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
     ("get", "/api/v1/openapi.json"),
     ("post", "/api/v1/session"),
     ("delete", "/api/v1/session"),
@@ -210,4 +341,35 @@ fn no_route_is_added_outside_the_documented_router() {
             assert!(!undocumented, "{}:{} adds a route without #[utoipa::path]: use routes!(…) so openapi.json describes it", path.display(), number + 1);
         }
     }
+}
+
+#[tokio::test]
+async fn a_second_server_running_the_jobs_on_one_sqlite_database_is_refused() {
+    use entrada_server::{App, Config, ManualClock};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/entrada.db", dir.path().display());
+    let config = |run_jobs: bool| {
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), url.clone());
+        config.run_jobs = run_jobs;
+        config
+    };
+    let clock = std::sync::Arc::new(ManualClock::new(time::OffsetDateTime::now_utc()));
+    let first = App::build(config(true), clock.clone())
+        .await
+        .expect("the first server starts");
+    let error = App::build(config(true), clock.clone())
+        .await
+        .err()
+        .expect("a second server with the jobs is refused")
+        .to_string();
+    assert!(error.contains("SQLite serves one instance"), "{error}");
+    assert!(error.contains("--no-jobs"), "{error}");
+    // One that leaves the jobs to the first may serve beside it.
+    App::build(config(false), clock.clone())
+        .await
+        .expect("a server with --no-jobs starts");
+    drop(first);
+    App::build(config(true), clock)
+        .await
+        .expect("once the first has stopped, another runs the jobs");
 }
