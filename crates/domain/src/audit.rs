@@ -13,8 +13,10 @@ macro_rules! audit_actions {
     ($($variant:ident => $name:literal, $label:literal;)*) => {
         /// What an audited step did: a closed set, stored and sent by its name
         /// (e.g. `request.approved`), shown by its label.
+        // The OpenAPI schema is written by hand below: the derive took the variants' Rust
+        // names, not the names on the wire (schemathesis found `catalog.created` contradict
+        // the document).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum AuditAction {
             $(
                 #[doc = $label]
@@ -39,6 +41,23 @@ macro_rules! audit_actions {
         }
     };
 }
+
+/// The schema of [`AuditAction`]: a string, one of the stored names.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for AuditAction {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "What an audited step did, by its stored name (e.g. `request.approved`).",
+            ))
+            .enum_values(Some(AuditAction::ALL.iter().map(|action| action.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for AuditAction {}
 
 audit_actions! {
     AccessPackageArchived => "accessPackage.archived", "Access package archived";
