@@ -282,18 +282,30 @@ impl Drop for Running {
 }
 
 /// The release server on a free port.
-struct Server {
+pub(crate) struct Server {
     process: Running,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
     fn start(bin: &Path, url: &str, root: &Path) -> Result<Server> {
+        Self::start_with(&bin.join("entrada"), url, root, &[])
+    }
+
+    /// The server `entrada` (a path to the binary) on `url`, with `extra` arguments to
+    /// `serve`.
+    pub(crate) fn start_with(
+        entrada: &Path,
+        url: &str,
+        root: &Path,
+        extra: &[&str],
+    ) -> Result<Server> {
         let port = free_port()?;
-        let process = Command::new(bin.join("entrada"))
+        let process = Command::new(entrada)
             .current_dir(root)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .args(["--database-url", url, "--static-dir", "dist"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -352,7 +364,7 @@ fn utc_time(when: &str) -> Result<String> {
 }
 
 /// Signs in and returns the `Cookie` header value.
-fn sign_in(base: &str, email: &str) -> Result<String> {
+pub(crate) fn sign_in(base: &str, email: &str) -> Result<String> {
     let body = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
     let headers = crate::tools::output(Command::new("curl").args([
         "-sf",

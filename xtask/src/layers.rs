@@ -30,16 +30,7 @@ impl std::ops::AddAssign for Counts {
 }
 
 pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
-    let chosen: Vec<&str> = match args.is_empty() {
-        true => LAYERS.to_vec(),
-        false => args.iter().map(String::as_str).collect(),
-    };
-    if let Some(unknown) = chosen.iter().find(|layer| !LAYERS.contains(layer)) {
-        bail!(
-            "unknown test layer {unknown:?}; the layers are {}",
-            LAYERS.join(", ")
-        );
-    }
+    let chosen = crate::chosen(args, LAYERS, "test layer")?;
     tools::ensure_spa_tools()?;
     if chosen.contains(&"browser") {
         tools::ensure_browser()?;

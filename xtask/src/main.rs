@@ -2,6 +2,7 @@
 //! test layer. Run `cargo xtask help` for the commands.
 
 mod bench;
+mod harden;
 mod layers;
 mod postgres;
 mod smtp;
@@ -25,6 +26,7 @@ fn main() -> Result<()> {
         }
         "test" => layers::run_all(&root, &rest),
         "bench" => bench::run_benches(&root, &rest),
+        "harden" => harden::run_harden(&root, &rest),
         "tools" => {
             tools::ensure_spa_tools()?;
             tools::ensure_browser()?;
@@ -55,6 +57,9 @@ fn print_help() {
                  wasm-size) on SQLite and PostgreSQL against the demo grown to scale X
                  (default 1, or ENTRADA_BENCH_SCALE); writes target/bench/report.md,
                  report.json and chart.svg, and fails when a budget is missed
+  harden [PART…] the long hostile checks, kept out of `test`: schemathesis (PyPI) fuzzes
+                 the API from its OpenAPI document as an administrator and as a member,
+                 on SQLite and PostgreSQL; writes target/harden/report.md
   build          install the pinned tools and build the web app into dist/
   tools          install the pinned tools, Chromium and chromedriver only"
     );
@@ -162,6 +167,22 @@ fn precompress(dir: &Path) -> Result<usize> {
     Ok(written)
 }
 
+/// The names `args` picks from `all` (every one when `args` is empty); `what` names one
+/// of them in the error for a name that is not in `all`.
+pub(crate) fn chosen<'a>(args: &'a [String], all: &[&'a str], what: &str) -> Result<Vec<&'a str>> {
+    if args.is_empty() {
+        return Ok(all.to_vec());
+    }
+    let mut picked = Vec::new();
+    for arg in args {
+        match all.iter().find(|name| **name == arg.as_str()) {
+            Some(name) => picked.push(*name),
+            None => bail!("unknown {what} {arg:?}; they are {}", all.join(", ")),
+        }
+    }
+    Ok(picked)
+}
+
 /// Prints a step so a person watching knows what is happening.
 pub(crate) fn step(text: &str) {
     println!("\n==> {text}");
@@ -187,4 +208,24 @@ pub(crate) fn cargo() -> String {
 fn project_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chosen;
+
+    #[test]
+    fn names_are_picked_in_the_order_given_and_unknown_ones_are_refused() {
+        let all = ["lint", "domain", "api"];
+        assert_eq!(chosen(&[], &all, "test layer").unwrap(), all);
+        let args = ["api".to_owned(), "lint".to_owned()];
+        assert_eq!(chosen(&args, &all, "test layer").unwrap(), ["api", "lint"]);
+        let error = chosen(&["browsr".to_owned()], &all, "test layer")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "unknown test layer \"browsr\"; they are lint, domain, api"
+        );
+    }
 }

@@ -124,21 +124,34 @@ pub(crate) fn ensure_browser() -> Result<()> {
 /// aiosmtpd, the SMTP server the tests send mail to, from PyPI.
 pub(crate) const AIOSMTPD_VERSION: &str = "1.4.6";
 
-/// The Python of a venv under `target/tools` holding the pinned aiosmtpd, made (python3
-/// -m venv; pip install from PyPI, nothing else) where missing or at another version.
+/// The Python of a venv under `target/tools` holding the pinned aiosmtpd.
 pub(crate) fn ensure_aiosmtpd(root: &Path) -> Result<PathBuf> {
     step(&format!(
         "Checking aiosmtpd {AIOSMTPD_VERSION} (the test SMTP server)"
     ));
+    ensure_pypi_tool(root, "aiosmtpd", AIOSMTPD_VERSION, "python")
+}
+
+/// `bin/<program>` of a venv under `target/tools` holding `package` at `version`, made
+/// (python3 -m venv; pip install from PyPI, nothing else) where missing or at another
+/// version.
+pub(crate) fn ensure_pypi_tool(
+    root: &Path,
+    package: &str,
+    version: &str,
+    program: &str,
+) -> Result<PathBuf> {
     let venv = root
         .join("target/tools")
-        .join(format!("aiosmtpd-{AIOSMTPD_VERSION}"));
+        .join(format!("{package}-{version}"));
     let python = venv.join("bin/python");
-    let installed =
-        output(Command::new(&python).args(["-c", "import aiosmtpd; print(aiosmtpd.__version__)"]))
-            .is_ok_and(|version| version.trim() == AIOSMTPD_VERSION);
+    let installed = output(Command::new(&python).args([
+        "-c",
+        &format!("import importlib.metadata as m; print(m.version({package:?}))"),
+    ]))
+    .is_ok_and(|found| found.trim() == version);
     if installed {
-        return Ok(python);
+        return Ok(venv.join("bin").join(program));
     }
     if !Command::new("python3")
         .args(["-c", "import venv, ensurepip"])
@@ -148,17 +161,18 @@ pub(crate) fn ensure_aiosmtpd(root: &Path) -> Result<PathBuf> {
         step("Installing Debian's python3-venv");
         apt_install(&["python3-venv"])?;
     }
+    step(&format!("Installing {package} {version} from PyPI"));
     let _ = std::fs::remove_dir_all(&venv);
     run(Command::new("python3").arg("-m").arg("venv").arg(&venv))
-        .context("making the venv for aiosmtpd")?;
+        .with_context(|| format!("making the venv for {package}"))?;
     run(Command::new(venv.join("bin/pip")).args([
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        &format!("aiosmtpd=={AIOSMTPD_VERSION}"),
+        &format!("{package}=={version}"),
     ]))
-    .context("installing aiosmtpd from PyPI")?;
-    Ok(python)
+    .with_context(|| format!("installing {package} from PyPI"))?;
+    Ok(venv.join("bin").join(program))
 }
 
 /// Installs Debian packages (as root, or through sudo).

@@ -1,0 +1,178 @@
+//! `cargo xtask harden`: the long hostile checks kept out of `cargo xtask test`.
+//!
+//! `schemathesis`: the release server with the demo organisation, on SQLite and on a
+//! throwaway PostgreSQL cluster, is fuzzed by schemathesis (PyPI) from its own OpenAPI
+//! document, signed in as an administrator and as a plain member. It passes when no
+//! response is a 5xx and none contradicts the document (status codes, content types and
+//! bodies as documented). Writes `target/harden/report.md` and exits with status 1 when
+//! anything failed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+
+use crate::postgres::Cluster;
+use crate::tools::ensure_pypi_tool;
+use crate::{cargo, run, step};
+
+/// The parts of `harden`, by name.
+const PARTS: &[&str] = &["schemathesis"];
+
+/// The pinned schemathesis.
+const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Test cases per operation, phase and role (schemathesis' `--max-examples`).
+const EXAMPLES: u32 = 25;
+
+/// The seed, so a run can be repeated.
+const SEED: u32 = 20261201;
+
+/// The checks: no server error, and nothing the document does not say.
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance";
+
+/// Who schemathesis signs in as.
+const ROLES: [(&str, &str); 2] = [
+    ("administrator", "alex.morgan@lakeshore.example"),
+    ("member", "sam.taylor@lakeshore.example"),
+];
+
+/// One schemathesis run's result.
+struct Fuzzed {
+    backend: &'static str,
+    role: &'static str,
+    operations: u64,
+    cases: u64,
+    failures: u64,
+}
+
+pub(crate) fn run_harden(root: &Path, args: &[String]) -> Result<()> {
+    let chosen = crate::chosen(args, PARTS, "part")?;
+    step("Building the server (release)");
+    run(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "--release",
+        "--package",
+        "entrada-server",
+        "--bin",
+        "entrada",
+    ]))?;
+    let entrada = root.join("target/release/entrada");
+    let out = root.join("target/harden");
+    std::fs::create_dir_all(&out).context("creating target/harden")?;
+    let mut fuzzed = Vec::new();
+    if chosen.contains(&"schemathesis") {
+        let st = ensure_pypi_tool(root, "schemathesis", SCHEMATHESIS_VERSION, "st")?;
+        let folder = tempfile_dir("entrada-harden")?;
+        for backend in ["sqlite", "postgres"] {
+            let cluster;
+            let url = match backend {
+                "sqlite" => format!("sqlite://{}/fuzz.db", folder.display()),
+                _ => {
+                    cluster = Cluster::start().context("PostgreSQL for the fuzzing")?;
+                    cluster.url.clone()
+                }
+            };
+            let server = crate::bench::Server::start_with(&entrada, &url, root, &["--demo"])?;
+            for (role, email) in ROLES {
+                step(&format!("schemathesis as the {role} ({backend})"));
+                let cookie = crate::bench::sign_in(&server.base, email)?;
+                fuzzed.push(schemathesis(
+                    &st,
+                    &server.base,
+                    &cookie,
+                    backend,
+                    role,
+                    &out,
+                )?);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+    let report = render(&fuzzed);
+    std::fs::write(out.join("report.md"), &report).context("writing the report")?;
+    println!("\n{report}");
+    let failures: u64 = fuzzed.iter().map(|run| run.failures).sum();
+    if failures > 0 {
+        bail!("{failures} failure(s); see target/harden/ for schemathesis' reports");
+    }
+    Ok(())
+}
+
+/// Runs schemathesis once against `base` with `cookie`, reading its JUnit report.
+fn schemathesis(
+    st: &Path,
+    base: &str,
+    cookie: &str,
+    backend: &'static str,
+    role: &'static str,
+    out: &Path,
+) -> Result<Fuzzed> {
+    let junit = out.join(format!("schemathesis-{backend}-{role}.xml"));
+    let printed = Command::new(st)
+        // Its cache goes to the folder it runs in.
+        .current_dir(out)
+        .arg("run")
+        .arg(format!("{base}/api/v1/openapi.json"))
+        .args(["--url", base])
+        .args(["--checks", CHECKS])
+        .args(["--max-examples", &EXAMPLES.to_string()])
+        .args(["--seed", &SEED.to_string()])
+        .args(["--workers", "2"])
+        .args(["--header", &format!("Cookie: {cookie}")])
+        // Signing out would end the session the rest of the run is signed in with.
+        .args(["--exclude-operation-id", "sign_out"])
+        .args(["--report", "junit"])
+        .arg("--report-junit-path")
+        .arg(&junit)
+        .args(["--no-color", "--generation-database", "none"])
+        .stdin(Stdio::null())
+        .output()
+        .context("running schemathesis")?;
+    let text = String::from_utf8_lossy(&printed.stdout);
+    println!("{text}");
+    let xml = std::fs::read_to_string(&junit)
+        .with_context(|| format!("schemathesis wrote no report ({})", printed.status))?;
+    let count = |attribute: &str| -> u64 {
+        xml.split("<testsuite ")
+            .skip(1)
+            .filter_map(|suite| {
+                let start = suite.find(&format!(" {attribute}=\""))? + attribute.len() + 3;
+                suite[start..].split('"').next()?.parse::<u64>().ok()
+            })
+            .sum()
+    };
+    // "Test cases:" is followed by "  N generated, …".
+    let cases = text
+        .lines()
+        .find_map(|line| line.trim().split_once(" generated, ")?.0.parse().ok())
+        .unwrap_or(0);
+    Ok(Fuzzed {
+        backend,
+        role,
+        operations: count("tests"),
+        cases,
+        failures: count("failures") + count("errors"),
+    })
+}
+
+fn render(fuzzed: &[Fuzzed]) -> String {
+    let mut text = format!(
+        "# cargo xtask harden\n\nschemathesis {SCHEMATHESIS_VERSION}, checks {CHECKS}, up to {EXAMPLES} cases per operation and phase, seed {SEED}.\n\n| backend | signed in as | operations | test cases | failures |\n| --- | --- | --- | --- | --- |\n"
+    );
+    for run in fuzzed {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            run.backend, run.role, run.operations, run.cases, run.failures
+        ));
+    }
+    text
+}
+
+/// A fresh folder under the system's temporary folder.
+fn tempfile_dir(prefix: &str) -> Result<PathBuf> {
+    let folder = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).context("creating a temporary folder")?;
+    Ok(folder)
+}
