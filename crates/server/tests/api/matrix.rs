@@ -440,6 +440,11 @@ fn rows() -> Vec<Row> {
             [200, 200, 200, 200, 200, 200, 200, 403, 403, 401],
         ),
         (
+            "directory connected organisations",
+            |_, _| (M::GET, "/directory/connected-organizations".into(), None),
+            [200, 200, 200, 200, 200, 200, 200, 403, 403, 401],
+        ),
+        (
             "directory applications",
             |_, _| (M::GET, "/directory/applications".into(), None),
             [200, 200, 200, 200, 200, 200, 200, 403, 403, 401],
@@ -688,4 +693,113 @@ on_both_backends! {
         }
         assert!(failures.is_empty(), "{} cell(s) differ:\n{}", failures.len(), failures.join("\n"));
     };
+}
+
+/// Documented operations that are not the admin area's, each checked by its own tests:
+/// signing in and out, what everyone sees of themselves, requesting and deciding,
+/// signing up, and the operator's endpoints.
+const NOT_IN_THE_MATRIX: &[(&str, &str)] = &[
+    ("POST", "/session"),
+    ("DELETE", "/session"),
+    ("GET", "/me"),
+    ("GET", "/my/access-packages"),
+    ("GET", "/my/assignments"),
+    ("GET", "/my/requests"),
+    ("GET", "/approvals"),
+    ("POST", "/requests"),
+    ("GET", "/requests/{id}"),
+    ("POST", "/requests/{id}/cancel"),
+    ("POST", "/requests/{id}/decisions"),
+    ("GET", "/openapi.json"),
+    ("GET", "/healthz"),
+    ("GET", "/livez"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+];
+
+/// Whether the concrete `path` is an instance of the documented `template`
+/// (`/catalogs/{id}/roles` and `/catalogs/c-1/roles`; `/reports/people/{id}.csv`).
+fn instance_of(template: &str, path: &str) -> bool {
+    let (template, path): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), path.split('/').collect());
+    template.len() == path.len()
+        && template.iter().zip(&path).all(|(pattern, segment)| {
+            match (pattern.find('{'), pattern.find('}')) {
+                (Some(open), Some(close)) => {
+                    segment.len() > open + (pattern.len() - close - 1)
+                        && segment.starts_with(&pattern[..open])
+                        && segment.ends_with(&pattern[close + 1..])
+                }
+                _ => pattern == segment,
+            }
+        })
+}
+
+/// The matrix follows the OpenAPI document: an operation added to the API without a row
+/// here (or a line in [`NOT_IN_THE_MATRIX`] saying why not) fails this test.
+#[tokio::test]
+async fn every_documented_operation_has_a_row_in_the_matrix() {
+    let app = TestApp::spawn(entrada_server::Backend::Sqlite).await;
+    let admin = app.new_client();
+    app.sign_in_as(&admin, "alex.morgan").await;
+    let fixture = fixture(&app, &admin, 0).await;
+    let covered: Vec<(Method, String)> = rows()
+        .iter()
+        .map(|(_, request, _)| {
+            let (method, path, _) = request(&fixture, 0);
+            (
+                method,
+                path.split('?').next().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let document: Value = app
+        .client
+        .get(app.api("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let template = path.strip_prefix("/api/v1").unwrap_or(path);
+            let upper = method.to_uppercase();
+            if NOT_IN_THE_MATRIX.contains(&(upper.as_str(), template)) {
+                continue;
+            }
+            let has_row = covered
+                .iter()
+                .any(|(m, p)| m.as_str() == upper && instance_of(template, p));
+            if !has_row {
+                missing.push(format!("(\"{upper}\", \"{template}\")"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} documented operation(s) have no row in the authorization matrix:\n{}",
+        missing.len(),
+        missing.join(",\n")
+    );
+}
+
+#[test]
+fn a_path_is_an_instance_of_its_template() {
+    assert!(instance_of("/catalogs/{id}/roles", "/catalogs/c-1/roles"));
+    assert!(instance_of(
+        "/reports/people/{id}.csv",
+        "/reports/people/user-a.csv"
+    ));
+    assert!(!instance_of(
+        "/reports/people/{id}.csv",
+        "/reports/people/user-a"
+    ));
+    assert!(!instance_of("/catalogs/{id}", "/catalogs/c-1/roles"));
+    assert!(!instance_of("/catalogs/{id}", "/catalogs/"));
 }
