@@ -474,6 +474,14 @@ pub async fn backup(url: &str, to: &Path) -> Result<u64, BackupError> {
     Ok(std::fs::metadata(to).map(|meta| meta.len()).unwrap_or(0))
 }
 
+/// Whether the database answers a trivial query (readiness).
+pub(crate) async fn answers(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .map(|_| ())
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), so two concurrent writers queue behind the busy timeout instead
 /// of one failing when it upgrades a read lock; PostgreSQL needs no such help.
@@ -523,12 +531,18 @@ pub async fn begin_on(
 mod tests {
     use super::*;
 
+    /// A migrated SQLite database `name` in `dir`, and its URL.
+    async fn migrated(dir: &Path, name: &str) -> (AnyPool, String) {
+        let url = format!("sqlite://{}/{name}", dir.display());
+        let (pool, _) = connect(&url).await.unwrap();
+        migrate(&pool).await.unwrap();
+        (pool, url)
+    }
+
     #[tokio::test]
     async fn a_backup_is_the_database_at_one_moment_while_a_writer_carries_on() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/live.db", dir.path().display());
-        let (pool, _) = connect(&url).await.unwrap();
-        migrate(&pool).await.unwrap();
+        let (pool, url) = migrated(dir.path(), "live.db").await;
         crate::demo::load(&pool, time::OffsetDateTime::now_utc())
             .await
             .unwrap();
@@ -580,8 +594,7 @@ mod tests {
             !dir.path().join("live.db").exists(),
             "a backup of nothing creates nothing"
         );
-        let (pool, _) = connect(&url).await.unwrap();
-        migrate(&pool).await.unwrap();
+        migrated(dir.path(), "live.db").await;
         std::fs::write(&copy, b"keep me").unwrap();
         assert!(matches!(
             backup(&url, &copy).await,
@@ -601,9 +614,7 @@ mod tests {
     #[tokio::test]
     async fn every_table_is_counted_or_named_as_not_shown() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/tables.db", dir.path().display());
-        let (pool, _) = connect(&url).await.unwrap();
-        migrate(&pool).await.unwrap();
+        let (pool, _) = migrated(dir.path(), "tables.db").await;
         let tables: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
         )

@@ -55,11 +55,8 @@ async fn ready(app: &AppState) -> (StatusCode, &'static str) {
     if app.draining.load(Ordering::Relaxed) {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&app.db)
-        .await
-    {
-        Ok(_) => (StatusCode::OK, "ok"),
+    match crate::db::answers(&app.db).await {
+        Ok(()) => (StatusCode::OK, "ok"),
         Err(error) => {
             tracing::error!(%error, "readiness check could not reach the database");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")

@@ -1053,27 +1053,12 @@ async fn events_after(app: &TestApp, seq: i64) -> Vec<Event> {
 
 /// The write operations (method, path) the OpenAPI document lists.
 async fn write_operations(app: &TestApp) -> Vec<(String, String)> {
-    let document: Value = app
-        .client
-        .get(app.api("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut operations = Vec::new();
-    for (path, item) in document["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            if ["post", "put", "patch", "delete"].contains(&method.as_str()) {
-                operations.push((
-                    method.clone(),
-                    path.trim_start_matches("/api/v1").to_owned(),
-                ));
-            }
-        }
-    }
-    operations
+    let document = crate::helpers::openapi_document(app).await;
+    crate::helpers::operations_of(&document)
+        .into_iter()
+        .filter(|(method, _)| ["post", "put", "patch", "delete"].contains(&method.as_str()))
+        .map(|(method, path)| (method, path.trim_start_matches("/api/v1").to_owned()))
+        .collect()
 }
 
 on_both_backends! {

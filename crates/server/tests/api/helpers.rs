@@ -264,6 +264,26 @@ fn uuid_like() -> String {
 
 /// Sends `body` as JSON with `method` to the API path as `client`: the status and the
 /// answer's JSON (null when it has none).
+/// The API's OpenAPI document, as the server serves it.
+pub async fn openapi_document(app: &TestApp) -> Value {
+    let (status, document) = app.get_json("/openapi.json").await;
+    assert_eq!(status, StatusCode::OK, "{document}");
+    document
+}
+
+/// Every operation `document` lists, as (lower-case method, path as documented).
+pub fn operations_of(document: &Value) -> Vec<(String, String)> {
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                operations.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
 pub async fn send(
     app: &TestApp,
     client: &Client,

@@ -17,9 +17,7 @@ fn now(app: &TestApp) -> OffsetDateTime {
 }
 
 async fn post(app: &TestApp, client: &Client, path: &str, body: Value) -> (StatusCode, Value) {
-    let response = client.post(app.api(path)).json(&body).send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    crate::helpers::send(app, client, reqwest::Method::POST, path, body).await
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {

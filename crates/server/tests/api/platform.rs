@@ -269,29 +269,13 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
 #[tokio::test]
 async fn the_openapi_document_describes_every_route_and_every_route_answers() {
     let app = TestApp::spawn(entrada_server::Backend::Sqlite).await;
-    let document: serde_json::Value = app
-        .client
-        .get(app.api("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = crate::helpers::openapi_document(&app).await;
     assert!(
         document["openapi"].as_str().unwrap().starts_with("3.1"),
         "{}",
         document["openapi"]
     );
-    let paths = document["paths"].as_object().expect("paths");
-    let mut documented = Vec::new();
-    for (path, item) in paths {
-        for method in ["get", "post", "patch", "put", "delete"] {
-            if item.get(method).is_some() {
-                documented.push((method.to_owned(), path.clone()));
-            }
-        }
-    }
+    let documented = crate::helpers::operations_of(&document);
     for (method, path) in EXPECTED_ROUTES {
         assert!(
             documented.iter().any(|(m, p)| m == method && p == path),
