@@ -2,7 +2,14 @@
 //! stages, record decisions, deliver approved requests, and end assignments. Handlers and
 //! background jobs both come through here, so a timer and a person take the same path.
 //! Every change is a guarded update (compare the version, or the state) in the caller's
-//! transaction, together with its audit event.
+//! transaction, together with its audit events.
+//!
+//! A step's audit events are appended together, as its last write ([`Audit`]): appending
+//! locks the audit log's head until the transaction commits, so a step that appended and
+//! then waited for a row (the assignment an approval extends, a membership it grants)
+//! could deadlock against a transaction holding that row and waiting for the head. Found
+//! by the kill loop of `cargo xtask harden` on PostgreSQL: an approval that extends an
+//! assignment against the removal of that assignment.
 
 use entrada_domain::assignment::{self, Assignment, AssignmentEvent, AssignmentState};
 use entrada_domain::audit::AuditAction;
@@ -21,6 +28,22 @@ use time::OffsetDateTime;
 
 use crate::store::requests::Stored;
 use crate::{delivery, store};
+
+/// The audit events of one lifecycle step, in the order they happened, appended by
+/// [`Audit::append`] after the step's other writes.
+#[derive(Default)]
+struct Audit(Vec<AuditEvent>);
+
+impl Audit {
+    fn push(&mut self, event: AuditEvent) {
+        self.0.push(event);
+    }
+
+    /// Appends the events to the chain: the step's last write.
+    async fn append(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        store::audit::append_many(conn, &self.0).await
+    }
+}
 
 /// Why a lifecycle step did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +114,27 @@ async fn advance_given(
     actor: Option<&UserId>,
     now: OffsetDateTime,
 ) -> Result<AccessRequest, LifecycleError> {
+    let mut audit = Audit::default();
+    let saved = advance_audited(
+        conn, approvers, stored, policy, package, event, actor, now, &mut audit,
+    )
+    .await?;
+    audit.append(conn).await?;
+    Ok(saved)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn advance_audited(
+    conn: &mut AnyConnection,
+    approvers: &[UserId],
+    stored: &Stored,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+    event: &RequestEvent,
+    actor: Option<&UserId>,
+    now: OffsetDateTime,
+    audit: &mut Audit,
+) -> Result<AccessRequest, LifecycleError> {
     let next = request::apply(&stored.request, policy, event, approvers, now)?;
     if let Some(decision) = next
         .decisions
@@ -102,15 +146,13 @@ async fn advance_given(
     if !store::requests::update_guarded(conn, &next, stored.version).await? {
         return Err(LifecycleError::Raced);
     }
-    audit(
-        conn,
+    audit.push(request_event(
         &next,
         package,
         actor,
         event_action(&stored.request, &next, event),
         now,
-    )
-    .await?;
+    ));
     crate::notify::request_advanced(
         conn,
         &stored.request,
@@ -126,7 +168,7 @@ async fn advance_given(
         version: stored.version + 1,
     };
     if saved.request.state == RequestState::Approved && due_to_start(&saved.request, now) {
-        return deliver(conn, &saved, policy, package, now).await;
+        return deliver_audited(conn, &saved, policy, package, now, audit).await;
     }
     Ok(saved.request)
 }
@@ -163,6 +205,20 @@ pub(crate) async fn deliver(
     package: &AccessPackage,
     now: OffsetDateTime,
 ) -> Result<AccessRequest, LifecycleError> {
+    let mut audit = Audit::default();
+    let delivered = deliver_audited(conn, stored, policy, package, now, &mut audit).await?;
+    audit.append(conn).await?;
+    Ok(delivered)
+}
+
+async fn deliver_audited(
+    conn: &mut AnyConnection,
+    stored: &Stored,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+    now: OffsetDateTime,
+    audit: &mut Audit,
+) -> Result<AccessRequest, LifecycleError> {
     let request = &stored.request;
     // Only an approved request is delivered; refuse anything else before granting.
     request::apply(request, policy, &RequestEvent::StartDelivery, &[], now)?;
@@ -171,13 +227,15 @@ pub(crate) async fn deliver(
         Ok(()) => {
             let done = match request.request_type {
                 RequestType::UserAdd | RequestType::AdminAdd => {
-                    grant_or_extend_held(conn, request, policy, package, now).await
+                    grant_or_extend_held(conn, request, policy, package, now, audit).await
                 }
-                RequestType::UserExtend => extend(conn, request, policy, package, now)
+                RequestType::UserExtend => extend(conn, request, policy, package, now, audit)
                     .await
                     .map(|()| None),
                 RequestType::UserRemove | RequestType::AdminRemove => {
-                    remove(conn, request, package, now).await.map(|()| None)
+                    remove(conn, request, package, now, audit)
+                        .await
+                        .map(|()| None)
                 }
             };
             match done {
@@ -189,7 +247,7 @@ pub(crate) async fn deliver(
             }
         }
     };
-    finish_delivery(conn, stored, policy, package, &delivery, now).await
+    finish_audited(conn, stored, policy, package, &delivery, now, audit).await
 }
 
 /// Records how the delivery of an approved request ended: the request becomes delivered or
@@ -202,6 +260,22 @@ pub(crate) async fn finish_delivery(
     package: &AccessPackage,
     delivery: &Delivery,
     now: OffsetDateTime,
+) -> Result<AccessRequest, LifecycleError> {
+    let mut audit = Audit::default();
+    let done = finish_audited(conn, stored, policy, package, delivery, now, &mut audit).await?;
+    audit.append(conn).await?;
+    Ok(done)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn finish_audited(
+    conn: &mut AnyConnection,
+    stored: &Stored,
+    policy: &AssignmentPolicy,
+    package: &AccessPackage,
+    delivery: &Delivery,
+    now: OffsetDateTime,
+    audit: &mut Audit,
 ) -> Result<AccessRequest, LifecycleError> {
     let delivering = request::apply(
         &stored.request,
@@ -232,7 +306,7 @@ pub(crate) async fn finish_delivery(
     if let Some((key, value)) = detail {
         event = event.with_detail(key, value);
     }
-    store::audit::append(conn, &event).await?;
+    audit.push(event);
     Ok(done)
 }
 
@@ -277,17 +351,22 @@ async fn grant_or_extend_held(
     policy: &AssignmentPolicy,
     package: &AccessPackage,
     now: OffsetDateTime,
+    audit: &mut Audit,
 ) -> Result<Option<&'static str>, LifecycleError> {
     let held = store::assignments::live_of(conn, &request.requestor, &package.id).await?;
     let Some(held) = held else {
-        return grant(conn, request, policy, package, now)
+        return grant(conn, request, policy, package, now, audit)
             .await
             .map(|_| None);
     };
     if assignment::due_for_expiry(&held, now) {
         // It ends now anyway (the expiry job has not come by yet): end it, then grant.
-        end_assignment(conn, &held, &AssignmentEvent::Expire, package, None, now).await?;
-        return grant(conn, request, policy, package, now)
+        let ending = [(&held, package)];
+        end_audited(conn, &ending, &AssignmentEvent::Expire, None, now, audit)
+            .await?
+            .pop()
+            .ok_or(LifecycleError::Raced)?;
+        return grant(conn, request, policy, package, now, audit)
             .await
             .map(|_| None);
     }
@@ -304,7 +383,7 @@ async fn grant_or_extend_held(
                     .unwrap_or_else(|| "never".to_owned()),
             )
             .with_detail("request", request.id.as_str());
-        store::audit::append(conn, &event).await?;
+        audit.push(event);
     }
     Ok(Some("alreadyHeld"))
 }
@@ -334,6 +413,7 @@ async fn grant(
     policy: &AssignmentPolicy,
     package: &AccessPackage,
     now: OffsetDateTime,
+    audit: &mut Audit,
 ) -> Result<Assignment, LifecycleError> {
     crate::guests::admit_before_grant(conn, &request.requestor, now).await?;
     let (start, end) = granted_period(request, policy, now);
@@ -372,7 +452,7 @@ async fn grant(
     let event = system_event(now, AuditAction::AssignmentCreated, &assignment, package)
         .with_detail("grants", grants.to_string())
         .with_detail("request", request.id.as_str());
-    store::audit::append(conn, &event).await?;
+    audit.push(event);
     Ok(assignment)
 }
 
@@ -382,6 +462,7 @@ async fn extend(
     policy: &AssignmentPolicy,
     package: &AccessPackage,
     now: OffsetDateTime,
+    audit: &mut Audit,
 ) -> Result<(), LifecycleError> {
     let current = store::assignments::live_of(conn, &request.requestor, &package.id)
         .await?
@@ -403,7 +484,7 @@ async fn extend(
             .map(|end| end.to_string())
             .unwrap_or_else(|| "never".to_owned()),
     );
-    store::audit::append(conn, &event).await?;
+    audit.push(event);
     Ok(())
 }
 
@@ -412,20 +493,20 @@ async fn remove(
     request: &AccessRequest,
     package: &AccessPackage,
     now: OffsetDateTime,
+    audit: &mut Audit,
 ) -> Result<(), LifecycleError> {
     let current = store::assignments::live_of(conn, &request.requestor, &package.id)
         .await?
         .ok_or(LifecycleError::AssignmentGone)?;
-    end_assignment(
-        conn,
-        &current,
-        &AssignmentEvent::Remove,
-        package,
-        Some(&request.requestor),
-        now,
-    )
-    .await
-    .map(|_| ())
+    assignment::apply(&current, &AssignmentEvent::Remove, now)
+        .map_err(|_| LifecycleError::AssignmentGone)?;
+    let ending = [(&current, package)];
+    let actor = Some(&request.requestor);
+    end_audited(conn, &ending, &AssignmentEvent::Remove, actor, now, audit)
+        .await?
+        .pop()
+        .ok_or(LifecycleError::Raced)
+        .map(|_| ())
 }
 
 /// Ends an assignment (removal or expiry) and takes back its grants; a guarded update, so
@@ -457,6 +538,20 @@ pub(crate) async fn end_assignments(
     actor: Option<&UserId>,
     now: OffsetDateTime,
 ) -> Result<Vec<Assignment>, LifecycleError> {
+    let mut audit = Audit::default();
+    let ended = end_audited(conn, ending, event, actor, now, &mut audit).await?;
+    audit.append(conn).await?;
+    Ok(ended)
+}
+
+async fn end_audited(
+    conn: &mut AnyConnection,
+    ending: &[(&Assignment, &AccessPackage)],
+    event: &AssignmentEvent,
+    actor: Option<&UserId>,
+    now: OffsetDateTime,
+    audit: &mut Audit,
+) -> Result<Vec<Assignment>, LifecycleError> {
     let mut next: Vec<(Assignment, &Assignment, &AccessPackage)> = ending
         .iter()
         .filter_map(|(current, package)| {
@@ -481,21 +576,18 @@ pub(crate) async fn end_assignments(
     next.retain(|(next, _, _)| moved.contains(&next.id));
     let ended: Vec<Assignment> = next.iter().map(|(next, _, _)| next.clone()).collect();
     let revoked = delivery::revoke_ended(conn, &ended).await?;
-    let events: Vec<AuditEvent> = next
-        .iter()
-        .map(|(next, _, package)| {
-            let action = match next.state {
-                AssignmentState::Expired => AuditAction::AssignmentExpired,
-                _ => AuditAction::AssignmentRemoved,
-            };
-            let count = revoked.get(&next.id).copied().unwrap_or(0);
-            let mut event = system_event(now, action, next, package)
-                .with_detail("grantsRevoked", count.to_string());
-            event.actor = actor.cloned();
-            event
-        })
-        .collect();
-    store::audit::append_many(conn, &events).await?;
+    let events = next.iter().map(|(next, _, package)| {
+        let action = match next.state {
+            AssignmentState::Expired => AuditAction::AssignmentExpired,
+            _ => AuditAction::AssignmentRemoved,
+        };
+        let count = revoked.get(&next.id).copied().unwrap_or(0);
+        let mut event = system_event(now, action, next, package)
+            .with_detail("grantsRevoked", count.to_string());
+        event.actor = actor.cloned();
+        event
+    });
+    audit.0.extend(events);
     let told: Vec<(&Assignment, &AccessPackage)> = next
         .iter()
         .map(|(next, _, package)| (next, *package))
@@ -543,18 +635,6 @@ fn event_action(
         (RequestEvent::Escalate, _) => AuditAction::RequestEscalated,
         _ => AuditAction::RequestChanged,
     }
-}
-
-async fn audit(
-    conn: &mut AnyConnection,
-    request: &AccessRequest,
-    package: &AccessPackage,
-    actor: Option<&UserId>,
-    action: AuditAction,
-    now: OffsetDateTime,
-) -> Result<(), sqlx::Error> {
-    let event = request_event(request, package, actor, action, now);
-    store::audit::append(conn, &event).await
 }
 
 fn request_event(

@@ -6,6 +6,7 @@ mod audit;
 mod audit_events;
 mod caching;
 mod contract;
+mod deadlocks;
 mod guest_lifecycle;
 mod helpers;
 mod instances;
