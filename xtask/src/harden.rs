@@ -1,5 +1,10 @@
 //! `cargo xtask harden`: the long hostile checks kept out of `cargo xtask test`.
 //!
+//! `kill-loop`: the release server, under load, is killed with SIGKILL at random moments
+//! [`KILLS`] times per backend and restarted each time, then stopped with SIGTERM; the
+//! database is then checked (see `crates/server/examples/kill_loop.rs`): every 2xx answer
+//! is in it, nothing is half-applied, every timer fired once, the audit chain verifies.
+//!
 //! `schemathesis`: the release server with the demo organisation, on SQLite and on a
 //! throwaway PostgreSQL cluster, is fuzzed by schemathesis (PyPI) from its own OpenAPI
 //! document, signed in as an administrator and as a plain member. It passes when no
@@ -17,7 +22,10 @@ use crate::tools::ensure_pypi_tool;
 use crate::{cargo, run, step};
 
 /// The parts of `harden`, by name.
-const PARTS: &[&str] = &["schemathesis"];
+const PARTS: &[&str] = &["kill-loop", "schemathesis"];
+
+/// SIGKILLs per backend.
+const KILLS: u32 = 25;
 
 /// The pinned schemathesis.
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
@@ -48,7 +56,7 @@ struct Fuzzed {
 
 pub(crate) fn run_harden(root: &Path, args: &[String]) -> Result<()> {
     let chosen = crate::chosen(args, PARTS, "part")?;
-    step("Building the server (release)");
+    step("Building the server and the kill loop (release)");
     run(Command::new(cargo()).current_dir(root).args([
         "build",
         "--release",
@@ -56,10 +64,29 @@ pub(crate) fn run_harden(root: &Path, args: &[String]) -> Result<()> {
         "entrada-server",
         "--bin",
         "entrada",
+        "--example",
+        "kill_loop",
     ]))?;
     let entrada = root.join("target/release/entrada");
     let out = root.join("target/harden");
     std::fs::create_dir_all(&out).context("creating target/harden")?;
+    let mut killed = Vec::new();
+    if chosen.contains(&"kill-loop") {
+        let folder = tempfile_dir("entrada-kill-loop")?;
+        for backend in ["sqlite", "postgres"] {
+            let cluster;
+            let url = match backend {
+                "sqlite" => format!("sqlite://{}/kill.db", folder.display()),
+                _ => {
+                    cluster = Cluster::start().context("PostgreSQL for the kill loop")?;
+                    cluster.url.clone()
+                }
+            };
+            step(&format!("kill loop ({backend}): {KILLS} kills under load"));
+            killed.push(kill_loop(root, &entrada, &url, backend, &out)?);
+        }
+        let _ = std::fs::remove_dir_all(&folder);
+    }
     let mut fuzzed = Vec::new();
     if chosen.contains(&"schemathesis") {
         let st = ensure_pypi_tool(root, "schemathesis", SCHEMATHESIS_VERSION, "st")?;
@@ -89,14 +116,88 @@ pub(crate) fn run_harden(root: &Path, args: &[String]) -> Result<()> {
         }
         let _ = std::fs::remove_dir_all(&folder);
     }
-    let report = render(&fuzzed);
+    let report = render(&killed, &fuzzed);
     std::fs::write(out.join("report.md"), &report).context("writing the report")?;
     println!("\n{report}");
-    let failures: u64 = fuzzed.iter().map(|run| run.failures).sum();
+    let failures: u64 = fuzzed.iter().map(|run| run.failures).sum::<u64>()
+        + killed
+            .iter()
+            .map(|run| run.failures.len() as u64)
+            .sum::<u64>();
     if failures > 0 {
-        bail!("{failures} failure(s); see target/harden/ for schemathesis' reports");
+        bail!("{failures} failure(s); see target/harden/ for the reports and the servers' logs");
     }
     Ok(())
+}
+
+/// One kill loop's figures, as `kill_loop` wrote them.
+struct Killed {
+    backend: &'static str,
+    kills: u64,
+    answered: u64,
+    lost: u64,
+    accepted: String,
+    drained: u64,
+    seconds: u64,
+    failures: Vec<String>,
+}
+
+/// Runs the kill loop on `url`, reading the figures it writes.
+fn kill_loop(
+    root: &Path,
+    entrada: &Path,
+    url: &str,
+    backend: &'static str,
+    out: &Path,
+) -> Result<Killed> {
+    let report = out.join(format!("kill-loop-{backend}.json"));
+    let _ = std::fs::remove_file(&report);
+    let log = out.join(format!("kill-loop-{backend}.log"));
+    let _ = std::fs::remove_file(&log);
+    let status = Command::new(root.join("target/release/examples/kill_loop"))
+        .current_dir(root)
+        .arg("--entrada")
+        .arg(entrada)
+        .args(["--database-url", url])
+        .args(["--kills", &KILLS.to_string()])
+        .args(["--seed", &SEED.to_string()])
+        .arg("--report")
+        .arg(&report)
+        .arg("--log")
+        .arg(&log)
+        .status()
+        .context("running the kill loop")?;
+    let text = std::fs::read_to_string(&report)
+        .with_context(|| format!("the kill loop wrote no figures ({status})"))?;
+    let figures: serde_json::Value = serde_json::from_str(&text)?;
+    let number = |field: &str| figures[field].as_u64().unwrap_or(0);
+    let accepted = &figures["accepted"];
+    let accepted = [
+        ("requests", "requests"),
+        ("extensions", "extensions"),
+        ("decisions", "approvals"),
+        ("assignments", "direct assignments"),
+        ("removals", "removals"),
+    ]
+    .iter()
+    .map(|(field, name)| format!("{} {name}", accepted[*field].as_u64().unwrap_or(0)))
+    .collect::<Vec<_>>()
+    .join(", ");
+    Ok(Killed {
+        backend,
+        kills: number("kills"),
+        answered: number("answered"),
+        lost: number("lost"),
+        accepted,
+        drained: number("drainedAfterSigterm"),
+        seconds: number("seconds"),
+        failures: figures["failures"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|failure| failure.as_str().map(str::to_owned))
+            .collect(),
+    })
 }
 
 /// Runs schemathesis once against `base` with `cookie`, reading its JUnit report.
@@ -156,10 +257,37 @@ fn schemathesis(
     })
 }
 
-fn render(fuzzed: &[Fuzzed]) -> String {
-    let mut text = format!(
-        "# cargo xtask harden\n\nschemathesis {SCHEMATHESIS_VERSION}, checks {CHECKS}, up to {EXAMPLES} cases per operation and phase, seed {SEED}.\n\n| backend | signed in as | operations | test cases | failures |\n| --- | --- | --- | --- | --- |\n"
-    );
+fn render(killed: &[Killed], fuzzed: &[Fuzzed]) -> String {
+    let mut text = "# cargo xtask harden\n".to_owned();
+    if !killed.is_empty() {
+        text.push_str(&format!(
+            "\n## Kill loop\n\nSIGKILL at random moments under load, seed {SEED}; then SIGTERM under load; then the database's checks.\n\n| backend | kills | calls answered | calls lost to a kill | accepted (2xx) and found after | answered after SIGTERM | failed checks | seconds |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        ));
+        for run in killed {
+            text.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                run.backend,
+                run.kills,
+                run.answered,
+                run.lost,
+                run.accepted,
+                run.drained,
+                run.failures.len(),
+                run.seconds
+            ));
+        }
+        for run in killed {
+            for failure in &run.failures {
+                text.push_str(&format!("\n- {}: {failure}", run.backend));
+            }
+        }
+    }
+    if fuzzed.is_empty() {
+        return text;
+    }
+    text.push_str(&format!(
+        "\n## schemathesis\n\nschemathesis {SCHEMATHESIS_VERSION}, checks {CHECKS}, up to {EXAMPLES} cases per operation and phase, seed {SEED}.\n\n| backend | signed in as | operations | test cases | failures |\n| --- | --- | --- | --- | --- |\n"
+    ));
     for run in fuzzed {
         text.push_str(&format!(
             "| {} | {} | {} | {} | {} |\n",

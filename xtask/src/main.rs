@@ -57,9 +57,11 @@ fn print_help() {
                  wasm-size) on SQLite and PostgreSQL against the demo grown to scale X
                  (default 1, or ENTRADA_BENCH_SCALE); writes target/bench/report.md,
                  report.json and chart.svg, and fails when a budget is missed
-  harden [PART…] the long hostile checks, kept out of `test`: schemathesis (PyPI) fuzzes
-                 the API from its OpenAPI document as an administrator and as a member,
-                 on SQLite and PostgreSQL; writes target/harden/report.md
+  harden [PART…] the long hostile checks, kept out of `test`, on SQLite and PostgreSQL:
+                 kill-loop (the server killed with SIGKILL under load 25 times, then
+                 the database checked) and schemathesis (PyPI: the API fuzzed from its
+                 OpenAPI document as an administrator and as a member); writes
+                 target/harden/report.md
   build          install the pinned tools and build the web app into dist/
   tools          install the pinned tools, Chromium and chromedriver only"
     );
