@@ -713,6 +713,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testkit::proptest_cases(256)))]
+
         #[test]
         fn no_event_sequence_escapes_the_assignment_lifecycle(
             end_days in prop::option::of(0i64..30),
@@ -779,6 +781,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::testkit::proptest_cases(256)))]
+
         /// Delivery grants everything a package gives (marking what it inserted); ending an
         /// assignment takes back what `grants_to_revoke` says. Whatever the order, the
         /// directory then holds exactly the grants that live assignments give plus the

@@ -274,6 +274,8 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(crate::testkit::proptest_cases(256)))]
+
         /// Whatever is put before or after a listed domain, it matches only when what
         /// comes before ends with a dot (a subdomain) and nothing comes after.
         #[test]

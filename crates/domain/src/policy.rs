@@ -2118,7 +2118,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(1024))]
+        #![proptest_config(ProptestConfig::with_cases(crate::testkit::proptest_cases(1024)))]
 
         #[test]
         fn valid_policies_keep_every_invariant(draft in any_draft()) {

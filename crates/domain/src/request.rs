@@ -832,7 +832,9 @@ mod tests {
 
     use super::*;
     use crate::policy::Escalation;
-    use crate::testkit::{named, policy_with, stage, submitted_request, t0, valid_draft};
+    use crate::testkit::{
+        named, policy_with, proptest_cases, stage, submitted_request, t0, valid_draft,
+    };
 
     fn user(id: &str) -> UserId {
         UserId::new(id)
@@ -2101,8 +2103,170 @@ mod tests {
         Ok(())
     }
 
+    /// Any JSON, its strings and keys biased towards those of `POST /requests`' body.
+    fn any_json() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any_text().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, |inner| {
+            let key = prop_oneof![
+                4 => prop::sample::select(vec![
+                    "accessPackageId", "policyId", "type", "justification", "answers",
+                    "schedule", "start", "end", "questionId", "value",
+                ])
+                .prop_map(str::to_owned),
+                1 => "\\PC{0,8}",
+            ];
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::btree_map(key, inner, 0..7)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Strings a request body might hold: ids, types, times (some impossible), blanks,
+    /// anything, and some just over the limits.
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => prop::sample::select(vec![
+                "", " ", "q1", "q2", "q3", "Berlin", " Lisbon ", "Falcon", "userAdd",
+                "userExtend", "userRemove", "adminAdd", "2026-03-02T09:00:00Z",
+                "2026-03-05T00:00:00+02:00", "2026-03-02T07:30:00Z", "2027-06-01T00:00:00Z",
+                "9999-12-31T23:59:59Z", "2026-02-30T00:00:00Z", "2026-03-02", "now",
+            ])
+            .prop_map(str::to_owned),
+            2 => "\\PC{0,16}",
+            1 => "[ a]{995,1010}",
+        ]
+    }
+
+    /// A body shaped like `POST /requests`' (each part now and then anything at all), or
+    /// any JSON.
+    fn any_request_body() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::{json, Value};
+        fn part(typed: impl Strategy<Value = Value> + 'static) -> BoxedStrategy<Value> {
+            prop_oneof![12 => typed, 1 => any_json()].boxed()
+        }
+        let text = || any_text().prop_map(Value::String);
+        let id = || "[a-z][a-z0-9-]{0,12}".prop_map(Value::String);
+        let kind = prop::sample::select(vec![
+            "userAdd",
+            "userExtend",
+            "userRemove",
+            "adminAdd",
+            "adminRemove",
+        ])
+        .prop_map(Value::from);
+        let question = prop_oneof![4 => prop::sample::select(vec!["q1", "q2"]).prop_map(Value::from), 1 => text()];
+        let answer =
+            (question, text()).prop_map(|(id, value)| json!({ "questionId": id, "value": value }));
+        let answers = prop::collection::vec(part(answer), 0..4).prop_map(Value::Array);
+        // Times around the tests' now (2026-03-02 09:00 UTC), and some that are not times.
+        let time = || {
+            prop_oneof![
+                2 => Just(Value::Null),
+                4 => (-90i64..24 * 400).prop_map(|hours| {
+                    Value::String((t0() + Duration::hours(hours)).format(&time::format_description::well_known::Rfc3339).expect("a time"))
+                }),
+                1 => text(),
+            ]
+        };
+        let schedule =
+            (time(), time()).prop_map(|(start, end)| json!({ "start": start, "end": end }));
+        let shaped = (
+            part(id()),
+            part(id()),
+            part(kind),
+            prop::option::of(part(text())),
+            prop::option::of(part(answers)),
+            prop::option::of(part(schedule)),
+        )
+            .prop_map(
+                |(package, policy, kind, justification, answers, schedule)| {
+                    let mut body =
+                        json!({ "accessPackageId": package, "policyId": policy, "type": kind });
+                    for (field, value) in [
+                        ("justification", justification),
+                        ("answers", answers),
+                        ("schedule", schedule),
+                    ] {
+                        if let Some(value) = value {
+                            body[field] = value;
+                        }
+                    }
+                    body
+                },
+            );
+        prop_oneof![6 => shaped, 1 => any_json()]
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
+        #![proptest_config(ProptestConfig::with_cases(proptest_cases(1024)))]
+
+        #[test]
+        fn any_request_body_is_read_and_checked_without_panic(body in any_request_body()) {
+            let Ok(parsed) = serde_json::from_value::<crate::api::NewRequestBody>(body) else {
+                return Ok(());
+            };
+            let draft = RequestDraft {
+                justification: parsed.justification,
+                answers: parsed.answers,
+                schedule: parsed.schedule,
+            };
+            for policy in [asking_policy(), policy_with(valid_draft())] {
+                let rules = &policy.rules;
+                match validate_request_draft(&policy, &draft, t0()) {
+                    Ok(valid) => {
+                        match &valid.justification {
+                            Some(text) => prop_assert!(
+                                !text.is_empty() && text.trim() == text
+                                    && text.chars().count() <= MAX_JUSTIFICATION_CHARS
+                            ),
+                            None => prop_assert!(!rules.requestor_justification_required),
+                        }
+                        let answered: std::collections::BTreeSet<_> =
+                            valid.answers.iter().map(|answer| &answer.question_id).collect();
+                        prop_assert_eq!(answered.len(), valid.answers.len());
+                        for answer in &valid.answers {
+                            prop_assert!(rules.questions.iter().any(|q| q.id == answer.question_id));
+                            prop_assert!(!answer.value.is_empty() && answer.value.trim() == answer.value);
+                        }
+                        for question in rules.questions.iter().filter(|q| q.required) {
+                            prop_assert!(answered.contains(&question.id));
+                        }
+                        if !rules.requestor_may_choose_schedule {
+                            prop_assert_eq!(&valid.schedule, &Schedule::default());
+                        }
+                        if let (Some(start), Some(end)) = (valid.schedule.start, valid.schedule.end) {
+                            prop_assert!(start < end);
+                        }
+                        // Checking what the check returned changes nothing.
+                        prop_assert_eq!(validate_request_draft(&policy, &valid, t0()), Ok(valid.clone()));
+                    }
+                    Err(FieldErrors(errors)) => {
+                        prop_assert!(!errors.is_empty());
+                        for error in &errors {
+                            prop_assert!(
+                                matches!(error.field.as_str(), "justification" | "schedule" | "schedule.start" | "schedule.end")
+                                    || error.field.starts_with("answers["),
+                                "{}", error.field
+                            );
+                            prop_assert!(!error.message.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(proptest_cases(512)))]
 
         #[test]
         fn no_event_sequence_escapes_the_request_lifecycle(

@@ -15,6 +15,15 @@ use crate::policy::{
 };
 use crate::request::{AccessRequest, RequestState, RequestType, Schedule};
 
+/// How many cases a property test runs: `default`, or `ENTRADA_PROPTEST_CASES` when it is
+/// set (`cargo xtask harden properties` sets it far higher).
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("ENTRADA_PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The moment every test starts at.
 pub(crate) fn t0() -> OffsetDateTime {
     datetime!(2026-03-02 09:00 UTC)
