@@ -5,6 +5,10 @@
 //! database is then checked (see `crates/server/examples/kill_loop.rs`): every 2xx answer
 //! is in it, nothing is half-applied, every timer fired once, the audit chain verifies.
 //!
+//! `properties`: the domain's property tests (policy validation, reading and checking a
+//! request's body, the request and assignment state machines, domain matching) with
+//! [`PROPERTY_CASES`] cases each instead of the few hundred `cargo xtask test` runs.
+//!
 //! `schemathesis`: the release server with the demo organisation, on SQLite and on a
 //! throwaway PostgreSQL cluster, is fuzzed by schemathesis (PyPI) from its own OpenAPI
 //! document, signed in as an administrator and as a plain member. It passes when no
@@ -22,7 +26,10 @@ use crate::tools::ensure_pypi_tool;
 use crate::{cargo, run, step};
 
 /// The parts of `harden`, by name.
-const PARTS: &[&str] = &["kill-loop", "schemathesis"];
+const PARTS: &[&str] = &["kill-loop", "properties", "schemathesis"];
+
+/// Cases per property test.
+const PROPERTY_CASES: u32 = 200_000;
 
 /// SIGKILLs per backend.
 const KILLS: u32 = 25;
@@ -87,6 +94,10 @@ pub(crate) fn run_harden(root: &Path, args: &[String]) -> Result<()> {
         }
         let _ = std::fs::remove_dir_all(&folder);
     }
+    let properties = match chosen.contains(&"properties") {
+        true => Some(properties(root)?),
+        false => None,
+    };
     let mut fuzzed = Vec::new();
     if chosen.contains(&"schemathesis") {
         let st = ensure_pypi_tool(root, "schemathesis", SCHEMATHESIS_VERSION, "st")?;
@@ -116,7 +127,7 @@ pub(crate) fn run_harden(root: &Path, args: &[String]) -> Result<()> {
         }
         let _ = std::fs::remove_dir_all(&folder);
     }
-    let report = render(&killed, &fuzzed);
+    let report = render(&killed, properties.as_ref(), &fuzzed);
     std::fs::write(out.join("report.md"), &report).context("writing the report")?;
     println!("\n{report}");
     let failures: u64 = fuzzed.iter().map(|run| run.failures).sum::<u64>()
@@ -128,6 +139,58 @@ pub(crate) fn run_harden(root: &Path, args: &[String]) -> Result<()> {
         bail!("{failures} failure(s); see target/harden/ for the reports and the servers' logs");
     }
     Ok(())
+}
+
+/// The property tests' run.
+struct Properties {
+    /// Property tests run (each with [`PROPERTY_CASES`] cases).
+    tests: usize,
+    seconds: u64,
+}
+
+/// Runs the domain's tests in release with [`PROPERTY_CASES`] cases per property test.
+fn properties(root: &Path) -> Result<Properties> {
+    step(&format!(
+        "property tests, {PROPERTY_CASES} cases each (entrada-domain, release)"
+    ));
+    let started = std::time::Instant::now();
+    run(Command::new(cargo())
+        .current_dir(root)
+        .env("ENTRADA_PROPTEST_CASES", PROPERTY_CASES.to_string())
+        .args(["test", "--release", "--package", "entrada-domain", "--lib"]))?;
+    Ok(Properties {
+        tests: property_tests(&root.join("crates/domain/src"))?,
+        seconds: started.elapsed().as_secs(),
+    })
+}
+
+/// How many `#[test]`s the `proptest!` blocks under `folder` hold.
+fn property_tests(folder: &Path) -> Result<usize> {
+    let mut count = 0;
+    for entry in std::fs::read_dir(folder)? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|ext| ext != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)?;
+        for (at, _) in text.match_indices("proptest! {") {
+            let block = &text[at..];
+            let mut depth = 0;
+            let end = block
+                .char_indices()
+                .find_map(|(i, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => return None,
+                    }
+                    (depth == 0).then_some(i)
+                })
+                .unwrap_or(block.len());
+            count += block[..end].matches("#[test]").count();
+        }
+    }
+    Ok(count)
 }
 
 /// One kill loop's figures, as `kill_loop` wrote them.
@@ -257,7 +320,7 @@ fn schemathesis(
     })
 }
 
-fn render(killed: &[Killed], fuzzed: &[Fuzzed]) -> String {
+fn render(killed: &[Killed], properties: Option<&Properties>, fuzzed: &[Fuzzed]) -> String {
     let mut text = "# cargo xtask harden\n".to_owned();
     if !killed.is_empty() {
         text.push_str(&format!(
@@ -281,6 +344,14 @@ fn render(killed: &[Killed], fuzzed: &[Fuzzed]) -> String {
                 text.push_str(&format!("\n- {}: {failure}", run.backend));
             }
         }
+    }
+    if let Some(run) = properties {
+        text.push_str(&format!(
+            "\n## Property tests\n\n{} property tests of entrada-domain × {PROPERTY_CASES} cases = {} cases, all passed, in {} s.\n",
+            run.tests,
+            run.tests as u64 * u64::from(PROPERTY_CASES),
+            run.seconds
+        ));
     }
     if fuzzed.is_empty() {
         return text;

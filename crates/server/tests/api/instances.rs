@@ -1,7 +1,8 @@
-//! Several server instances on one PostgreSQL database (issue 13): requests, decisions and
-//! direct assignments go through all three; then all three run the background jobs at the
-//! same moment, and every timer fires exactly once, every start is delivered once, and
-//! the audit chain verifies. (SQLite serves one instance: see
+//! Several server instances on one PostgreSQL database (issue 13): requests, decisions,
+//! direct assignments and a partner's sign-up go through all three; then all three run the
+//! background jobs at the same moment, and every timer fires exactly once (expiries,
+//! timeouts, scheduled starts, the partner blocked and later deleted), every start is
+//! delivered once, and the audit chain verifies. (SQLite serves one instance: see
 //! `platform::a_second_server_running_the_jobs_on_one_sqlite_database_is_refused`.)
 
 use entrada_server::jobs::Outcome;
@@ -123,6 +124,67 @@ async fn three_instances_on_one_postgresql_database_fire_every_timer_exactly_onc
         .await;
         assert_eq!(status, StatusCode::CREATED, "{requestor}: {view}");
     }
+    // A partner signs up through the first instance, verifies through the second, asks
+    // through the third, and the fallback approver approves through the first: a guest
+    // with 30 days of access.
+    let partner = a.new_client();
+    let email = "kim@fabrikam.example";
+    let (status, body) = post(
+        &a,
+        &partner,
+        "/signup",
+        json!({
+            "email": email, "displayName": "Kim Lee", "password": "correct horse battery",
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let link: String = sqlx::query_scalar(
+        "SELECT link FROM outbox WHERE to_address = $1 AND kind = 'signUpVerification'",
+    )
+    .bind(email)
+    .fetch_one(&a.db)
+    .await
+    .unwrap();
+    let token = link.split_once("token=").expect("a token").1;
+    let (status, body) = post(&b, &partner, "/signup/verify", json!({ "token": token })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, view) = post(
+        &c,
+        &partner,
+        "/requests",
+        json!({
+            "accessPackageId": "ap-partner-collaboration", "policyId": "pol-partner-collaboration",
+            "type": "userAdd", "justification": "Joint bid", "answers": [],
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{view}");
+    let id = view["request"]["id"].as_str().unwrap();
+    let hannah = as_person(&a, "hannah.becker").await;
+    let path = format!("/requests/{id}/decisions");
+    let (status, view) = post(&a, &hannah, &path, json!({ "decision": "approve" })).await;
+    assert_eq!(view["request"]["state"], "delivered", "{status} {view}");
+    let partner_id: String = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&a.db)
+        .await
+        .unwrap();
+    let events_about_partner = |action: &'static str| {
+        let (db, partner_id) = (a.db.clone(), partner_id.clone());
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM audit_events WHERE action = $1 AND target_id = $2",
+            )
+            .bind(action)
+            .bind(partner_id)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(events_about_partner("user.guestCreated").await, 1);
+
     let pending = count(
         &a,
         "SELECT COUNT(*) FROM access_requests WHERE state = 'pendingApproval'",
@@ -200,6 +262,35 @@ async fn three_instances_on_one_postgresql_database_fire_every_timer_exactly_onc
         told_twice, 0,
         "someone was told twice that their access ended"
     );
+
+    // The partner's last access ended: blocked once, whichever instance got there.
+    assert_eq!(events_about_partner("user.blocked").await, 1);
+    let blocked: i64 = count(
+        &a,
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'user.blocked'",
+    )
+    .await;
+    assert_eq!(total(&outcomes, |o| o.guests_blocked) as i64, blocked);
+
+    // Thirty-five days on, past the 30 days a blocked guest is kept: deleted once.
+    for app in instances {
+        app.clock.advance(Duration::days(35));
+    }
+    let later = run_everywhere(&instances, now(&a)).await;
+    assert_eq!(total(&later, |o| o.failed), 0, "{later:?}");
+    assert_eq!(events_about_partner("user.deleted").await, 1);
+    let deleted: i64 = count(
+        &a,
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'user.deleted'",
+    )
+    .await;
+    assert_eq!(
+        total(&later, |o| o.guests_deleted) as i64,
+        deleted,
+        "{later:?}"
+    );
+    let again = run_everywhere(&instances, now(&a)).await;
+    assert_eq!(total(&again, |o| o.guests_deleted), 0, "{again:?}");
 
     let check = entrada_server::audit::verify(&a.db).await.unwrap();
     assert!(check.first_bad.is_none(), "{:?}", check.first_bad);
