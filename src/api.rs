@@ -62,6 +62,11 @@ pub(crate) async fn sign_out() -> Result<(), ApiError> {
     }
 }
 
+/// How people may sign in here (a password, the organisation's OpenID provider).
+pub(crate) async fn sign_in_methods() -> Result<entrada_domain::api::SignInMethods, ApiError> {
+    request(Call::new(Method::GET, "/session/methods")).await
+}
+
 /// The signed-in person and their roles.
 pub(crate) async fn me() -> Result<Me, ApiError> {
     request(Call::new(Method::GET, "/me")).await

@@ -134,12 +134,62 @@ impl TestApp {
     /// Builds the real `App` on a fresh SQLite file serving the built SPA, loads the demo
     /// organisation and serves on `127.0.0.1:0`.
     pub async fn spawn() -> Result<TestApp> {
+        Self::spawn_configured(|_| {}).await
+    }
+
+    /// [`TestApp::spawn`], signing people in through the OpenID provider `cargo xtask
+    /// test` starts (`ENTRADA_TEST_OIDC_ISSUER`, "Lakeshore ID"), with which it registers
+    /// its own redirect URI.
+    pub async fn spawn_with_provider() -> Result<TestApp> {
+        let issuer = std::env::var("ENTRADA_TEST_OIDC_ISSUER").context(
+            "ENTRADA_TEST_OIDC_ISSUER is not set: run the browser tests with `cargo xtask test`, \
+             which starts an OpenID provider",
+        )?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let redirect = format!("http://127.0.0.1:{port}/api/v1/session/oidc/callback");
+        let registered: Value = reqwest::Client::new()
+            .post(format!("{issuer}/reg"))
+            .json(&serde_json::json!({
+                "redirect_uris": [redirect],
+                "grant_types": ["authorization_code"],
+                "response_types": ["code"],
+                "token_endpoint_auth_method": "client_secret_basic",
+            }))
+            .send()
+            .await
+            .context("registering with the OpenID provider")?
+            .json()
+            .await?;
+        let text = |field: &str| -> Result<String> {
+            registered[field]
+                .as_str()
+                .map(str::to_owned)
+                .with_context(|| format!("no {field} in {registered}"))
+        };
+        let (client_id, client_secret) = (text("client_id")?, text("client_secret")?);
+        Self::spawn_configured(move |config| {
+            config.bind = SocketAddr::from(([127, 0, 0, 1], port));
+            config.oidc = Some(entrada_server::oidc::OidcConfig {
+                issuer,
+                client_id,
+                client_secret,
+                name: "Lakeshore ID".to_owned(),
+                claim: entrada_server::oidc::MatchClaim::Email,
+            });
+        })
+        .await
+    }
+
+    async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> Result<TestApp> {
         let dist = dist_dir()?;
         let dir = tempfile::tempdir().context("creating a folder for the database")?;
         let url = format!("sqlite://{}/e.db", dir.path().display());
         let mut config = Config::new(SocketAddr::from(([127, 0, 0, 1], 0)), url);
         config.static_dir = Some(dist);
         config.smtp_url = mail::smtp_url();
+        configure(&mut config);
         let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
         let app = App::build(config, clock.clone())
             .await
@@ -1152,7 +1202,15 @@ impl Scene {
 /// panicked, each first saves `target/screenshots/<test>-<who>-failure-<size>.png`.
 pub async fn with_scene(test: &str, body: impl AsyncFn(&Scene) -> Result<()>) -> Result<()> {
     dist_dir()?;
-    let app = TestApp::spawn().await?;
+    with_scene_of(test, TestApp::spawn().await?, body).await
+}
+
+/// [`with_scene`] on a server the caller started (e.g. [`TestApp::spawn_with_provider`]).
+pub async fn with_scene_of(
+    test: &str,
+    app: TestApp,
+    body: impl AsyncFn(&Scene) -> Result<()>,
+) -> Result<()> {
     let scene = Scene {
         app,
         test: test.to_owned(),

@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+use crate::oidc::OidcProvider;
 use crate::postgres::Cluster;
 use crate::smtp::SmtpServer;
 use crate::{build_spa, cargo, step, tools};
@@ -55,7 +56,18 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
         }
         false => None,
     };
-    let smtp_env = smtp.as_ref().map(SmtpServer::env).unwrap_or_default();
+    let oidc = match chosen.contains(&"api") || chosen.contains(&"browser") {
+        true => {
+            step("Starting a throwaway OpenID provider");
+            let oidc =
+                OidcProvider::start(root).context("the sign-in tests need an OpenID provider")?;
+            println!("The OpenID provider is listening at {}", oidc.url);
+            Some(oidc)
+        }
+        false => None,
+    };
+    let mut services_env = smtp.as_ref().map(SmtpServer::env).unwrap_or_default();
+    services_env.extend(oidc.iter().flat_map(OidcProvider::env));
 
     let mut results: Vec<(&str, Counts)> = Vec::new();
     for layer in chosen {
@@ -70,16 +82,17 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
                     .map(|cluster| cluster.url.clone())
                     .unwrap_or_default();
                 let mut env = vec![("ENTRADA_TEST_POSTGRES_URL", url)];
-                env.extend(smtp_env.iter().cloned());
+                env.extend(services_env.iter().cloned());
                 cargo_test(root, &["--package", "entrada-server"], &env)
             }
-            "browser" => cargo_test(root, &["--package", "entrada-e2e"], &smtp_env),
+            "browser" => cargo_test(root, &["--package", "entrada-e2e"], &services_env),
             _ => unreachable!("layers were checked above"),
         };
         results.push((layer, counts));
     }
     drop(cluster);
     drop(smtp);
+    drop(oidc);
 
     let mut total = Counts::default();
     println!("\nLayer      passed  failed  skipped");

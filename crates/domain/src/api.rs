@@ -11,6 +11,31 @@ use crate::ids::{CatalogId, PackageId};
 use crate::permission::{Actor, CatalogGrant, GlobalRole};
 use crate::policy::AssignmentPolicy;
 
+/// `GET /session/methods`: how people may sign in here, for the sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignInMethods {
+    /// Whether the e-mail and password form is offered.
+    pub password: bool,
+    /// The OpenID provider's name, for "Sign in with …", when one is configured.
+    pub provider: Option<String>,
+}
+
+/// Why a sign-in through the OpenID provider ended back on the sign-in page
+/// (`/sign-in?error=…`).
+pub fn provider_sign_in_error(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "unknownPerson" => "Your organisation's sign-in worked, but nobody with that address has access to Entrada here. Ask an administrator to add you.",
+        "blocked" => "Your account is blocked. Ask an administrator.",
+        "expired" => "That sign-in took too long or was already used. Try again.",
+        "refused" => "The sign-in was cancelled or refused at your organisation's sign-in.",
+        "invalidToken" => "Your organisation's sign-in answered with something Entrada could not trust. Try again; if it happens again, tell an administrator.",
+        "providerUnavailable" => "Your organisation's sign-in could not be reached. Try again in a moment.",
+        _ => return None,
+    })
+}
+
 /// Body of `POST /session`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -30,6 +30,7 @@ mod lifecycle;
 pub mod mail;
 pub mod metrics;
 mod notify;
+pub mod oidc;
 pub mod password;
 pub mod scale;
 mod signups;
@@ -70,6 +71,10 @@ pub struct Config {
     /// The bearer token a metrics scraper sends to `GET /metrics`; without one, only
     /// signed-in administrators read the metrics.
     pub metrics_token: Option<String>,
+    /// The OpenID provider people may sign in through.
+    pub oidc: Option<oidc::OidcConfig>,
+    /// Whether people may sign in with a password (on unless turned off).
+    pub password_sign_in: bool,
 }
 
 impl Config {
@@ -100,6 +105,8 @@ impl Config {
             smtp_url: None,
             mail_from: "Entrada <entrada@localhost>".to_owned(),
             metrics_token: None,
+            oidc: None,
+            password_sign_in: true,
         }
     }
 }
@@ -122,6 +129,8 @@ impl std::fmt::Debug for Config {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "(set)"),
             )
+            .field("oidc", &self.oidc)
+            .field("password_sign_in", &self.password_sign_in)
             .finish()
     }
 }
@@ -143,6 +152,9 @@ pub enum StartError {
     /// The SMTP settings are not usable.
     #[error(transparent)]
     Mail(#[from] mail::MailConfigError),
+    /// The OpenID provider's settings are not usable.
+    #[error("OpenID provider: {0}")]
+    Oidc(oidc::OidcError),
 }
 
 /// A built server: database open and migrated, socket bound, not yet serving.
@@ -179,8 +191,18 @@ impl App {
         mail::on_start(&db, &config, clock.now())
             .await
             .map_err(db::DbError::from)?;
+        let oidc = match &config.oidc {
+            Some(provider) => {
+                let redirect = format!("{}{}", config.link_base(), http::oidc::CALLBACK_PATH);
+                Some(Arc::new(
+                    oidc::Oidc::new(provider.clone(), redirect).map_err(StartError::Oidc)?,
+                ))
+            }
+            None => None,
+        };
         let state = http::AppState {
             db,
+            oidc,
             config: Arc::new(config),
             clock,
             cache: Arc::default(),

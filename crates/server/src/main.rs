@@ -42,7 +42,7 @@ enum LogFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Run migrations, serve the API and the web app, and run the background jobs.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the database migrations only.
     Migrate(DatabaseArgs),
     /// Load the demo organisation into an empty database; with --scale, grow it to the
@@ -173,6 +173,33 @@ struct ServeArgs {
     /// (Authorization: Bearer …). Without it, only signed-in administrators read /metrics.
     #[arg(long, env = "ENTRADA_METRICS_TOKEN_FILE")]
     metrics_token_file: Option<PathBuf>,
+    /// Sign people in through this OpenID provider (its issuer URL; discovery is at
+    /// ISSUER/.well-known/openid-configuration). Register Entrada there with the redirect
+    /// URI PUBLIC_ORIGIN/api/v1/session/oidc/callback.
+    #[arg(long, env = "ENTRADA_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret_file"])]
+    oidc_issuer: Option<String>,
+    /// Entrada's client id at the OpenID provider.
+    #[arg(long, env = "ENTRADA_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// A file holding Entrada's client secret at the OpenID provider.
+    #[arg(
+        long,
+        env = "ENTRADA_OIDC_CLIENT_SECRET_FILE",
+        requires = "oidc_issuer"
+    )]
+    oidc_client_secret_file: Option<PathBuf>,
+    /// The provider's name on the sign-in page ("Sign in with NAME"); the issuer's host
+    /// when not set.
+    #[arg(long, env = "ENTRADA_OIDC_NAME")]
+    oidc_name: Option<String>,
+    /// The ID token claim people are matched by, against their e-mail address: email,
+    /// preferred_username or sub.
+    #[arg(long, env = "ENTRADA_OIDC_CLAIM", default_value = "email", value_parser = ["email", "preferred_username", "sub"])]
+    oidc_claim: String,
+    /// Whether people may sign in with a password: on, or off (only through the OpenID
+    /// provider).
+    #[arg(long, env = "ENTRADA_PASSWORD_SIGN_IN", default_value = "on", value_parser = ["on", "off"])]
+    password_sign_in: String,
 }
 
 #[derive(Subcommand)]
@@ -211,7 +238,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
-        Command::Serve(args) => serve(args, clock).await,
+        Command::Serve(args) => serve(*args, clock).await,
         Command::Migrate(args) => {
             let (pool, _) = db::connect(&args.database_url).await?;
             db::migrate(&pool).await?;
@@ -367,6 +394,7 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         );
     }
     let mut config = Config::new(args.bind, args.database.database_url.clone());
+    config.oidc = oidc_config(&args)?;
     config.static_dir = static_dir;
     config.secure_cookies = args.secure_cookies;
     config.public_origin = args.public_origin;
@@ -379,6 +407,10 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         Some(file) => Some(read_metrics_token(file)?),
         None => None,
     };
+    config.password_sign_in = args.password_sign_in == "on";
+    if !config.password_sign_in && config.oidc.is_none() {
+        anyhow::bail!("--password-sign-in off needs an OpenID provider (--oidc-issuer …): otherwise nobody could sign in");
+    }
     let app = App::build(config, clock.clone())
         .await
         .with_context(|| format!("starting on {}", redact(&args.database.database_url)))?;
@@ -399,6 +431,40 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     println!("Press Ctrl-C to stop.");
     app.run().await.context("serving")?;
     Ok(())
+}
+
+/// The OpenID provider of `--oidc-issuer`, `--oidc-client-id` and
+/// `--oidc-client-secret-file` (clap makes sure they come together).
+fn oidc_config(args: &ServeArgs) -> anyhow::Result<Option<entrada_server::oidc::OidcConfig>> {
+    let (Some(issuer), Some(client_id), Some(file)) = (
+        &args.oidc_issuer,
+        &args.oidc_client_id,
+        &args.oidc_client_secret_file,
+    ) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the OpenID client secret file {}", file.display()))?;
+    let secret = text.lines().next().unwrap_or_default().trim().to_owned();
+    if secret.is_empty() {
+        anyhow::bail!("the OpenID client secret file {} is empty", file.display());
+    }
+    let name = match &args.oidc_name {
+        Some(name) => name.clone(),
+        None => issuer
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .unwrap_or(issuer)
+            .to_owned(),
+    };
+    Ok(Some(entrada_server::oidc::OidcConfig {
+        issuer: issuer.clone(),
+        client_id: client_id.clone(),
+        client_secret: secret,
+        name,
+        claim: entrada_server::oidc::MatchClaim::parse(&args.oidc_claim).unwrap_or_default(),
+    }))
 }
 
 /// The metrics token in `file`: its first line, at least 16 characters, so a guessable

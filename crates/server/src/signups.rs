@@ -221,11 +221,41 @@ async fn create_person(
     pending: &Pending,
     now: OffsetDateTime,
 ) -> Result<User, ApiError> {
+    let person = NewExternal {
+        email: &pending.email,
+        display_name: &pending.display_name,
+        password_hash: Some(&pending.password_hash),
+        via: "signUp",
+    };
+    create_external(conn, &person, now)
+        .await?
+        .ok_or_else(|| ApiError::Conflict(LINK_UNUSABLE.to_owned()))
+}
+
+/// Someone from outside whose address was verified: by a sign-up's link or code, or by
+/// the OpenID provider.
+pub(crate) struct NewExternal<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    /// None for a person who signs in only through the OpenID provider.
+    pub password_hash: Option<&'a str>,
+    /// How the address was verified (`signUp`, `openIdProvider`), for the audit log.
+    pub via: &'static str,
+}
+
+/// Creates an external person, of the connected organisation their domain belongs to
+/// (when it is configured), with the `user.created` audit event; none when an account
+/// has the address already.
+pub(crate) async fn create_external(
+    conn: &mut AnyConnection,
+    person: &NewExternal<'_>,
+    now: OffsetDateTime,
+) -> Result<Option<User>, sqlx::Error> {
     let organizations = store::directory::all_organizations(conn).await?;
     let mut user = User {
         id: UserId(store::new_id()),
-        email: pending.email.clone(),
-        display_name: pending.display_name.clone(),
+        email: person.email.to_owned(),
+        display_name: person.display_name.to_owned(),
         kind: UserKind::External,
         state: UserState::Active,
         department: None,
@@ -240,9 +270,9 @@ async fn create_person(
         .await?
         .is_some()
     {
-        return Err(ApiError::Conflict(LINK_UNUSABLE.to_owned()));
+        return Ok(None);
     }
-    store::users::insert(conn, &user, Some(&pending.password_hash), now).await?;
+    store::users::insert(conn, &user, person.password_hash, now).await?;
     // The person creates their own account by verifying their address.
     let event = AuditEvent::new(
         AuditEventId(store::new_id()),
@@ -253,9 +283,10 @@ async fn create_person(
         user.id.as_str(),
     )
     .with_detail("email", user.email.clone())
-    .with_detail("kind", "external");
+    .with_detail("kind", "external")
+    .with_detail("verifiedBy", person.via);
     store::audit::append(conn, &event).await?;
-    Ok(user)
+    Ok(Some(user))
 }
 
 fn wrong_code(tries_left: u32) -> ApiError {

@@ -1,4 +1,4 @@
-use entrada_domain::api::{validate_sign_in, SignInBody};
+use entrada_domain::api::{provider_sign_in_error, validate_sign_in, SignInBody};
 use entrada_domain::FieldErrors;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -14,7 +14,10 @@ use crate::url::safe_next;
 /// focus there.
 const SUMMARY_ID: &str = "sign-in-error";
 
-/// `/sign-in?next=…&expired=1`: signs a person in and takes them back to `next`.
+/// `/sign-in?next=…&expired=1&error=…`: signs a person in and takes them back to `next`,
+/// with a password or through the organisation's OpenID provider ("Sign in with …", a
+/// full-page trip to the provider and back), whichever the server offers. `error` is why a
+/// trip through the provider came back without signing in.
 ///
 /// Fields are checked with the domain's `validate_sign_in` as the person types (once
 /// they have left the field or tried to submit); after a submit the server's answer
@@ -31,6 +34,27 @@ pub(crate) fn SignInPage() -> impl IntoView {
             .unwrap_or_else(|| "/".to_owned())
     });
     let expired = move || query.read().get("expired").is_some();
+    let provider_error = move || {
+        query
+            .read()
+            .get("error")
+            .and_then(|code| provider_sign_in_error(&code))
+    };
+    let methods = LocalResource::new(api::sign_in_methods);
+    // Until the server says otherwise, the password form shows (as it always did).
+    let password_on = move || {
+        methods
+            .get()
+            .and_then(Result::ok)
+            .is_none_or(|methods| methods.password)
+    };
+    let provider = move || methods.get().and_then(Result::ok).and_then(|m| m.provider);
+    let provider_start = move || {
+        format!(
+            "/api/v1/session/oidc/start?returnTo={}",
+            String::from(js_sys::encode_uri_component(&next.get()))
+        )
+    };
 
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -114,8 +138,10 @@ pub(crate) fn SignInPage() -> impl IntoView {
             };
             return Some(text);
         }
-        (tried.get() && !local_errors.read().0.is_empty())
-            .then(|| "Check the fields marked below.".to_owned())
+        if tried.get() && !local_errors.read().0.is_empty() {
+            return Some("Check the fields marked below.".to_owned());
+        }
+        provider_error().map(str::to_owned)
     };
 
     view! {
@@ -128,6 +154,18 @@ pub(crate) fn SignInPage() -> impl IntoView {
                 <div role="alert" class="form-alert">
                     {move || summary().map(|text| view! { <p class="alert-box" id=SUMMARY_ID>{text}</p> })}
                 </div>
+                {move || provider().map(|name| view! {
+                    <div class="card provider-sign-in">
+                        // A full-page trip: the router must not take this link.
+                        <a class="button" rel="external" href=provider_start>
+                            {format!("Sign in with {name}")}
+                        </a>
+                    </div>
+                    <Show when=password_on>
+                        <p class="or-divider" aria-hidden="true"><span>"or"</span></p>
+                    </Show>
+                })}
+                <Show when=password_on>
                 <form class="card form" on:submit=submit novalidate>
                     <Field
                         id="email"
@@ -158,6 +196,7 @@ pub(crate) fn SignInPage() -> impl IntoView {
                     <A href=move || sign_up_link(&next.get())>"Sign up"</A>
                     " with your e-mail address."
                 </p>
+                </Show>
             </div>
         </PublicLayout>
     }

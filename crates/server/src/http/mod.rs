@@ -35,6 +35,7 @@ mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
 mod notifications;
+pub(crate) mod oidc;
 mod organizations;
 mod packages;
 mod platform;
@@ -55,6 +56,8 @@ const BODY_LIMIT_BYTES: usize = 256 * 1024;
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub db: AnyPool,
+    /// The OpenID provider people may sign in through, when one is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     /// Answers kept in memory, current by the database's data versions.
@@ -93,6 +96,7 @@ struct ApiDoc;
 pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .merge(session::router())
+        .merge(oidc::router())
         .merge(packages::router())
         .merge(admin_packages::router())
         .merge(catalogs::router())

@@ -31,6 +31,15 @@ async fn sign_in(
     request_headers: HeaderMap,
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<impl IntoResponse, ApiError> {
+    if !app.config.password_sign_in {
+        let how = match &app.config.oidc {
+            Some(oidc) => format!("sign in with {}", oidc.name),
+            None => "ask an administrator".to_owned(),
+        };
+        return Err(ApiError::ForbiddenBecause(format!(
+            "Signing in with a password is turned off here; {how}."
+        )));
+    }
     validate_sign_in(&body)?;
     let now = app.clock.now();
     let account = body.email.trim().to_lowercase();
@@ -80,15 +89,44 @@ async fn sign_in(
         return Err(ApiError::AccountBlocked(detail));
     }
 
-    let cookie_name = session_cookie_name(app.config.secure_cookies);
     let mut tx = crate::db::begin(&app.db).await?;
-    // A session this browser already had ends: a session planted before sign-in (session
-    // fixation) or left over from someone else on a shared computer does not live on.
-    if let Some(previous) = session_token(&request_headers, cookie_name) {
-        store::sessions::delete(&mut tx, &store::sessions::hash_token(&previous)).await?;
-    }
     store::sessions::clear_sign_in_failures(&mut tx, &account).await?;
-    let token = store::sessions::create(&mut tx, &user.id, now, &app.config.sessions).await?;
+    let cookie = open_session(
+        &mut tx,
+        &app,
+        &request_headers,
+        &user,
+        &address,
+        "password",
+        now,
+    )
+    .await?;
+    let me = me_of(&mut tx, user).await?;
+    tx.commit().await?;
+
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, cookie);
+    Ok((headers, Json(me)))
+}
+
+/// Opens a session for `user`, who proved who they are by `method` (`password`,
+/// `openIdProvider`): a session this browser already had ends (a session planted before
+/// sign-in, session fixation, or one left over from someone else on a shared computer
+/// does not live on), and the sign-in is audited. Returns the cookie to set.
+pub(crate) async fn open_session(
+    tx: &mut AnyConnection,
+    app: &AppState,
+    request_headers: &HeaderMap,
+    user: &User,
+    address: &str,
+    method: &'static str,
+    now: time::OffsetDateTime,
+) -> Result<HeaderValue, sqlx::Error> {
+    let cookie_name = session_cookie_name(app.config.secure_cookies);
+    if let Some(previous) = session_token(request_headers, cookie_name) {
+        store::sessions::delete(tx, &store::sessions::hash_token(&previous)).await?;
+    }
+    let token = store::sessions::create(tx, &user.id, now, &app.config.sessions).await?;
     let event = AuditEvent::new(
         AuditEventId(store::new_id()),
         now,
@@ -97,21 +135,16 @@ async fn sign_in(
         "user",
         user.id.as_str(),
     )
-    .with_detail("address", address);
-    store::audit::append(&mut tx, &event).await?;
-    let me = me_of(&mut tx, user).await?;
-    tx.commit().await?;
-
+    .with_detail("address", address.to_owned())
+    .with_detail("method", method);
+    store::audit::append(tx, &event).await?;
     let max_age = app.config.sessions.absolute.whole_seconds();
-    let cookie = session_cookie(&token, max_age, app.config.secure_cookies);
-    let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, cookie);
-    Ok((headers, Json(me)))
+    Ok(session_cookie(&token, max_age, app.config.secure_cookies))
 }
 
 /// The audit event of a refused sign-in: about the account when it exists, else about the
 /// e-mail that was tried.
-fn sign_in_event(
+pub(crate) fn sign_in_event(
     user: Option<UserId>,
     action: AuditAction,
     account: &str,

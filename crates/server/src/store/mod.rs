@@ -9,6 +9,7 @@ pub(crate) mod catalogs;
 pub(crate) mod directory;
 pub(crate) mod guests;
 pub(crate) mod notifications;
+pub(crate) mod oidc;
 pub(crate) mod outbox;
 pub(crate) mod reports;
 pub(crate) mod requests;

@@ -13,6 +13,7 @@ mod instances;
 mod lifecycle_edges;
 mod mail;
 mod matrix;
+mod oidc;
 mod ownership;
 mod packages;
 mod platform;

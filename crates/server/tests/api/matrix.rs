@@ -696,11 +696,15 @@ on_both_backends! {
 }
 
 /// Documented operations that are not the admin area's, each checked by its own tests:
-/// signing in and out, what everyone sees of themselves, requesting and deciding,
+/// signing in and out (with a password or through the OpenID provider, `oidc::`), what
+/// everyone sees of themselves, requesting and deciding,
 /// signing up, and the operator's endpoints.
 const NOT_IN_THE_MATRIX: &[(&str, &str)] = &[
     ("POST", "/session"),
     ("DELETE", "/session"),
+    ("GET", "/session/methods"),
+    ("GET", "/session/oidc/start"),
+    ("GET", "/session/oidc/callback"),
     ("GET", "/me"),
     ("GET", "/my/access-packages"),
     ("GET", "/my/assignments"),

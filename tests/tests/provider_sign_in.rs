@@ -1,0 +1,50 @@
+//! Signing in through the organisation's OpenID provider, end to end at phone size
+//! (issue 14): a signed-out person opens a page of My Access, chooses "Sign in with
+//! Lakeshore ID", signs in on the provider's own page (the npm registry's oidc-provider,
+//! started by `cargo xtask test`), and lands back on the page they opened, signed in.
+//! Someone the directory does not know comes back to the sign-in page with the reason.
+
+use anyhow::Result;
+use entrada_e2e::{test_name, with_scene_of, Scene, TestApp, PHONE};
+
+#[tokio::test]
+async fn a_member_signs_in_with_the_organisations_provider_on_a_phone() -> Result<()> {
+    let app = TestApp::spawn_with_provider().await?;
+    with_scene_of(test_name!(), app, async |scene: &Scene| {
+        let sam = scene.browser("sam", PHONE).await?;
+        sam.goto("/access").await?;
+        sam.wait_for_heading("Sign in").await?;
+        sam.wait_for_text("Sign in with Lakeshore ID").await?;
+        sam.screenshot("sign-in-page").await?;
+        sam.click_link("Sign in with Lakeshore ID").await?;
+
+        // The provider's own page: it asks for the address.
+        sam.wait_for_heading("Test identity provider").await?;
+        sam.fill("E-mail address", "sam.taylor@lakeshore.example")
+            .await?;
+        sam.click_button("Sign in").await?;
+
+        // Back in Entrada, signed in, on the page first opened.
+        sam.wait_for_path("/access").await?;
+        sam.wait_for_heading("Your access").await?;
+        sam.wait_for_text("Sam Taylor").await?;
+        sam.screenshot("signed-in").await?;
+
+        // Someone the directory does not know: back on the sign-in page, told why.
+        let stranger = scene.browser("stranger", PHONE).await?;
+        stranger.goto("/sign-in").await?;
+        stranger.click_link("Sign in with Lakeshore ID").await?;
+        stranger.wait_for_heading("Test identity provider").await?;
+        stranger
+            .fill("E-mail address", "nobody@elsewhere.example")
+            .await?;
+        stranger.click_button("Sign in").await?;
+        stranger.wait_for_heading("Sign in").await?;
+        stranger
+            .wait_for_text("nobody with that address has access to Entrada here")
+            .await?;
+        stranger.screenshot("unknown-person").await?;
+        Ok(())
+    })
+    .await
+}
