@@ -11,8 +11,8 @@ use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
     AdminArea, AdminHome, AnyPartnerWizard, AuditPage, CatalogPage, DepartmentWizard,
-    DirectoryUsersWizard, EditPolicyPage, NewPolicyPage, OrganizationsPage, OutboxPage,
-    PackagePage, PackageReportPage, PersonReportPage, ResourceReportPage, SettingsPage,
+    DirectoryUsersWizard, EditPolicyPage, IntegrationsPage, NewPolicyPage, OrganizationsPage,
+    OutboxPage, PackagePage, PackageReportPage, PersonReportPage, ResourceReportPage, SettingsPage,
     SpecificPartnersWizard,
 };
 use crate::pages::approvals::{ApprovalPage, ApprovalsPage};
@@ -85,6 +85,7 @@ pub(crate) fn AdminApp() -> impl IntoView {
             <Route path=path!("/reports/people/:id") view=PersonReportPage/>
             <Route path=path!("/settings") view=SettingsPage/>
             <Route path=path!("/outbox") view=OutboxPage/>
+            <Route path=path!("/integrations") view=IntegrationsPage/>
             <Route path=path!("/access-packages/:id") view=PackagePage/>
             <Route path=path!("/access-packages/:id/policies/new") view=NewPolicyPage/>
             <Route path=path!("/policies/:id") view=EditPolicyPage/>

@@ -280,3 +280,8 @@ fn path(segments: &[&str]) -> String {
         .map(|segment| format!("/{}", url::encode_path_segment(segment)))
         .collect()
 }
+
+/// The identity systems Entrada works with here (administrators).
+pub(crate) async fn integrations() -> Result<entrada_domain::api::Integrations, ApiError> {
+    request(Call::new(Method::GET, "/integrations")).await
+}

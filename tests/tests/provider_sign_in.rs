@@ -2,10 +2,11 @@
 //! (issue 14): a signed-out person opens a page of My Access, chooses "Sign in with
 //! Lakeshore ID", signs in on the provider's own page (the npm registry's oidc-provider,
 //! started by `cargo xtask test`), and lands back on the page they opened, signed in.
-//! Someone the directory does not know comes back to the sign-in page with the reason.
+//! Someone the directory does not know comes back to the sign-in page with the reason,
+//! and an administrator sees the provider, its health and its sign-ins in Admin.
 
 use anyhow::Result;
-use entrada_e2e::{test_name, with_scene_of, Scene, TestApp, PHONE};
+use entrada_e2e::{test_name, with_scene_of, Scene, TestApp, DESKTOP, PHONE};
 
 #[tokio::test]
 async fn a_member_signs_in_with_the_organisations_provider_on_a_phone() -> Result<()> {
@@ -44,6 +45,22 @@ async fn a_member_signs_in_with_the_organisations_provider_on_a_phone() -> Resul
             .wait_for_text("nobody with that address has access to Entrada here")
             .await?;
         stranger.screenshot("unknown-person").await?;
+
+        // An administrator sees the provider answering, with one sign-in and one refusal.
+        let alex = scene.browser("alex", DESKTOP).await?;
+        alex.sign_in_from_start("alex.morgan@lakeshore.example")
+            .await?;
+        alex.goto("/admin").await?;
+        alex.click_link("Integrations").await?;
+        alex.wait_for_heading("Integrations").await?;
+        alex.wait_for_text("Reachable").await?;
+        alex.wait_for_text("Sign in with Lakeshore ID").await?;
+        let text = alex.page_text().await?;
+        anyhow::ensure!(
+            text.contains("Sign-ins, last 30 days\n1") && text.contains("Refused, last 30 days\n1"),
+            "the figures are not shown: {text}"
+        );
+        alex.screenshot("integrations").await?;
         Ok(())
     })
     .await

@@ -22,6 +22,41 @@ pub struct SignInMethods {
     pub provider: Option<String>,
 }
 
+/// `GET /integrations`: the identity systems Entrada works with here, for administrators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Integrations {
+    /// Whether people may sign in with a password.
+    pub password_sign_in: bool,
+    /// The OpenID provider people sign in through, when one is configured.
+    pub open_id_provider: Option<OpenIdProviderStatus>,
+}
+
+/// The OpenID provider's settings and how it is doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OpenIdProviderStatus {
+    /// The name on the sign-in page.
+    pub name: String,
+    /// The issuer.
+    pub issuer: String,
+    /// Entrada's client id there.
+    pub client_id: String,
+    /// The claim people are matched by.
+    pub claim: String,
+    /// Why its discovery document could not be read just now; none when it could.
+    pub error: Option<String>,
+    /// Sign-ins through it in the last 30 days.
+    pub sign_ins_last_30_days: i64,
+    /// Sign-ins through it refused in the last 30 days.
+    pub refused_last_30_days: i64,
+    /// The last sign-in through it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_sign_in: Option<time::OffsetDateTime>,
+}
+
 /// Why a sign-in through the OpenID provider ended back on the sign-in page
 /// (`/sign-in?error=…`).
 pub fn provider_sign_in_error(code: &str) -> Option<&'static str> {

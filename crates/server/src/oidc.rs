@@ -204,6 +204,12 @@ impl Oidc {
         &self.config
     }
 
+    /// Reads the provider's discovery document (and its keys) afresh: whether it can be
+    /// reached now.
+    pub async fn check(&self) -> Result<(), OidcError> {
+        self.metadata(true).await.map(|_| ())
+    }
+
     async fn metadata(&self, fresh: bool) -> Result<Arc<CoreProviderMetadata>, OidcError> {
         if !fresh {
             if let Some(metadata) = self.metadata.read().await.as_ref() {

@@ -4,6 +4,7 @@
 
 mod audit;
 mod catalog;
+mod integrations;
 mod organizations;
 mod outbox;
 mod package;
@@ -27,6 +28,7 @@ use crate::components::{set_page_title, Loading, ProblemPanel};
 
 pub(crate) use audit::AuditPage;
 pub(crate) use catalog::CatalogPage;
+pub(crate) use integrations::IntegrationsPage;
 pub(crate) use organizations::OrganizationsPage;
 pub(crate) use outbox::OutboxPage;
 pub(crate) use package::PackagePage;
@@ -95,6 +97,7 @@ pub(crate) fn AdminHome() -> impl IntoView {
                 <p><A href="/admin/settings">"Settings"</A>
                     " — what happens to external people when their access ends."</p>
                 <p><A href="/admin/outbox">"Outbox"</A>" — every e-mail Entrada wrote and how its delivery went."</p>
+                <p><A href="/admin/integrations">"Integrations"</A>" — the OpenID provider people sign in through, and how it is doing."</p>
             </section>
         })}
         {entrada_domain::permission::audit_scope(&me.actor()).is_some().then(|| view! {

@@ -4,7 +4,7 @@
 use sqlx::{AnyConnection, Row};
 use time::OffsetDateTime;
 
-use crate::clock::to_millis;
+use crate::clock::{from_millis, to_millis};
 use crate::store::sessions::hash_token;
 
 /// What a departure keeps until the person comes back.
@@ -67,4 +67,43 @@ pub(crate) async fn take(
         pkce_verifier: row.try_get("pkce_verifier")?,
         return_to: row.try_get("return_to")?,
     }))
+}
+
+/// Sign-ins through the provider since a moment, from the audit log.
+pub(crate) struct SignInFigures {
+    pub signed_in: i64,
+    pub refused: i64,
+    /// The last one ever.
+    pub last_sign_in: Option<OffsetDateTime>,
+}
+
+/// How sign-ins through the provider went since `since`.
+pub(crate) async fn sign_in_figures(
+    conn: &mut AnyConnection,
+    since: OffsetDateTime,
+) -> Result<SignInFigures, sqlx::Error> {
+    const THROUGH_PROVIDER: &str = "details_json LIKE '%\"method\":\"openIdProvider\"%'";
+    let count = |action: &'static str| {
+        format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = '{action}' AND at >= $1 AND {THROUGH_PROVIDER}"
+        )
+    };
+    let signed_in: i64 = sqlx::query_scalar(&count("session.signedIn"))
+        .bind(to_millis(since))
+        .fetch_one(&mut *conn)
+        .await?;
+    let refused: i64 = sqlx::query_scalar(&count("signIn.failed"))
+        .bind(to_millis(since))
+        .fetch_one(&mut *conn)
+        .await?;
+    let last: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT MAX(at) FROM audit_events WHERE action = 'session.signedIn' AND {THROUGH_PROVIDER}"
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(SignInFigures {
+        signed_in,
+        refused,
+        last_sign_in: last.map(from_millis),
+    })
 }

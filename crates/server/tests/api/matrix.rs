@@ -570,6 +570,11 @@ fn rows() -> Vec<Row> {
             [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
         ),
         (
+            "read the integrations",
+            |_, _| (M::GET, "/integrations".into(), None),
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 401],
+        ),
+        (
             "read one's e-mail preferences",
             |_, _| (M::GET, "/my/notifications".into(), None),
             [200, 200, 200, 200, 200, 200, 200, 200, 200, 401],

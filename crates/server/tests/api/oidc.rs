@@ -248,6 +248,27 @@ on_both_backends_with_provider! {
         assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE email = $1", "kim@fabrikam.example").await, 1);
     };
 
+    administrators_see_the_provider_its_health_and_its_sign_ins(true) => |app: TestApp| async move {
+        let sam = browser();
+        sign_in_through_provider(&app, &sam, "sam.taylor@lakeshore.example", "/").await;
+        let stranger = browser();
+        sign_in_through_provider(&app, &stranger, "nobody@elsewhere.example", "/").await;
+        let (status, _) = crate::helpers::send(&app, &sam, reqwest::Method::GET, "/integrations", Value::Null).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a member does not see the integrations");
+        app.sign_in("alex.morgan").await;
+        let (_, integrations) = crate::helpers::send(&app, &app.client, reqwest::Method::GET, "/integrations", Value::Null).await;
+        let provider = &integrations["openIdProvider"];
+        assert_eq!(integrations["passwordSignIn"], true);
+        assert_eq!(provider["name"], "Lakeshore ID");
+        assert_eq!(provider["issuer"], issuer().unwrap());
+        assert_eq!(provider["claim"], "email");
+        assert!(provider["error"].is_null(), "{provider}");
+        assert_eq!(provider["signInsLast30Days"], 1, "{provider}");
+        assert_eq!(provider["refusedLast30Days"], 1, "{provider}");
+        assert!(provider["lastSignIn"].is_string(), "{provider}");
+        assert!(!integrations.to_string().contains("client_secret") && provider.get("clientSecret").is_none(), "the secret never leaves the server");
+    };
+
     a_blocked_person_is_refused(true) => |app: TestApp| async move {
         sqlx::query("UPDATE users SET state = 'blocked' WHERE id = 'user-sam.taylor'").execute(&app.db).await.unwrap();
         let sam = browser();
@@ -411,4 +432,44 @@ fn decode(text: &str) -> Vec<u8> {
 
 fn encode(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[tokio::test]
+async fn an_unreachable_provider_is_reported_and_its_sign_in_says_so() {
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let app = TestApp::spawn_with(Backend::Sqlite, move |config| {
+        config.oidc = Some(OidcConfig {
+            issuer: closed,
+            client_id: "entrada".to_owned(),
+            client_secret: "secret".to_owned(),
+            name: "Lakeshore ID".to_owned(),
+            claim: MatchClaim::Email,
+        });
+    })
+    .await
+    .expect("a SQLite server");
+    let response = browser()
+        .get(app.api("/session/oidc/start?returnTo=/requests"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        location(&response),
+        "/sign-in?error=providerUnavailable&next=%2Frequests"
+    );
+    app.sign_in("alex.morgan").await;
+    let (status, integrations) = crate::helpers::send(
+        &app,
+        &app.client,
+        reqwest::Method::GET,
+        "/integrations",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let error = integrations["openIdProvider"]["error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(error.contains("discovery"), "{integrations}");
 }
