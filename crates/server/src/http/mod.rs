@@ -188,7 +188,7 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 /// `GET /api/v1/openapi.json`: this API, as OpenAPI 3.1.
-#[utoipa::path(get, path = "/openapi.json", tag = "platform", summary = "This API as an OpenAPI 3.1 document", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+#[utoipa::path(get, path = "/openapi.json", tag = "platform", summary = "This API as an OpenAPI 3.1 document", responses((status = 200, description = "The OpenAPI document", content_type = "application/json"), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
 async fn openapi_json(
     Extension(document): Extension<Arc<utoipa::openapi::OpenApi>>,
 ) -> Json<utoipa::openapi::OpenApi> {

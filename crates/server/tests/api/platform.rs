@@ -361,3 +361,33 @@ async fn a_second_server_running_the_jobs_on_one_sqlite_database_is_refused() {
         .await
         .expect("once the first has stopped, another runs the jobs");
 }
+
+/// Any API call may be refused before its handler runs (a NUL in the address, a body too
+/// large, a cross-origin write), with a problem+json 4xx: each API operation's document
+/// says so. schemathesis found the OpenID sign-in's two routes answering a 400 their
+/// document did not list.
+#[tokio::test]
+async fn every_api_operation_documents_that_it_may_be_refused_with_a_problem() {
+    let app = TestApp::spawn(entrada_server::Backend::Sqlite).await;
+    let document = crate::helpers::openapi_document(&app).await;
+    let mut silent = Vec::new();
+    for (method, path) in crate::helpers::operations_of(&document) {
+        let responses = &document["paths"][&path][&method]["responses"];
+        let documented = responses.get("4XX").or_else(|| responses.get("400"));
+        let problem = documented
+            .and_then(|response| response["content"].get("application/problem+json"))
+            .is_some();
+        if path.starts_with("/api/v1") && !problem {
+            silent.push(format!("{method} {path}"));
+        }
+    }
+    assert!(silent.is_empty(), "no 4XX problem documented: {silent:?}");
+    // The refusal the document now lists, on the sign-in's departure.
+    let response = app
+        .client
+        .get(app.api("/session/oidc/start?loginHint=a%00b"))
+        .send()
+        .await
+        .expect("request");
+    assert_problem(response, StatusCode::BAD_REQUEST).await;
+}
