@@ -54,6 +54,20 @@ impl ConnectedOrganization {
     }
 }
 
+/// The configured connected organisation whose domain `email` is in (exact or a
+/// subdomain): the one someone from outside with a verified address belongs to when they
+/// first arrive (by sign-up or through the OpenID provider). Organisations still being set
+/// up take nobody in.
+pub fn configured_owner_of<'o>(
+    email: &str,
+    organizations: &'o [ConnectedOrganization],
+) -> Option<&'o ConnectedOrganization> {
+    let domain = crate::directory::email_domain(email);
+    organizations
+        .iter()
+        .find(|org| org.state == ConnectedOrgState::Configured && org.owns_domain(domain))
+}
+
 /// The most e-mail domains an organisation lists.
 pub const MAX_DOMAINS: usize = 20;
 /// The most sponsors of each kind an organisation names.
@@ -271,6 +285,34 @@ mod tests {
         assert!(fabrikam.owns_domain("Fabrikam.Example"));
         assert!(!fabrikam.owns_domain("fabrikam.example.evil.test"));
         assert!(!fabrikam.owns_domain("evilfabrikam.example"));
+    }
+
+    #[test]
+    fn someone_from_outside_belongs_to_the_configured_organisation_owning_their_domain() {
+        use crate::testkit::organization;
+        let organizations = [
+            organization(
+                "org-proposed",
+                "contoso.example",
+                ConnectedOrgState::Proposed,
+            ),
+            organization(
+                "org-fabrikam",
+                "fabrikam.example",
+                ConnectedOrgState::Configured,
+            ),
+        ];
+        let owner =
+            |email: &str| configured_owner_of(email, &organizations).map(|org| org.id.as_str());
+        assert_eq!(owner("kim@fabrikam.example"), Some("org-fabrikam"));
+        assert_eq!(owner("kim@sales.fabrikam.example"), Some("org-fabrikam"));
+        assert_eq!(owner("kim@fabrikam.example.evil.test"), None);
+        assert_eq!(
+            owner("kim@contoso.example"),
+            None,
+            "a proposed organisation takes nobody in"
+        );
+        assert_eq!(owner("no-at-sign"), None);
     }
 
     proptest::proptest! {

@@ -12,7 +12,7 @@ use entrada_domain::audit::AuditEvent;
 use entrada_domain::directory::{User, UserKind, UserState};
 use entrada_domain::ids::{AuditEventId, UserId};
 use entrada_domain::notification::{sign_up_existing_account, sign_up_verification};
-use entrada_domain::policy::partner_of;
+use entrada_domain::organization::configured_owner_of;
 use entrada_domain::signup::{Proof, ValidSignUp, MAX_CODE_ATTEMPTS, VERIFICATION_VALID_HOURS};
 use entrada_domain::{FieldError, FieldErrors};
 use rand::{Rng, RngCore};
@@ -252,7 +252,7 @@ pub(crate) async fn create_external(
     now: OffsetDateTime,
 ) -> Result<Option<User>, sqlx::Error> {
     let organizations = store::directory::all_organizations(conn).await?;
-    let mut user = User {
+    let user = User {
         id: UserId(store::new_id()),
         email: person.email.to_owned(),
         display_name: person.display_name.to_owned(),
@@ -261,11 +261,9 @@ pub(crate) async fn create_external(
         department: None,
         job_title: None,
         manager: None,
-        connected_organization: None,
+        connected_organization: configured_owner_of(person.email, &organizations)
+            .map(|org| org.id.clone()),
     };
-    user.connected_organization = partner_of(&user, &organizations)
-        .filter(|org| org.state == entrada_domain::organization::ConnectedOrgState::Configured)
-        .map(|org| org.id.clone());
     if store::users::by_email_with_password(conn, &user.email)
         .await?
         .is_some()

@@ -11,6 +11,7 @@ use axum::Json;
 use entrada_domain::api::{Integrations, OpenIdProviderStatus, Problem, SignInMethods};
 use entrada_domain::audit::AuditAction;
 use entrada_domain::directory::UserState;
+use entrada_domain::organization::configured_owner_of;
 use entrada_domain::permission::Action;
 use entrada_domain::signup::safe_return_path;
 use serde::Deserialize;
@@ -247,22 +248,7 @@ async fn partner(
         return Ok(None);
     };
     let organizations = store::directory::all_organizations(conn).await?;
-    let probe = entrada_domain::directory::User {
-        id: entrada_domain::ids::UserId(String::new()),
-        email: email.to_owned(),
-        display_name: String::new(),
-        kind: entrada_domain::directory::UserKind::External,
-        state: UserState::Active,
-        department: None,
-        job_title: None,
-        manager: None,
-        connected_organization: None,
-    };
-    let configured =
-        entrada_domain::policy::partner_of(&probe, &organizations).is_some_and(|org| {
-            org.state == entrada_domain::organization::ConnectedOrgState::Configured
-        });
-    if !configured {
+    if configured_owner_of(email, &organizations).is_none() {
         return Ok(None);
     }
     let person = NewExternal {
