@@ -361,11 +361,16 @@ async fn grant_or_extend_held(
     };
     if assignment::due_for_expiry(&held, now) {
         // It ends now anyway (the expiry job has not come by yet): end it, then grant.
-        let ending = [(&held, package)];
-        end_audited(conn, &ending, &AssignmentEvent::Expire, None, now, audit)
-            .await?
-            .pop()
-            .ok_or(LifecycleError::Raced)?;
+        end_one_audited(
+            conn,
+            &held,
+            &AssignmentEvent::Expire,
+            package,
+            None,
+            now,
+            audit,
+        )
+        .await?;
         return grant(conn, request, policy, package, now, audit)
             .await
             .map(|_| None);
@@ -498,15 +503,18 @@ async fn remove(
     let current = store::assignments::live_of(conn, &request.requestor, &package.id)
         .await?
         .ok_or(LifecycleError::AssignmentGone)?;
-    assignment::apply(&current, &AssignmentEvent::Remove, now)
-        .map_err(|_| LifecycleError::AssignmentGone)?;
-    let ending = [(&current, package)];
     let actor = Some(&request.requestor);
-    end_audited(conn, &ending, &AssignmentEvent::Remove, actor, now, audit)
-        .await?
-        .pop()
-        .ok_or(LifecycleError::Raced)
-        .map(|_| ())
+    end_one_audited(
+        conn,
+        &current,
+        &AssignmentEvent::Remove,
+        package,
+        actor,
+        now,
+        audit,
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Ends an assignment (removal or expiry) and takes back its grants; a guarded update, so
@@ -519,8 +527,24 @@ pub(crate) async fn end_assignment(
     actor: Option<&UserId>,
     now: OffsetDateTime,
 ) -> Result<Assignment, LifecycleError> {
+    let mut audit = Audit::default();
+    let ended = end_one_audited(conn, current, event, package, actor, now, &mut audit).await?;
+    audit.append(conn).await?;
+    Ok(ended)
+}
+
+/// [`end_assignment`] within a step, its event among the step's.
+async fn end_one_audited(
+    conn: &mut AnyConnection,
+    current: &Assignment,
+    event: &AssignmentEvent,
+    package: &AccessPackage,
+    actor: Option<&UserId>,
+    now: OffsetDateTime,
+    audit: &mut Audit,
+) -> Result<Assignment, LifecycleError> {
     assignment::apply(current, event, now).map_err(|_| LifecycleError::AssignmentGone)?;
-    end_assignments(conn, &[(current, package)], event, actor, now)
+    end_audited(conn, &[(current, package)], event, actor, now, audit)
         .await?
         .pop()
         .ok_or(LifecycleError::Raced)
