@@ -547,58 +547,57 @@ type BoxedStep = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send
 fn request_step(shared: Arc<Shared>, ledger: Arc<Ledger>, mut rng: StdRng) -> BoxedStep {
     Box::pin(async move {
         let (_, client) = shared.members.choose(&mut rng).expect("members");
-        let (package, policy) = &shared.requested;
         let start = (rng.gen_range(0..3) == 0).then(|| {
             OffsetDateTime::now_utc() + time::Duration::milliseconds(rng.gen_range(1_000..4_000))
         });
-        let mut body = json!({
-            "accessPackageId": package, "policyId": policy, "type": "userAdd",
-            "justification": "Crash test", "answers": [],
-        });
-        if let Some(start) = start {
-            body["schedule"] = json!({ "start": start.format(&Rfc3339).expect("a time") });
-        }
-        let Some((status, view)) = call(
-            &ledger,
-            client,
-            &shared.base,
-            Method::POST,
-            "/requests",
-            Some(body),
-        )
-        .await
-        else {
+        let Some(created) = submit(&shared, &ledger, client, "userAdd", start).await else {
             return false;
         };
-        if status == StatusCode::CREATED {
-            if let Some(id) = view["request"]["id"].as_str() {
-                ledger.requests.lock().unwrap().push((id.to_owned(), start));
-            }
+        if let Some(id) = created {
+            ledger.requests.lock().unwrap().push((id, start));
             return true;
         }
-        let extend = json!({
-            "accessPackageId": package, "policyId": policy, "type": "userExtend",
-            "justification": "More time", "answers": [],
-        });
-        let Some((status, view)) = call(
-            &ledger,
-            client,
-            &shared.base,
-            Method::POST,
-            "/requests",
-            Some(extend),
-        )
-        .await
-        else {
+        let Some(created) = submit(&shared, &ledger, client, "userExtend", None).await else {
             return false;
         };
-        if status == StatusCode::CREATED {
-            if let Some(id) = view["request"]["id"].as_str() {
-                ledger.extensions.lock().unwrap().push(id.to_owned());
-            }
+        if let Some(id) = created {
+            ledger.extensions.lock().unwrap().push(id);
         }
         true
     })
+}
+
+/// Submits a request of `kind` for the requested package, starting at `start` when given:
+/// none when the server did not answer, else the new request's id when it was created.
+async fn submit(
+    shared: &Shared,
+    ledger: &Ledger,
+    client: &Client,
+    kind: &str,
+    start: Option<OffsetDateTime>,
+) -> Option<Option<String>> {
+    let (package, policy) = &shared.requested;
+    let mut body = json!({
+        "accessPackageId": package, "policyId": policy, "type": kind,
+        "justification": "Crash test", "answers": [],
+    });
+    if let Some(start) = start {
+        body["schedule"] = json!({ "start": start.format(&Rfc3339).expect("a time") });
+    }
+    let (status, view) = call(
+        ledger,
+        client,
+        &shared.base,
+        Method::POST,
+        "/requests",
+        Some(body),
+    )
+    .await?;
+    Some(
+        (status == StatusCode::CREATED)
+            .then(|| view["request"]["id"].as_str().map(str::to_owned))
+            .flatten(),
+    )
 }
 
 /// The administrator approves a request of the requested package from their inbox.

@@ -449,14 +449,12 @@ fn oidc_config(args: &ServeArgs) -> anyhow::Result<Option<entrada_server::oidc::
     if secret.is_empty() {
         anyhow::bail!("the OpenID client secret file {} is empty", file.display());
     }
-    let name = match &args.oidc_name {
-        Some(name) => name.clone(),
-        None => issuer
-            .split("://")
-            .nth(1)
-            .and_then(|rest| rest.split(['/', ':']).next())
-            .unwrap_or(issuer)
-            .to_owned(),
+    let parsed = url::Url::parse(issuer)
+        .with_context(|| format!("--oidc-issuer {issuer:?} is not a URL"))?;
+    let name = match (&args.oidc_name, parsed.host_str()) {
+        (Some(name), _) => name.clone(),
+        (None, Some(host)) => host.to_owned(),
+        (None, None) => issuer.clone(),
     };
     Ok(Some(entrada_server::oidc::OidcConfig {
         issuer: issuer.clone(),
