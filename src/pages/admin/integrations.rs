@@ -3,7 +3,6 @@
 //! sign-ins and refusals over 30 days) and whether passwords are still accepted.
 
 use entrada_domain::api::{Integrations, OpenIdProviderStatus};
-use entrada_domain::permission::{may, Action, Target};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -11,19 +10,13 @@ use crate::api;
 use crate::components::request_time::date_time;
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
-use super::shared::me;
+use super::shared::administers_organization;
 
 /// `/admin/integrations`.
 #[component]
 pub(crate) fn IntegrationsPage() -> impl IntoView {
     set_page_title("Integrations");
-    let allowed = me().is_some_and(|me| {
-        may(
-            &me.actor(),
-            Action::ManageOrganization,
-            &Target::Organization,
-        )
-    });
+    let allowed = administers_organization();
     if !allowed {
         return view! {
             <h1>"Integrations"</h1>

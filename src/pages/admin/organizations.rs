@@ -8,7 +8,6 @@ use entrada_domain::ids::{ConnectedOrgId, UserId};
 use entrada_domain::organization::{
     validate_organization, ConnectedOrgState, ConnectedOrganization, OrganizationDraft,
 };
-use entrada_domain::permission::{may, Action, Target};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -20,7 +19,7 @@ use crate::components::form::{
 };
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
-use super::shared::{load, me, perform, server_problem, Status};
+use super::shared::{administers_organization, load, perform, server_problem, Status};
 
 /// What the form is doing: connecting a new organisation or editing one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,13 +32,7 @@ enum Editing {
 #[component]
 pub(crate) fn OrganizationsPage() -> impl IntoView {
     set_page_title("Connected organisations");
-    let allowed = me().is_some_and(|me| {
-        may(
-            &me.actor(),
-            Action::ManageOrganization,
-            &Target::Organization,
-        )
-    });
+    let allowed = administers_organization();
     if !allowed {
         return view! {
             <h1>"Connected organisations"</h1>

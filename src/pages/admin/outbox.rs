@@ -3,26 +3,19 @@
 //! width; each row becomes a card on a phone (see `style/mail.css`).
 
 use entrada_domain::notification::{OutboxMessage, OutboxState};
-use entrada_domain::permission::{may, Action, Target};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
-use super::shared::me;
+use super::shared::administers_organization;
 
 /// `/admin/outbox`.
 #[component]
 pub(crate) fn OutboxPage() -> impl IntoView {
     set_page_title("Outbox");
-    let allowed = me().is_some_and(|me| {
-        may(
-            &me.actor(),
-            Action::ManageOrganization,
-            &Target::Organization,
-        )
-    });
+    let allowed = administers_organization();
     if !allowed {
         return view! {
             <h1>"Outbox"</h1>

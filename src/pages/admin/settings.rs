@@ -3,7 +3,6 @@
 //! block their sign-in, or block it and delete the account a number of days later. The
 //! domain's validation runs as one types; the server checks again.
 
-use entrada_domain::permission::{may, Action, Target};
 use entrada_domain::settings::{
     ExternalLifecycle, ExternalLifecyclePatch, ExternalUserAction, Settings, SettingsPatch,
     DELETE_AFTER_DAYS,
@@ -16,7 +15,7 @@ use crate::components::focus::focus_outcome;
 use crate::components::form::{ErrorSummary, Feedback, NumberInput, RadioOption};
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
-use super::shared::{load, me, perform, server_problem, Status};
+use super::shared::{administers_organization, load, perform, server_problem, Status};
 
 const DAYS_PATH: &str = "externalLifecycle.deleteAfterDays";
 
@@ -24,13 +23,7 @@ const DAYS_PATH: &str = "externalLifecycle.deleteAfterDays";
 #[component]
 pub(crate) fn SettingsPage() -> impl IntoView {
     set_page_title("Settings");
-    let allowed = me().is_some_and(|me| {
-        may(
-            &me.actor(),
-            Action::ManageOrganization,
-            &Target::Organization,
-        )
-    });
+    let allowed = administers_organization();
     if !allowed {
         return view! {
             <h1>"Settings"</h1>

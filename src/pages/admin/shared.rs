@@ -22,6 +22,18 @@ pub(crate) fn me() -> Option<Me> {
         .and_then(Result::ok)
 }
 
+/// Whether the signed-in person administers the organisation (the outbox, settings,
+/// connected organisations and integrations are theirs).
+pub(crate) fn administers_organization() -> bool {
+    me().is_some_and(|me| {
+        entrada_domain::permission::may(
+            &me.actor(),
+            entrada_domain::permission::Action::ManageOrganization,
+            &entrada_domain::permission::Target::Organization,
+        )
+    })
+}
+
 /// Where a change started from a page stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) enum Status {
