@@ -69,7 +69,9 @@ async fn a_member_signs_in_with_the_organisations_provider_on_a_phone() -> Resul
         visitor.wait_for_text("Sign in with Lakeshore ID").await?;
         visitor.screenshot("sign-in-page").await?;
         let alex_phone = scene.browser("alex-phone", PHONE).await?;
-        alex_phone.sign_in_from_start("alex.morgan@lakeshore.example").await?;
+        alex_phone
+            .sign_in_from_start("alex.morgan@lakeshore.example")
+            .await?;
         alex_phone.goto("/admin/integrations").await?;
         alex_phone.wait_for_text("Reachable").await?;
         alex_phone.screenshot("integrations").await?;
