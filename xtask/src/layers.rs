@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+use crate::ldap::LdapServer;
 use crate::oidc::OidcProvider;
 use crate::postgres::Cluster;
 use crate::smtp::SmtpServer;
@@ -66,6 +67,15 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
         }
         false => None,
     };
+    let ldap = match chosen.contains(&"api") {
+        true => {
+            step("Starting a throwaway LDAP server");
+            let ldap = LdapServer::start().context("the directory sync tests need slapd")?;
+            println!("slapd is listening at {}", ldap.url);
+            Some(ldap)
+        }
+        false => None,
+    };
     let mut services_env = smtp.as_ref().map(SmtpServer::env).unwrap_or_default();
     services_env.extend(oidc.iter().flat_map(OidcProvider::env));
 
@@ -83,6 +93,7 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
                     .unwrap_or_default();
                 let mut env = vec![("ENTRADA_TEST_POSTGRES_URL", url)];
                 env.extend(services_env.iter().cloned());
+                env.extend(ldap.iter().flat_map(LdapServer::env));
                 cargo_test(root, &["--package", "entrada-server"], &env)
             }
             "browser" => cargo_test(root, &["--package", "entrada-e2e"], &services_env),
@@ -93,6 +104,7 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
     drop(cluster);
     drop(smtp);
     drop(oidc);
+    drop(ldap);
 
     let mut total = Counts::default();
     println!("\nLayer      passed  failed  skipped");

@@ -1,8 +1,10 @@
 //! `/admin/integrations` (administrators): the identity systems Entrada works with here —
 //! the OpenID provider people sign in through (its settings, whether it answers now, its
-//! sign-ins and refusals over 30 days) and whether passwords are still accepted.
+//! sign-ins and refusals over 30 days) and whether passwords are still accepted; the
+//! LDAP / Active Directory directory Entrada syncs from, its last sync's figures and
+//! errors, and "Sync now".
 
-use entrada_domain::api::{Integrations, OpenIdProviderStatus};
+use entrada_domain::api::{DirectoryStatus, DirectorySync, Integrations, OpenIdProviderStatus};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -61,6 +63,109 @@ fn IntegrationCards(integrations: Integrations) -> impl IntoView {
             }}
             <p class="muted">{passwords}</p>
         </section>
+        <section class="card integration" aria-labelledby="directory-heading">
+            <h2 id="directory-heading">"Directory: LDAP / Active Directory"</h2>
+            {match integrations.directory {
+                Some(directory) => view! { <Directory directory/> }.into_any(),
+                None => view! {
+                    <p>"Not configured. Start Entrada with "<code>"--ldap-url"</code>", "
+                        <code>"--bind-dn"</code>", "<code>"--password-file"</code>" and "
+                        <code>"--base-dn"</code>" to import people and groups from it and write grants back to its groups."</p>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Directory(directory: DirectoryStatus) -> impl IntoView {
+    let last = RwSignal::new(directory.last_sync.clone());
+    let last_success = RwSignal::new(directory.last_success_at);
+    let busy = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    let run = move |full: bool| {
+        busy.set(true);
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            match api::sync_directory(full).await {
+                Ok(sync) => {
+                    if sync.error.is_none() {
+                        last_success.try_set(Some(sync.started_at));
+                    }
+                    last.try_set(Some(sync));
+                }
+                Err(error) => {
+                    problem.try_set(Some(error.to_string()));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    let success = move || {
+        last_success
+            .get()
+            .map(date_time)
+            .unwrap_or_else(|| "never".to_owned())
+    };
+    view! {
+        <dl class="review-list">
+            <dt>"Server"</dt><dd><code>{directory.url}</code></dd>
+            <dt>"Bound as"</dt><dd><code>{directory.bind_dn}</code></dd>
+            <dt>"Base"</dt><dd><code>{directory.base_dn}</code></dd>
+            <dt>"People are"</dt><dd><code>{directory.user_filter}</code></dd>
+            <dt>"Groups are"</dt><dd><code>{directory.group_filter}</code></dd>
+            <dt>"Synced"</dt><dd>{format!("every {} minutes", directory.every_minutes)}</dd>
+            <dt>"From the directory"</dt><dd>{format!("{} people, {} groups", directory.people_linked, directory.groups_linked)}</dd>
+            <dt>"Last sync that worked"</dt><dd>{success}</dd>
+        </dl>
+        {move || last.get().map(|sync| view! { <LastSync sync/> })}
+        {move || problem.get().map(|text| view! { <p class="alert-box" role="alert">{text}</p> })}
+        <div class="actions">
+            <button type="button" class="button" disabled=move || busy.get() on:click=move |_| run(false)>
+                {move || if busy.get() { "Syncing…" } else { "Sync now" }}
+            </button>
+            <button type="button" class="button secondary" disabled=move || busy.get() on:click=move |_| run(true)>"Full sync"</button>
+        </div>
+    }
+}
+
+#[component]
+fn LastSync(sync: DirectorySync) -> impl IntoView {
+    let heading = format!(
+        "Last sync: {} ({}, {})",
+        date_time(sync.started_at),
+        sync.mode_words(),
+        sync.started_by_words()
+    );
+    let figures = sync.figures;
+    let outcome = match sync.error {
+        Some(error) => view! { <p class="alert-box" role="alert">"It failed: " {error}</p> }.into_any(),
+        None => view! {
+            <table class="figures">
+                <thead><tr><th scope="col"></th><th scope="col">"Seen"</th><th scope="col">"Added"</th><th scope="col">"Changed"</th><th scope="col">"Blocked / removed"</th></tr></thead>
+                <tbody>
+                    <tr><th scope="row">"People"</th><td>{figures.people_seen}</td><td>{figures.people_added}</td><td>{figures.people_changed}</td><td>{figures.people_blocked}</td></tr>
+                    <tr><th scope="row">"Groups"</th><td>{figures.groups_seen}</td><td>{figures.groups_added}</td><td>{figures.groups_changed}</td><td>{figures.groups_removed}</td></tr>
+                    <tr><th scope="row">"Memberships"</th><td></td><td>{figures.memberships_added}</td><td></td><td>{figures.memberships_removed}</td></tr>
+                </tbody>
+            </table>
+            <p class="muted">{format!(
+                "{} came back and were unblocked; grants written to the directory: {}, taken back: {}.",
+                figures.people_unblocked, figures.written_back, figures.taken_back
+            )}</p>
+        }.into_any(),
+    };
+    let problems = sync.problems;
+    let count = problems.len();
+    view! {
+        <h3>{heading}</h3>
+        {outcome}
+        {(count > 0).then(|| view! {
+            <details class="sync-problems">
+                <summary>{format!("{count} entries could not be taken")}</summary>
+                <ul>{problems.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}</ul>
+            </details>
+        })}
     }
 }
 
