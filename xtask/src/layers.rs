@@ -67,7 +67,7 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
         }
         false => None,
     };
-    let ldap = match chosen.contains(&"api") {
+    let ldap = match chosen.contains(&"api") || chosen.contains(&"browser") {
         true => {
             step("Starting a throwaway LDAP server");
             let ldap = LdapServer::start().context("the directory sync tests need slapd")?;
@@ -78,6 +78,7 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
     };
     let mut services_env = smtp.as_ref().map(SmtpServer::env).unwrap_or_default();
     services_env.extend(oidc.iter().flat_map(OidcProvider::env));
+    services_env.extend(ldap.iter().flat_map(LdapServer::env));
 
     let mut results: Vec<(&str, Counts)> = Vec::new();
     for layer in chosen {
@@ -93,7 +94,6 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
                     .unwrap_or_default();
                 let mut env = vec![("ENTRADA_TEST_POSTGRES_URL", url)];
                 env.extend(services_env.iter().cloned());
-                env.extend(ldap.iter().flat_map(LdapServer::env));
                 cargo_test(root, &["--package", "entrada-server"], &env)
             }
             "browser" => cargo_test(root, &["--package", "entrada-e2e"], &services_env),

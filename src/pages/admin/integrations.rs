@@ -12,6 +12,7 @@ use crate::api;
 use crate::components::request_time::date_time;
 use crate::components::{set_page_title, Loading, ProblemPanel};
 
+use super::plural;
 use super::shared::administers_organization;
 
 /// `/admin/integrations`.
@@ -115,7 +116,11 @@ fn Directory(directory: DirectoryStatus) -> impl IntoView {
             <dt>"People are"</dt><dd><code>{directory.user_filter}</code></dd>
             <dt>"Groups are"</dt><dd><code>{directory.group_filter}</code></dd>
             <dt>"Synced"</dt><dd>{format!("every {} minutes", directory.every_minutes)}</dd>
-            <dt>"From the directory"</dt><dd>{format!("{} people, {} groups", directory.people_linked, directory.groups_linked)}</dd>
+            <dt>"From the directory"</dt><dd>{format!(
+                "{}, {}",
+                plural(directory.people_linked, "person", "people"),
+                plural(directory.groups_linked, "group", "groups")
+            )}</dd>
             <dt>"Last sync that worked"</dt><dd>{success}</dd>
         </dl>
         {move || last.get().map(|sync| view! { <LastSync sync/> })}
@@ -142,7 +147,7 @@ fn LastSync(sync: DirectorySync) -> impl IntoView {
         Some(error) => view! { <p class="alert-box" role="alert">"It failed: " {error}</p> }.into_any(),
         None => view! {
             <table class="figures">
-                <thead><tr><th scope="col"></th><th scope="col">"Seen"</th><th scope="col">"Added"</th><th scope="col">"Changed"</th><th scope="col">"Blocked / removed"</th></tr></thead>
+                <thead><tr><th scope="col"></th><th scope="col">"Seen"</th><th scope="col">"New"</th><th scope="col">"Changed"</th><th scope="col">"Gone"</th></tr></thead>
                 <tbody>
                     <tr><th scope="row">"People"</th><td>{figures.people_seen}</td><td>{figures.people_added}</td><td>{figures.people_changed}</td><td>{figures.people_blocked}</td></tr>
                     <tr><th scope="row">"Groups"</th><td>{figures.groups_seen}</td><td>{figures.groups_added}</td><td>{figures.groups_changed}</td><td>{figures.groups_removed}</td></tr>
@@ -150,7 +155,7 @@ fn LastSync(sync: DirectorySync) -> impl IntoView {
                 </tbody>
             </table>
             <p class="muted">{format!(
-                "{} came back and were unblocked; grants written to the directory: {}, taken back: {}.",
+                "Gone: people who left the directory, blocked; groups and memberships it no longer has, removed. {} came back and were unblocked. Grants written to the directory: {}, taken back: {}.",
                 figures.people_unblocked, figures.written_back, figures.taken_back
             )}</p>
         }.into_any(),
@@ -162,7 +167,7 @@ fn LastSync(sync: DirectorySync) -> impl IntoView {
         {outcome}
         {(count > 0).then(|| view! {
             <details class="sync-problems">
-                <summary>{format!("{count} entries could not be taken")}</summary>
+                <summary>{format!("{} could not be taken", plural(count as u64, "entry", "entries"))}</summary>
                 <ul>{problems.into_iter().map(|text| view! { <li>{text}</li> }).collect_view()}</ul>
             </details>
         })}
