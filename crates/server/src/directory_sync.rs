@@ -833,13 +833,7 @@ pub async fn write_back(
     config: &LdapConfig,
     now: OffsetDateTime,
 ) -> Result<(u64, u64, Vec<String>), SyncError> {
-    let plan = {
-        let mut conn = db.acquire().await?;
-        let granted = store::directory_sync::granted_in_directory_groups(&mut conn).await?;
-        let written = store::directory_sync::written(&mut conn).await?;
-        write_back_plan(&granted, &written)
-    };
-    if plan.0.is_empty() && plan.1.is_empty() {
+    if !pending_writes(&mut *db.acquire().await?).await? {
         return Ok((0, 0, Vec::new()));
     }
     let mut ldap = connect(config).await?;
@@ -847,6 +841,14 @@ pub async fn write_back(
     let (written, taken) = write_back_with(db, &mut ldap, now, &mut problems).await?;
     let _ = ldap.unbind().await;
     Ok((written, taken, problems))
+}
+
+/// Whether write-back has anything to write or take back.
+async fn pending_writes(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    let granted = store::directory_sync::granted_in_directory_groups(conn).await?;
+    let written = store::directory_sync::written(conn).await?;
+    let (to_write, to_take) = write_back_plan(&granted, &written);
+    Ok(!to_write.is_empty() || !to_take.is_empty())
 }
 
 /// LDAP result codes a write-back accepts: the value was already there (20) or already
@@ -988,6 +990,16 @@ pub(crate) async fn run_forever(
             }
         };
         let now = clock.now();
+        // Most passes have nothing to write: they take no lease, so "Sync now" is never
+        // kept waiting by an idle pass.
+        match pending_writes(&mut conn).await {
+            Ok(false) => continue,
+            Ok(true) => {}
+            Err(error) => {
+                tracing::warn!(%error, "directory write-back could not start");
+                continue;
+            }
+        }
         match store::directory_sync::take_lease(&mut conn, now, now + LEASE).await {
             Ok(true) => {}
             Ok(false) => continue,

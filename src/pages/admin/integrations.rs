@@ -151,11 +151,11 @@ fn LastSync(sync: DirectorySync) -> impl IntoView {
                 <tbody>
                     <tr><th scope="row">"People"</th><td>{figures.people_seen}</td><td>{figures.people_added}</td><td>{figures.people_changed}</td><td>{figures.people_blocked}</td></tr>
                     <tr><th scope="row">"Groups"</th><td>{figures.groups_seen}</td><td>{figures.groups_added}</td><td>{figures.groups_changed}</td><td>{figures.groups_removed}</td></tr>
-                    <tr><th scope="row">"Memberships"</th><td></td><td>{figures.memberships_added}</td><td></td><td>{figures.memberships_removed}</td></tr>
+                    <tr><th scope="row">"Members"</th><td></td><td>{figures.memberships_added}</td><td></td><td>{figures.memberships_removed}</td></tr>
                 </tbody>
             </table>
             <p class="muted">{format!(
-                "Gone: people who left the directory, blocked; groups and memberships it no longer has, removed. {} came back and were unblocked. Grants written to the directory: {}, taken back: {}.",
+                "Members: group memberships from the directory. Gone: people who left it, blocked; groups and memberships it no longer has, removed. {} came back and were unblocked. Grants written to the directory: {}, taken back: {}.",
                 figures.people_unblocked, figures.written_back, figures.taken_back
             )}</p>
         }.into_any(),

@@ -106,14 +106,23 @@ async fn sync_directory(
         .full
         .then_some(entrada_domain::directory_sync::SyncMode::Full);
     let started_by = signed_in.user.id.as_str().to_owned();
-    match directory_sync::sync(&app.db, ldap, mode, &started_by, app.clock.now()).await {
-        Ok(_) | Err(SyncError::Directory(_)) | Err(SyncError::Refused(_)) => {}
-        Err(SyncError::Busy) => {
-            return Err(ApiError::Conflict(
-                "Another directory sync is running; try again in a minute.".to_owned(),
-            ))
+    // A write-back pass holds the lease for a moment: wait for it a little before saying
+    // that another sync runs.
+    let mut tries = 0;
+    loop {
+        match directory_sync::sync(&app.db, ldap, mode, &started_by, app.clock.now()).await {
+            Ok(_) | Err(SyncError::Directory(_)) | Err(SyncError::Refused(_)) => break,
+            Err(SyncError::Busy) if tries < 10 => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(SyncError::Busy) => {
+                return Err(ApiError::Conflict(
+                    "Another directory sync is running; try again in a minute.".to_owned(),
+                ))
+            }
+            Err(SyncError::Db(error)) => return Err(error.into()),
         }
-        Err(SyncError::Db(error)) => return Err(error.into()),
     }
     let mut conn = app.db.acquire().await?;
     let (last, _) = store::directory_sync::last_syncs(&mut conn).await?;
