@@ -130,6 +130,10 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// A directory entry for [`TestApp::spawn_with_directory`]: its DN and its attributes
+/// with their values.
+pub type LdifEntry<'a> = (&'a str, Vec<(&'a str, Vec<&'a str>)>);
+
 impl TestApp {
     /// Builds the real `App` on a fresh SQLite file serving the built SPA, loads the demo
     /// organisation and serves on `127.0.0.1:0`.
@@ -185,7 +189,7 @@ impl TestApp {
     /// [`TestApp::spawn`], syncing from the slapd `cargo xtask test` starts
     /// (`ENTRADA_TEST_LDAP_*`) under a fresh subtree holding `ldif` (its entries' DNs end
     /// in `BASE`, replaced by the subtree's). The scheduled sync runs once at start.
-    pub async fn spawn_with_directory(ldif: &[(&str, Vec<(&str, Vec<&str>)>)]) -> Result<TestApp> {
+    pub async fn spawn_with_directory(ldif: &[LdifEntry<'_>]) -> Result<TestApp> {
         let var = |name: &str| {
             std::env::var(name).with_context(|| {
                 format!("{name} is not set: run the browser tests with `cargo xtask test`, which starts slapd")

@@ -4,9 +4,7 @@
 //! desktop and a phone size.
 
 use anyhow::Result;
-use entrada_e2e::{test_name, with_scene_of, Scene, TestApp, DESKTOP, PHONE};
-
-type Entry<'a> = (&'a str, Vec<(&'a str, Vec<&'a str>)>);
+use entrada_e2e::{test_name, with_scene_of, LdifEntry, Scene, TestApp, DESKTOP, PHONE};
 
 fn person<'a>(
     dn: &'a str,
@@ -14,7 +12,7 @@ fn person<'a>(
     name: &'a str,
     mail: Option<&'a str>,
     department: &'a str,
-) -> Entry<'a> {
+) -> LdifEntry<'a> {
     let mut attrs = vec![
         ("objectClass", vec!["inetOrgPerson"]),
         ("uid", vec![uid]),
