@@ -33,6 +33,7 @@ mod notify;
 pub mod oidc;
 pub mod password;
 pub mod scale;
+pub mod scim;
 mod signups;
 mod store;
 
