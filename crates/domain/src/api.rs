@@ -31,6 +31,48 @@ pub struct Integrations {
     pub password_sign_in: bool,
     /// The OpenID provider people sign in through, when one is configured.
     pub open_id_provider: Option<OpenIdProviderStatus>,
+    /// SCIM provisioning at `/scim/v2`: its tokens and what it wrote lately.
+    #[serde(default)]
+    pub scim: ScimStatus,
+}
+
+/// SCIM provisioning's tokens (never the tokens themselves) and its writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimStatus {
+    /// Every token made with `entrada scim token create`, oldest first.
+    pub tokens: Vec<ScimTokenView>,
+    /// SCIM's writes in the last 30 days, by audit action (only those that happened).
+    pub writes_last_30_days: Vec<ScimWriteCount>,
+}
+
+/// A SCIM token as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimTokenView {
+    /// Its name, e.g. `okta`.
+    pub name: String,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    /// When a SCIM request last came with it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<time::OffsetDateTime>,
+    /// Whether it was revoked (`entrada scim token revoke`).
+    pub revoked: bool,
+}
+
+/// How many SCIM writes of one kind the audit log holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimWriteCount {
+    /// The audit action (`scim.userCreated`, …).
+    pub action: crate::audit::AuditAction,
+    /// How many.
+    pub count: i64,
 }
 
 /// The OpenID provider's settings and how it is doing.

@@ -290,29 +290,21 @@ pub(crate) async fn replace_user(
                 .with_detail("changed", changed.join(", ")),
         );
     }
-    match (before.active, fields.active) {
-        (true, false) => {
-            if store::scim::block(conn, id, now).await? {
-                let sessions =
-                    store::guests::end_sessions(conn, &UserId(current.id.clone())).await?;
-                events.push(
-                    event(now, AuditAction::ScimUserBlocked, "user", id, token)
-                        .with_detail("sessionsEnded", sessions.to_string()),
-                );
-            }
-        }
-        (false, true) => {
-            if store::scim::unblock(conn, id).await? {
-                events.push(event(
-                    now,
-                    AuditAction::ScimUserUnblocked,
-                    "user",
-                    id,
-                    token,
-                ));
-            }
-        }
-        _ => {}
+    if before.active && !fields.active && store::scim::block(conn, id, now).await? {
+        let sessions = store::guests::end_sessions(conn, &UserId(current.id.clone())).await?;
+        events.push(
+            event(now, AuditAction::ScimUserBlocked, "user", id, token)
+                .with_detail("sessionsEnded", sessions.to_string()),
+        );
+    }
+    if !before.active && fields.active && store::scim::unblock(conn, id).await? {
+        events.push(event(
+            now,
+            AuditAction::ScimUserUnblocked,
+            "user",
+            id,
+            token,
+        ));
     }
     if events.is_empty() {
         return Ok(());
@@ -543,4 +535,40 @@ pub(crate) async fn delete_group(
     .with_detail("members", current.members.len().to_string());
     store::audit::append(conn, &event).await?;
     Ok(())
+}
+
+/// What the Integrations page shows of SCIM: the tokens, and SCIM's writes to people and
+/// groups since `since`, from the audit log.
+pub(crate) async fn status(
+    db: &AnyPool,
+    since: OffsetDateTime,
+) -> Result<entrada_domain::api::ScimStatus, sqlx::Error> {
+    let mut conn = db.acquire().await?;
+    let tokens = store::scim::tokens(&mut conn)
+        .await?
+        .into_iter()
+        .map(|row| entrada_domain::api::ScimTokenView {
+            name: row.name,
+            created_at: row.created_at,
+            last_used_at: row.last_used_at,
+            revoked: row.revoked,
+        })
+        .collect();
+    let writes_last_30_days = store::scim::writes_since(&mut conn, since)
+        .await?
+        .into_iter()
+        .filter_map(|(action, count)| {
+            let action = AuditAction::parse(&action)?;
+            // Token changes come from the command line, not from the provider.
+            let by_provider = !matches!(
+                action,
+                AuditAction::ScimTokenCreated | AuditAction::ScimTokenRevoked
+            );
+            by_provider.then_some(entrada_domain::api::ScimWriteCount { action, count })
+        })
+        .collect();
+    Ok(entrada_domain::api::ScimStatus {
+        tokens,
+        writes_last_30_days,
+    })
 }

@@ -360,12 +360,12 @@ impl Parser {
 pub fn case_exact(attr: &str, sub: Option<&str>) -> bool {
     let attr = attr.to_ascii_lowercase();
     let sub = sub.map(str::to_ascii_lowercase);
-    match (attr.as_str(), sub.as_deref()) {
-        ("id" | "externalid", None) => true,
-        ("members" | "manager", Some("value" | "$ref")) => true,
-        ("meta", Some("version" | "location")) => true,
-        _ => false,
-    }
+    matches!(
+        (attr.as_str(), sub.as_deref()),
+        ("id" | "externalid", None)
+            | ("members" | "manager", Some("value" | "$ref"))
+            | ("meta", Some("version" | "location"))
+    )
 }
 
 /// A key of `object` that equals `name` ignoring case.

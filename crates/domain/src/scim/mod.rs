@@ -196,7 +196,7 @@ pub struct UserFields {
     pub user_name: String,
     /// `displayName`.
     pub display_name: String,
-    /// `name.formatted`, when the client set it apart from the display name.
+    /// `name.formatted`, when the client set it.
     pub name_formatted: Option<String>,
     /// `active`: false means blocked.
     pub active: bool,
@@ -218,7 +218,6 @@ impl ScimUser {
             "id": self.id,
             "userName": f.user_name,
             "displayName": f.display_name,
-            "name": { "formatted": f.name_formatted.as_deref().unwrap_or(&f.display_name) },
             "active": f.active,
             "emails": [{ "value": f.user_name, "type": "work", "primary": true }],
             "meta": self.meta.to_json("User", &location),
@@ -228,6 +227,9 @@ impl ScimUser {
         }
         if let Some(title) = &f.title {
             user["title"] = json!(title);
+        }
+        if let Some(formatted) = &f.name_formatted {
+            user["name"] = json!({ "formatted": formatted });
         }
         let mut enterprise = Map::new();
         if let Some(department) = &f.department {
@@ -295,8 +297,6 @@ impl UserFields {
             Some(Value::Null) | None => (None, None),
             Some(_) => return Err(invalid_value("The enterprise extension must be an object.")),
         };
-        // A formatted name equal to the display name is the display name.
-        let name_formatted = name_formatted.filter(|formatted| formatted != &display_name);
         Ok(UserFields {
             external_id: string(object, "externalId")?,
             user_name,
@@ -576,7 +576,7 @@ pub fn project(resource: Value, attributes: &[String], excluded: &[String]) -> V
             }
             let inner: Vec<&filter::AttrPath> = wanted
                 .iter()
-                .filter(|path| !path.urn.as_deref().is_some_and(|urn| !is_core(urn)))
+                .filter(|path| path.urn.as_deref().is_none_or(is_core))
                 .collect();
             let picked = pick(&Map::from_iter([(key.clone(), value.clone())]), &inner);
             out.extend(picked);
@@ -868,7 +868,9 @@ mod tests {
 
     #[test]
     fn attributes_select_and_exclude_but_keep_the_always_returned() {
-        let json = user().to_json("https://e.example/scim/v2");
+        let mut named = user();
+        named.fields.name_formatted = Some("Maria Garcia".into());
+        let json = named.to_json("https://e.example/scim/v2");
         let only = project(
             json.clone(),
             &["userName".into(), "name.formatted".into()],
@@ -884,7 +886,7 @@ mod tests {
         assert!(!keys.contains(&"displayName"), "{keys:?}");
         assert_eq!(only["name"], json!({ "formatted": "Maria Garcia" }));
         let department = format!("{ENTERPRISE_SCHEMA}:department");
-        let only = project(json.clone(), &[department.clone()], &[]);
+        let only = project(json.clone(), std::slice::from_ref(&department), &[]);
         assert_eq!(only[ENTERPRISE_SCHEMA], json!({ "department": "Sales" }));
         let without = project(json, &[], &["emails".into(), "id".into(), department]);
         assert!(without.get("emails").is_none());

@@ -222,6 +222,15 @@ fn apply_at(
             return Err(invalid_path(path_text));
         }
     }
+    if op == Op::Remove && definition.required && path.attr.sub.is_none() && path.filter.is_none() {
+        return Err(ScimError::bad_request(
+            ScimErrorType::InvalidValue,
+            format!(
+                "{} is required: replace it instead of removing it.",
+                definition.name
+            ),
+        ));
+    }
     let container = match path.attr.urn.as_deref() {
         Some(urn) if urn.eq_ignore_ascii_case(ENTERPRISE_SCHEMA) => {
             if op == Op::Remove && !root.contains_key(ENTERPRISE_SCHEMA) {
@@ -547,6 +556,13 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(error.scim_type, Some(ScimErrorType::InvalidPath));
+        let error = check(
+            user(),
+            ResourceKind::User,
+            json!([{ "op": "remove", "path": "active" }]),
+        )
+        .unwrap_err();
+        assert_eq!(error.scim_type, Some(ScimErrorType::InvalidValue));
         let error = check(user(), ResourceKind::User, json!([{ "op": "remove" }])).unwrap_err();
         assert_eq!(error.scim_type, Some(ScimErrorType::NoTarget));
         let error = check(

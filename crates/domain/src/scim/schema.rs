@@ -78,16 +78,20 @@ pub static USER_ATTRIBUTES: &[Attribute] = &[
         sub_attributes: &[simple("formatted", "The full name, as shown.")],
         ..simple("name", "The person's name.")
     },
-    simple(
-        "displayName",
-        "The name Entrada shows. When absent, name.formatted, else userName.",
-    ),
+    Attribute {
+        required: true,
+        ..simple(
+            "displayName",
+            "The name Entrada shows everyone by. A request without it gets name.formatted, else userName.",
+        )
+    },
     simple("title", "The person's job title."),
     Attribute {
         kind: "boolean",
+        required: true,
         ..simple(
             "active",
-            "false blocks the person: they cannot sign in and their sessions end.",
+            "false blocks the person: they cannot sign in and their sessions end. A request without it means true.",
         )
     },
     Attribute {

@@ -214,7 +214,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        if status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED {
             tracing::error!(error = %self, "request failed");
         }
         if let ApiError::Scim(_) | ApiError::NoRouteInScim = self {

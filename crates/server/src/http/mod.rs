@@ -154,10 +154,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let unknown_api = Router::new()
         .route("/api", any(|| async { ApiError::NoRoute }))
         .route("/api/{*rest}", any(|| async { ApiError::NoRoute }))
-        .route(
-            "/scim/v2/{*rest}",
-            any(|| async { ApiError::NoRouteInScim }),
-        );
+        .route("/scim/{*rest}", any(|| async { ApiError::NoRouteInScim }));
     let x_request_id = header::HeaderName::from_static("x-request-id");
     let security = Arc::new(security::Security::new(
         state.config.static_dir.as_deref(),

@@ -39,6 +39,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_schema))
         .routes(routes!(list_resource_types))
         .routes(routes!(get_resource_type))
+        .routes(routes!(search_everything))
 }
 
 /// Names the SCIM bearer token as a security scheme of the OpenAPI document.
@@ -709,4 +710,17 @@ async fn get_resource_type(
         })
         .map(|kind| answer(StatusCode::OK, &kind, None))
         .ok_or_else(|| ApiError::Scim(ScimError::not_found("ResourceType", &id)))
+}
+
+/// `POST /scim/v2/.search`: searching every resource type at once is not offered (501, as
+/// RFC 7644 §3.4.3 allows); `GET /Users` and `GET /Groups` take the same query.
+#[utoipa::path(post, path = "/scim/v2/.search", tag = "scim", summary = "SCIM: searching every resource type at once is not offered (501)",
+    security(("scim_token" = [])),
+    responses((status = 501, description = "Not offered: search /Users or /Groups", content_type = "application/scim+json", body = ScimErrorBody),
+              (status = "4XX", description = "A SCIM error", content_type = "application/scim+json", body = ScimErrorBody)))]
+async fn search_everything(_token: ScimToken) -> ApiError {
+    ApiError::Scim(ScimError::status(
+        501,
+        "Searching every resource type at once is not offered: query /Users or /Groups (GET with filter, startIndex, count).",
+    ))
 }
