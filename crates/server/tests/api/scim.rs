@@ -169,7 +169,13 @@ async fn falcon_for_sam(app: &TestApp) -> String {
 }
 
 /// A bad request: method, path, body, the status and `scimType` it gets.
-type BadCase = (Method, String, Option<Value>, StatusCode, Option<&'static str>);
+type BadCase = (
+    Method,
+    String,
+    Option<Value>,
+    StatusCode,
+    Option<&'static str>,
+);
 
 on_both_backends! {
     requests_without_a_live_token_are_refused_with_a_scim_401 => |app: TestApp| async move {
