@@ -336,6 +336,7 @@ pub(crate) async fn delete_user(
 ) -> Result<(), ApiError> {
     let user = UserId(current.id.clone());
     store::guests::lock(conn, &user).await?;
+    let canceled = cancel_open_requests(conn, &user, now).await?;
     let live = store::assignments::live_by_package(conn, &user).await?;
     let mut packages = Vec::new();
     for assignment in live.values() {
@@ -371,11 +372,46 @@ pub(crate) async fn delete_user(
         token,
     )
     .with_detail("displayName", &current.fields.display_name)
+    .with_detail("requestsCanceled", canceled.to_string())
     .with_detail("assignmentsEnded", ended.len().to_string())
     .with_detail("sessionsEnded", sessions.to_string())
     .with_detail("membershipsRemoved", holdings.to_string());
     store::audit::append(conn, &event).await?;
     Ok(())
+}
+
+/// Cancels a person's requests that are still open (submitted, waiting for approval, or
+/// approved before their start), through the lifecycle as if they had withdrawn them, so
+/// nothing is delivered to an account that is gone. Returns how many.
+async fn cancel_open_requests(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: OffsetDateTime,
+) -> Result<usize, ApiError> {
+    use entrada_domain::request::{RequestEvent, RequestState};
+    let mut canceled = 0;
+    for stored in store::requests::of_requestor(conn, user).await? {
+        let open = matches!(
+            stored.request.state,
+            RequestState::Submitted | RequestState::PendingApproval | RequestState::Approved
+        );
+        if !open {
+            continue;
+        }
+        let package = store::catalogs::get_package(conn, &stored.request.access_package_id).await?;
+        let policy = store::catalogs::get_policy(conn, &stored.request.policy_id).await?;
+        let (Some(package), Some(policy)) = (package, policy) else {
+            continue;
+        };
+        let event = RequestEvent::Cancel { by: user.clone() };
+        match crate::lifecycle::advance(conn, &stored, &policy, &package, &event, None, now).await {
+            Ok(_) => canceled += 1,
+            Err(crate::lifecycle::LifecycleError::Database(error)) => return Err(error.into()),
+            // Changed meanwhile, or past cancelling: delivery handles it as for anyone.
+            Err(_) => {}
+        }
+    }
+    Ok(canceled)
 }
 
 /// The rules a group's new attributes must meet: a free name, members who exist.

@@ -404,6 +404,15 @@ on_both_backends! {
     a_deleted_person_is_gone_cannot_sign_in_and_loses_their_access => |app: TestApp| async move {
         let assignment = falcon_for_sam(&app).await;
         let sam = crate::helpers::as_person(&app, "sam.taylor").await;
+        // Sam also waits for an approval: deleting him cancels it, so nothing is delivered to him.
+        let admin = crate::helpers::as_person(&app, "alex.morgan").await;
+        let fixture = crate::matrix::fixture(&app, &admin, 0).await;
+        let (status, view) = crate::matrix::call(&sam, Method::POST, app.api("/requests"), Some(json!({
+            "accessPackageId": fixture.package, "policyId": fixture.policy, "type": "userAdd", "justification": "Needed", "answers": []
+        }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{view}");
+        assert_eq!(view["request"]["state"], "pendingApproval", "{view}");
+        let request = view["request"]["id"].as_str().unwrap().to_owned();
         let scim = Scim::new(&app, "okta").await;
         let (status, _, _) = scim.call(Method::DELETE, "/Users/user-sam.taylor", None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
@@ -416,11 +425,13 @@ on_both_backends! {
         let state: String = sqlx::query_scalar("SELECT state FROM assignments WHERE id = $1").bind(&assignment).fetch_one(&app.db).await.unwrap();
         assert_eq!(state, "removed");
         assert!(!in_group(&app, "grp-project-falcon", "user-sam.taylor").await, "the grant was taken back");
+        let state: String = sqlx::query_scalar("SELECT state FROM access_requests WHERE id = $1").bind(&request).fetch_one(&app.db).await.unwrap();
+        assert_eq!(state, "canceled", "his open request was withdrawn");
         let (status, body, headers) = scim.call(Method::DELETE, "/Users/user-sam.taylor", None).await;
         assert_scim_error(status, &body, &headers, StatusCode::NOT_FOUND, None);
-        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_events WHERE action IN ('assignment.removed', 'scim.userDeleted') ORDER BY seq")
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_events WHERE action IN ('request.canceled', 'assignment.removed', 'scim.userDeleted') ORDER BY seq")
             .fetch_all(&app.db).await.unwrap();
-        assert_eq!(actions, ["assignment.removed", "scim.userDeleted"]);
+        assert_eq!(actions, ["request.canceled", "assignment.removed", "scim.userDeleted"]);
         // The address is free again: the provider may provision someone new with it.
         scim.create_user("sam.taylor@lakeshore.example").await;
     };
@@ -481,6 +492,28 @@ on_both_backends! {
         let (status, group) = scim.get("/ResourceTypes/Group").await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(group["endpoint"], "/Groups");
+    };
+
+    administrators_see_the_tokens_and_scims_writes_on_integrations => |app: TestApp| async move {
+        let scim = Scim::new(&app, "okta").await;
+        scim.create_user("ines@example.com").await;
+        scim.create_user("jon@example.com").await;
+        scim.patch("/Users/user-sam.taylor", json!([{ "op": "replace", "path": "title", "value": "Lead" }])).await;
+        let admin = crate::helpers::as_person(&app, "alex.morgan").await;
+        let response = admin.get(app.api("/integrations")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let text = response.text().await.unwrap();
+        assert!(!text.contains(&scim.token), "the token itself is never shown");
+        let integrations: Value = serde_json::from_str(&text).unwrap();
+        let tokens = integrations["scim"]["tokens"].as_array().unwrap();
+        assert_eq!(tokens.len(), 1, "{integrations}");
+        assert_eq!(tokens[0]["name"], "okta");
+        assert!(tokens[0]["lastUsedAt"].is_string(), "{integrations}");
+        assert_eq!(tokens[0]["revoked"], false);
+        assert_eq!(
+            integrations["scim"]["writesLast30Days"],
+            json!([{ "action": "scim.userChanged", "count": 1 }, { "action": "scim.userCreated", "count": 2 }])
+        );
     };
 
     scim2_tester_finds_every_check_passing_but_the_listed_ones => |app: TestApp| async move {
