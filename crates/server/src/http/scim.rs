@@ -52,8 +52,10 @@ pub(crate) fn describe_token(document: &mut utoipa::openapi::OpenApi) {
     components.add_security_scheme("scim_token", SecurityScheme::Http(scheme));
 }
 
-/// A SCIM error as RFC 7644 §3.12 writes it.
-#[derive(utoipa::ToSchema)]
+/// A SCIM error as RFC 7644 §3.12 writes it (documentation only: [`ScimError::to_json`]
+/// writes the body).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
 struct ScimErrorBody {
     /// `["urn:ietf:params:scim:api:messages:2.0:Error"]`.
