@@ -285,3 +285,11 @@ fn path(segments: &[&str]) -> String {
 pub(crate) async fn integrations() -> Result<entrada_domain::api::Integrations, ApiError> {
     request(Call::new(Method::GET, "/integrations")).await
 }
+
+/// Syncs people and groups from the directory now (administrators); the sync as recorded.
+pub(crate) async fn sync_directory(
+    full: bool,
+) -> Result<entrada_domain::api::DirectorySync, ApiError> {
+    let run = entrada_domain::api::DirectorySyncRun { full };
+    request(Call::new(Method::POST, "/integrations/directory-sync").json(&run)?).await
+}

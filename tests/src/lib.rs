@@ -182,6 +182,59 @@ impl TestApp {
         .await
     }
 
+    /// [`TestApp::spawn`], syncing from the slapd `cargo xtask test` starts
+    /// (`ENTRADA_TEST_LDAP_*`) under a fresh subtree holding `ldif` (its entries' DNs end
+    /// in `BASE`, replaced by the subtree's). The scheduled sync runs once at start.
+    pub async fn spawn_with_directory(ldif: &[(&str, Vec<(&str, Vec<&str>)>)]) -> Result<TestApp> {
+        let var = |name: &str| {
+            std::env::var(name).with_context(|| {
+                format!("{name} is not set: run the browser tests with `cargo xtask test`, which starts slapd")
+            })
+        };
+        let (url, bind_dn, password, suffix) = (
+            var("ENTRADA_TEST_LDAP_URL")?,
+            var("ENTRADA_TEST_LDAP_BIND_DN")?,
+            var("ENTRADA_TEST_LDAP_PASSWORD")?,
+            var("ENTRADA_TEST_LDAP_SUFFIX")?,
+        );
+        let unit = unique("e2e");
+        let base = format!("ou={unit},{suffix}");
+        let (conn, mut ldap) = ldap3::LdapConnAsync::new(&url).await?;
+        ldap3::drive!(conn);
+        ldap.simple_bind(&bind_dn, &password).await?.success()?;
+        let unit_entry: Vec<(&str, Vec<&str>)> = vec![
+            ("objectClass", vec!["organizationalUnit"]),
+            ("ou", vec![unit.as_str()]),
+        ];
+        for (dn, attrs) in std::iter::once(&("BASE", unit_entry)).chain(ldif) {
+            let dn = dn.replace("BASE", &base);
+            let attrs: Vec<(String, std::collections::HashSet<String>)> = attrs
+                .iter()
+                .map(|(name, values)| {
+                    let values = values.iter().map(|value| value.replace("BASE", &base));
+                    ((*name).to_owned(), values.collect())
+                })
+                .collect();
+            ldap.add(&dn, attrs)
+                .await?
+                .success()
+                .with_context(|| format!("adding {dn}"))?;
+        }
+        let _ = ldap.unbind().await;
+        Self::spawn_configured(move |config| {
+            config.ldap = Some(entrada_server::directory_sync::LdapConfig {
+                url,
+                bind_dn,
+                password,
+                base_dn: base,
+                user_filter: entrada_server::directory_sync::LdapConfig::USER_FILTER.to_owned(),
+                group_filter: entrada_server::directory_sync::LdapConfig::GROUP_FILTER.to_owned(),
+                every: std::time::Duration::from_secs(15 * 60),
+            });
+        })
+        .await
+    }
+
     async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> Result<TestApp> {
         let dist = dist_dir()?;
         let dir = tempfile::tempdir().context("creating a folder for the database")?;

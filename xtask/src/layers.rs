@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
+use crate::ldap::LdapServer;
 use crate::oidc::OidcProvider;
 use crate::postgres::Cluster;
 use crate::smtp::SmtpServer;
@@ -66,8 +67,18 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
         }
         false => None,
     };
+    let ldap = match chosen.contains(&"api") || chosen.contains(&"browser") {
+        true => {
+            step("Starting a throwaway LDAP server");
+            let ldap = LdapServer::start().context("the directory sync tests need slapd")?;
+            println!("slapd is listening at {}", ldap.url);
+            Some(ldap)
+        }
+        false => None,
+    };
     let mut services_env = smtp.as_ref().map(SmtpServer::env).unwrap_or_default();
     services_env.extend(oidc.iter().flat_map(OidcProvider::env));
+    services_env.extend(ldap.iter().flat_map(LdapServer::env));
     // The SCIM API test runs scim2-tester's checks against the server it starts.
     let scim_env = match chosen.contains(&"api") {
         true => {
@@ -105,6 +116,7 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
     drop(cluster);
     drop(smtp);
     drop(oidc);
+    drop(ldap);
 
     let mut total = Counts::default();
     println!("\nLayer      passed  failed  skipped");

@@ -4,6 +4,7 @@
 mod bench;
 mod harden;
 mod layers;
+mod ldap;
 mod oidc;
 mod postgres;
 mod smtp;

@@ -31,9 +31,92 @@ pub struct Integrations {
     pub password_sign_in: bool,
     /// The OpenID provider people sign in through, when one is configured.
     pub open_id_provider: Option<OpenIdProviderStatus>,
+    /// The LDAP / Active Directory directory Entrada syncs from, when one is configured.
+    #[serde(default)]
+    pub directory: Option<DirectoryStatus>,
     /// SCIM provisioning at `/scim/v2`: its tokens and what it wrote lately.
     #[serde(default)]
     pub scim: ScimStatus,
+}
+
+/// The directory Entrada syncs people and groups from, and how its syncs went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryStatus {
+    /// The server's address.
+    pub url: String,
+    /// The DN Entrada binds as.
+    pub bind_dn: String,
+    /// Where people and groups are looked for.
+    pub base_dn: String,
+    /// Which entries are people.
+    pub user_filter: String,
+    /// Which entries are groups.
+    pub group_filter: String,
+    /// Minutes between scheduled syncs.
+    pub every_minutes: u64,
+    /// People in Entrada that came from the directory and are still in it.
+    pub people_linked: u64,
+    /// Groups in Entrada that came from the directory and are still in it.
+    pub groups_linked: u64,
+    /// The last sync, whether it worked or not.
+    pub last_sync: Option<DirectorySync>,
+    /// When the last sync that worked started.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_success_at: Option<time::OffsetDateTime>,
+}
+
+/// One directory sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DirectorySync {
+    /// When it started.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: time::OffsetDateTime,
+    /// When it ended.
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: time::OffsetDateTime,
+    /// Full or incremental.
+    pub mode: crate::directory_sync::SyncMode,
+    /// What started it: the schedule, the command line, or an administrator.
+    pub started_by: String,
+    /// What it did.
+    pub figures: crate::directory_sync::SyncFigures,
+    /// Entries it could not take, each with why.
+    pub problems: Vec<String>,
+    /// Why it failed; none when it worked.
+    pub error: Option<String>,
+}
+
+impl DirectorySync {
+    /// "full sync" or "incremental sync".
+    pub fn mode_words(&self) -> &'static str {
+        match self.mode {
+            crate::directory_sync::SyncMode::Full => "full sync",
+            crate::directory_sync::SyncMode::Incremental => "incremental sync",
+        }
+    }
+
+    /// Who started it, in words.
+    pub fn started_by_words(&self) -> String {
+        match self.started_by.as_str() {
+            "schedule" => "on the schedule".to_owned(),
+            "command" => "from the command line".to_owned(),
+            _ => "by an administrator".to_owned(),
+        }
+    }
+}
+
+/// `POST /integrations/directory-sync`: sync now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DirectorySyncRun {
+    /// Read every person again, not only those changed since the last sync.
+    #[serde(default)]
+    pub full: bool,
 }
 
 /// SCIM provisioning's tokens (never the tokens themselves) and its writes.

@@ -111,6 +111,12 @@ audit_actions! {
     UserDeleted => "user.deleted", "Person deleted";
     NotificationsChanged => "notifications.changed", "E-mail preferences changed";
     AuditPruned => "audit.pruned", "Audit log pruned";
+    DirectorySynced => "directory.synced", "Directory synchronised";
+    DirectoryWrittenBack => "directory.writtenBack", "Membership written to the directory";
+    DirectoryTakenBack => "directory.takenBack", "Membership taken back from the directory";
+    UserImported => "user.imported", "Person imported from the directory";
+    UserLeftDirectory => "user.leftDirectory", "Person left the directory and was blocked";
+    UserReturnedToDirectory => "user.returnedToDirectory", "Person back in the directory and unblocked";
     ScimUserCreated => "scim.userCreated", "Person provisioned by SCIM";
     ScimUserChanged => "scim.userChanged", "Person changed by SCIM";
     ScimUserBlocked => "scim.userBlocked", "Person blocked by SCIM";
@@ -150,6 +156,12 @@ impl AuditAction {
             A::RequestTimedOut | A::RequestEscalated | A::RequestApproved => Some("request timers"),
             A::UserBlocked | A::UserDeleted => Some("guest lifecycle job"),
             A::AuditPruned => Some("audit retention"),
+            A::DirectorySynced
+            | A::DirectoryWrittenBack
+            | A::DirectoryTakenBack
+            | A::UserImported
+            | A::UserLeftDirectory
+            | A::UserReturnedToDirectory => Some("directory sync"),
             A::DemoLoaded => Some("demo loader"),
             // `entrada user add`; a sign-up's account is created by its own person.
             A::UserCreated => Some("command line"),

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod catalog;
 pub mod delivery;
 pub mod directory;
+pub mod directory_sync;
 pub mod error;
 pub mod guest;
 pub mod ids;

@@ -281,11 +281,13 @@ pub(crate) const DATA_TABLES: &[&str] = &[
     "request_decisions",
     "notification_opt_outs",
     "pending_signups",
+    "directory_links",
 ];
 
 /// Tables no cached answer is computed from, so their writes bump nothing: sessions are
 /// checked on every request anyway, sign-ins on their way through the OpenID provider
-/// are read once, and the audit log, sign-in attempts and the outbox are
+/// are read once, directory sync's own bookkeeping is read by the sync and the
+/// Integrations page, and the audit log, sign-in attempts and the outbox are
 /// read fresh by the pages that show them. (Only a test reads this list: it fails when a
 /// table is in none of the three.)
 #[cfg(test)]
@@ -293,6 +295,9 @@ const UNCOUNTED_TABLES: &[&str] = &[
     "sessions",
     "sign_in_attempts",
     "oidc_logins",
+    "directory_writes",
+    "directory_syncs",
+    "directory_sync_lease",
     "audit_events",
     "audit_head",
     "audit_prune_permit",

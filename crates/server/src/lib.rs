@@ -22,6 +22,7 @@ pub mod clock;
 pub mod db;
 mod delivery;
 pub mod demo;
+pub mod directory_sync;
 mod guest_lifecycle;
 mod guests;
 mod http;
@@ -76,6 +77,8 @@ pub struct Config {
     pub oidc: Option<oidc::OidcConfig>,
     /// Whether people may sign in with a password (on unless turned off).
     pub password_sign_in: bool,
+    /// The LDAP / Active Directory directory to sync people and groups from.
+    pub ldap: Option<directory_sync::LdapConfig>,
 }
 
 impl Config {
@@ -108,6 +111,7 @@ impl Config {
             metrics_token: None,
             oidc: None,
             password_sign_in: true,
+            ldap: None,
         }
     }
 }
@@ -132,6 +136,7 @@ impl std::fmt::Debug for Config {
             )
             .field("oidc", &self.oidc)
             .field("password_sign_in", &self.password_sign_in)
+            .field("ldap", &self.ldap)
             .finish()
     }
 }
@@ -248,6 +253,15 @@ impl App {
             ))),
             false => None,
         };
+        let directory = match (&self.state.config.ldap, self.state.config.run_jobs) {
+            (Some(ldap), true) => Some(tokio::spawn(directory_sync::run_forever(
+                self.state.db.clone(),
+                ldap.clone(),
+                self.state.clock.clone(),
+                stop_jobs.subscribe(),
+            ))),
+            _ => None,
+        };
         let mail = mail::start(&self.state.db, &self.state.clock, &self.state.config);
         // Readiness says "shutting down" from the signal on, while requests drain.
         let draining = self.state.draining.clone();
@@ -278,6 +292,15 @@ impl App {
                     JOBS_DRAIN.as_secs()
                 );
                 jobs.abort();
+            }
+        }
+        if let Some(mut directory) = directory {
+            if tokio::time::timeout(JOBS_DRAIN, &mut directory)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the directory sync did not finish within {} s; stopping it (it applies its changes in one transaction, so nothing is left half done)", JOBS_DRAIN.as_secs());
+                directory.abort();
             }
         }
         if let Some(mail) = mail {

@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Sync people and groups from an LDAP / Active Directory directory.
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
     /// Copy a SQLite database to a new file while the server runs: a consistent copy of
     /// one moment (for PostgreSQL use pg_dump; see the README).
     Backup(BackupArgs),
@@ -71,6 +76,93 @@ enum Command {
         #[command(subcommand)]
         command: ScimCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Write Entrada's grants back to the directory's groups, then import people (with
+    /// manager and department) and groups (with members, nested groups flattened, and
+    /// owners), and block the people who left. Prints what it did as JSON.
+    Sync(DirectorySyncArgs),
+}
+
+#[derive(Args)]
+struct DirectorySyncArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    ldap: LdapArgs,
+    /// Read every person again, not only those changed since the last sync (the first
+    /// sync is always full).
+    #[arg(long)]
+    full: bool,
+}
+
+/// The directory to sync from: the same flags for `entrada directory sync` and
+/// `entrada serve` (which syncs on a schedule when --ldap-url is given).
+#[derive(Args)]
+struct LdapArgs {
+    /// ldap://HOST:PORT or ldaps://HOST:PORT.
+    #[arg(long, env = "ENTRADA_LDAP_URL")]
+    ldap_url: Option<String>,
+    /// The DN Entrada binds as (it reads people and groups, and writes the member
+    /// attribute of groups whose grants are written back).
+    #[arg(long, env = "ENTRADA_LDAP_BIND_DN", requires = "ldap_url")]
+    bind_dn: Option<String>,
+    /// A file holding that DN's password.
+    #[arg(long, env = "ENTRADA_LDAP_PASSWORD_FILE", requires = "ldap_url")]
+    password_file: Option<PathBuf>,
+    /// Where people and groups are looked for (the whole subtree).
+    #[arg(long, env = "ENTRADA_LDAP_BASE_DN", requires = "ldap_url")]
+    base_dn: Option<String>,
+    /// Which entries are people; for Active Directory use
+    /// (&(objectCategory=person)(objectClass=user)).
+    #[arg(long, env = "ENTRADA_LDAP_USER_FILTER", default_value = entrada_server::directory_sync::LdapConfig::USER_FILTER)]
+    user_filter: String,
+    /// Which entries are groups.
+    #[arg(long, env = "ENTRADA_LDAP_GROUP_FILTER", default_value = entrada_server::directory_sync::LdapConfig::GROUP_FILTER)]
+    group_filter: String,
+    /// Minutes between the server's scheduled syncs.
+    #[arg(long, env = "ENTRADA_LDAP_SYNC_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    sync_minutes: u64,
+}
+
+impl LdapArgs {
+    /// The directory's settings; none without --ldap-url.
+    fn config(&self) -> anyhow::Result<Option<entrada_server::directory_sync::LdapConfig>> {
+        let Some(url) = &self.ldap_url else {
+            return Ok(None);
+        };
+        if !(url.starts_with("ldap://") || url.starts_with("ldaps://")) {
+            anyhow::bail!("--ldap-url {url:?} must start with ldap:// or ldaps://");
+        }
+        let (Some(bind_dn), Some(password_file), Some(base_dn)) =
+            (&self.bind_dn, &self.password_file, &self.base_dn)
+        else {
+            anyhow::bail!("--ldap-url needs --bind-dn, --password-file and --base-dn");
+        };
+        let password = std::fs::read_to_string(password_file)
+            .with_context(|| format!("reading --password-file {}", password_file.display()))?
+            .trim_end_matches(['\r', '\n'])
+            .to_owned();
+        for (flag, filter) in [
+            ("--user-filter", &self.user_filter),
+            ("--group-filter", &self.group_filter),
+        ] {
+            if !(filter.starts_with('(') && filter.ends_with(')')) {
+                anyhow::bail!("{flag} {filter:?} must be an LDAP filter in parentheses");
+            }
+        }
+        Ok(Some(entrada_server::directory_sync::LdapConfig {
+            url: url.clone(),
+            bind_dn: bind_dn.clone(),
+            password,
+            base_dn: base_dn.clone(),
+            user_filter: self.user_filter.clone(),
+            group_filter: self.group_filter.clone(),
+            every: std::time::Duration::from_secs(self.sync_minutes * 60),
+        }))
+    }
 }
 
 #[derive(Args)]
@@ -205,6 +297,8 @@ struct ServeArgs {
     /// provider).
     #[arg(long, env = "ENTRADA_PASSWORD_SIGN_IN", default_value = "on", value_parser = ["on", "off"])]
     password_sign_in: String,
+    #[command(flatten)]
+    ldap: LdapArgs,
 }
 
 #[derive(Subcommand)]
@@ -337,6 +431,24 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Directory {
+            command: DirectoryCommand::Sync(args),
+        } => {
+            let Some(ldap) = args.ldap.config()? else {
+                anyhow::bail!("entrada directory sync needs --ldap-url, --bind-dn, --password-file and --base-dn");
+            };
+            let (pool, _) = db::connect(&args.database.database_url).await?;
+            db::migrate(&pool).await?;
+            let mode = args
+                .full
+                .then_some(entrada_domain::directory_sync::SyncMode::Full);
+            let outcome =
+                entrada_server::directory_sync::sync(&pool, &ldap, mode, "command", clock.now())
+                    .await
+                    .with_context(|| format!("syncing from {}", ldap.url))?;
+            println!("{}", serde_json::to_string_pretty(&outcome)?);
+            Ok(())
+        }
         Command::Backup(args) => {
             let url = &args.database.database_url;
             let started = std::time::Instant::now();
@@ -414,6 +526,7 @@ async fn serve(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
         None => None,
     };
     config.password_sign_in = args.password_sign_in == "on";
+    config.ldap = args.ldap.config()?;
     if !config.password_sign_in && config.oidc.is_none() {
         anyhow::bail!("--password-sign-in off needs an OpenID provider (--oidc-issuer …): otherwise nobody could sign in");
     }

@@ -182,8 +182,8 @@ fn CatalogCard(summary: CatalogSummary) -> impl IntoView {
     }
 }
 
-pub(crate) fn plural(count: u32, one: &str, many: &str) -> String {
-    match count {
+pub(crate) fn plural(count: impl Into<u64>, one: &str, many: &str) -> String {
+    match count.into() {
         1 => format!("1 {one}"),
         n => format!("{n} {many}"),
     }

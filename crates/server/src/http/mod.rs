@@ -34,6 +34,7 @@ pub(crate) mod catalogs;
 mod directory;
 pub(crate) mod error;
 pub(crate) mod extract;
+pub(crate) mod integrations;
 mod notifications;
 pub(crate) mod oidc;
 mod organizations;
@@ -99,6 +100,7 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let api = OpenApiRouter::new()
         .merge(session::router())
         .merge(oidc::router())
+        .merge(integrations::router())
         .merge(packages::router())
         .merge(admin_packages::router())
         .merge(catalogs::router())

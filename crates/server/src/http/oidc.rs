@@ -8,18 +8,16 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use entrada_domain::api::{Integrations, OpenIdProviderStatus, Problem, SignInMethods};
+use entrada_domain::api::{Problem, SignInMethods};
 use entrada_domain::audit::AuditAction;
 use entrada_domain::directory::UserState;
 use entrada_domain::organization::configured_owner_of;
-use entrada_domain::permission::Action;
 use entrada_domain::signup::safe_return_path;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::http::authorize::in_organization;
-use crate::http::extract::{ClientAddress, SignedIn};
+use crate::http::extract::ClientAddress;
 use crate::http::session::{open_session, sign_in_event};
 use crate::http::{ApiError, AppState};
 use crate::oidc::{Identity, OidcError, LOGIN_TTL};
@@ -35,42 +33,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(methods))
         .routes(routes!(start))
         .routes(routes!(callback))
-        .routes(routes!(integrations))
-}
-
-/// `GET /integrations`.
-#[utoipa::path(get, path = "/integrations", tag = "settings", summary = "The identity systems Entrada works with here, and how they are doing (administrators)", description = "The OpenID provider's settings (never its secret), whether its discovery document can be read now, and its sign-ins and refusals over the last 30 days.", responses((status = 200, body = Integrations), (status = "4XX", description = "Problem details (RFC 9457)", body = Problem, content_type = "application/problem+json")))]
-async fn integrations(
-    State(app): State<AppState>,
-    signed_in: SignedIn,
-) -> Result<Json<Integrations>, ApiError> {
-    in_organization(&signed_in, Action::ManageOrganization)?;
-    let open_id_provider = match &app.oidc {
-        None => None,
-        Some(oidc) => {
-            let error = oidc.check().await.err().map(|error| error.to_string());
-            let since = app.clock.now() - time::Duration::days(30);
-            let mut conn = app.db.acquire().await?;
-            let figures = store::oidc::sign_in_figures(&mut conn, since).await?;
-            let config = oidc.config();
-            Some(OpenIdProviderStatus {
-                name: config.name.clone(),
-                issuer: config.issuer.clone(),
-                client_id: config.client_id.clone(),
-                claim: config.claim.as_str().to_owned(),
-                error,
-                sign_ins_last_30_days: figures.signed_in,
-                refused_last_30_days: figures.refused,
-                last_sign_in: figures.last_sign_in,
-            })
-        }
-    };
-    let since = app.clock.now() - time::Duration::days(30);
-    Ok(Json(Integrations {
-        password_sign_in: app.config.password_sign_in,
-        open_id_provider,
-        scim: crate::scim::status(&app.db, since).await?,
-    }))
 }
 
 /// `GET /session/methods`.

@@ -7,6 +7,7 @@ pub(crate) mod audit;
 pub(crate) mod backlog;
 pub(crate) mod catalogs;
 pub(crate) mod directory;
+pub(crate) mod directory_sync;
 pub(crate) mod guests;
 pub(crate) mod notifications;
 pub(crate) mod oidc;

@@ -1342,6 +1342,14 @@ async fn events_after(app: &TestApp, seq: i64) -> Vec<Event> {
         .unwrap()
 }
 
+/// Write operations whose events another module checks, because they need an outside
+/// system this test's server does not have: (method, path, where).
+const CHECKED_ELSEWHERE: &[(&str, &str, &str)] = &[(
+    "post",
+    "/integrations/directory-sync",
+    "ldap.rs, against slapd: directory.synced, user.imported, user.leftDirectory, user.returnedToDirectory, directory.writtenBack, directory.takenBack",
+)];
+
 /// The write operations (method, path) the OpenAPI document lists.
 async fn write_operations(app: &TestApp) -> Vec<(String, String)> {
     let document = crate::helpers::openapi_document(app).await;
@@ -1357,6 +1365,7 @@ on_both_backends! {
         let rows = rows();
         let uncovered: Vec<_> = write_operations(&app).await.into_iter()
             .filter(|(method, path)| !rows.iter().any(|row| row.route == (method.as_str(), path.as_str())))
+            .filter(|(method, path)| !CHECKED_ELSEWHERE.iter().any(|(m, p, _)| (*m, *p) == (method.as_str(), path.as_str())))
             .collect();
         assert!(uncovered.is_empty(), "write operations without a row: {uncovered:?}");
 

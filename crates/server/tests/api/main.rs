@@ -10,6 +10,7 @@ mod deadlocks;
 mod guest_lifecycle;
 mod helpers;
 mod instances;
+mod ldap;
 mod lifecycle_edges;
 mod mail;
 mod matrix;

@@ -224,6 +224,7 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/session/oidc/start"),
     ("get", "/api/v1/session/oidc/callback"),
     ("get", "/api/v1/integrations"),
+    ("post", "/api/v1/integrations/directory-sync"),
     ("get", "/api/v1/me"),
     ("get", "/api/v1/my/access-packages"),
     ("get", "/api/v1/access-packages/{id}"),
