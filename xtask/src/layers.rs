@@ -79,6 +79,17 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
     let mut services_env = smtp.as_ref().map(SmtpServer::env).unwrap_or_default();
     services_env.extend(oidc.iter().flat_map(OidcProvider::env));
     services_env.extend(ldap.iter().flat_map(LdapServer::env));
+    // The SCIM API test runs scim2-tester's checks against the server it starts.
+    let scim_env = match chosen.contains(&"api") {
+        true => {
+            let (python, check) = tools::ensure_scim2_tester(root)?;
+            vec![
+                ("ENTRADA_TEST_SCIM_PYTHON", python.display().to_string()),
+                ("ENTRADA_TEST_SCIM_CHECK", check.display().to_string()),
+            ]
+        }
+        false => Vec::new(),
+    };
 
     let mut results: Vec<(&str, Counts)> = Vec::new();
     for layer in chosen {
@@ -94,6 +105,7 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
                     .unwrap_or_default();
                 let mut env = vec![("ENTRADA_TEST_POSTGRES_URL", url)];
                 env.extend(services_env.iter().cloned());
+                env.extend(scim_env.iter().cloned());
                 cargo_test(root, &["--package", "entrada-server"], &env)
             }
             "browser" => cargo_test(root, &["--package", "entrada-e2e"], &services_env),

@@ -132,6 +132,28 @@ pub(crate) fn ensure_aiosmtpd(root: &Path) -> Result<PathBuf> {
     ensure_pypi_tool(root, "aiosmtpd", AIOSMTPD_VERSION, "python")
 }
 
+/// scim2-tester, the SCIM 2.0 checks the API tests run against the server, from PyPI.
+pub(crate) const SCIM2_TESTER_VERSION: &str = "0.5.2";
+
+/// The Python of a venv under `target/tools` holding scim2-tester and exactly the versions
+/// of what it pulls in (`xtask/scim/requirements.txt`), and the script that runs its checks
+/// (`xtask/scim/check.py`).
+pub(crate) fn ensure_scim2_tester(root: &Path) -> Result<(PathBuf, PathBuf)> {
+    step(&format!(
+        "Checking scim2-tester {SCIM2_TESTER_VERSION} (the SCIM checks)"
+    ));
+    let scim = root.join("xtask/scim");
+    let requirements = scim.join("requirements.txt").display().to_string();
+    let python = ensure_venv(
+        root,
+        "scim2-tester",
+        SCIM2_TESTER_VERSION,
+        &["-r", &requirements],
+        "python",
+    )?;
+    Ok((python, scim.join("check.py")))
+}
+
 /// `bin/<program>` of a venv under `target/tools` holding `package` at `version`, made
 /// (python3 -m venv; pip install from PyPI, nothing else) where missing or at another
 /// version.
@@ -139,6 +161,25 @@ pub(crate) fn ensure_pypi_tool(
     root: &Path,
     package: &str,
     version: &str,
+    program: &str,
+) -> Result<PathBuf> {
+    ensure_venv(
+        root,
+        package,
+        version,
+        &[&format!("{package}=={version}")],
+        program,
+    )
+}
+
+/// `bin/<program>` of the venv `target/tools/<package>-<version>`, made where missing or
+/// holding another version of `package`: python3 -m venv, then `pip install` with `install`
+/// (requirements from PyPI, nothing else).
+fn ensure_venv(
+    root: &Path,
+    package: &str,
+    version: &str,
+    install: &[&str],
     program: &str,
 ) -> Result<PathBuf> {
     let venv = root
@@ -165,12 +206,9 @@ pub(crate) fn ensure_pypi_tool(
     let _ = std::fs::remove_dir_all(&venv);
     run(Command::new("python3").arg("-m").arg("venv").arg(&venv))
         .with_context(|| format!("making the venv for {package}"))?;
-    run(Command::new(venv.join("bin/pip")).args([
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        &format!("{package}=={version}"),
-    ]))
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(install))
     .with_context(|| format!("installing {package} from PyPI"))?;
     Ok(venv.join("bin").join(program))
 }

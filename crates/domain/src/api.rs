@@ -34,6 +34,9 @@ pub struct Integrations {
     /// The LDAP / Active Directory directory Entrada syncs from, when one is configured.
     #[serde(default)]
     pub directory: Option<DirectoryStatus>,
+    /// SCIM provisioning at `/scim/v2`: its tokens and what it wrote lately.
+    #[serde(default)]
+    pub scim: ScimStatus,
 }
 
 /// The directory Entrada syncs people and groups from, and how its syncs went.
@@ -114,6 +117,45 @@ pub struct DirectorySyncRun {
     /// Read every person again, not only those changed since the last sync.
     #[serde(default)]
     pub full: bool,
+}
+
+/// SCIM provisioning's tokens (never the tokens themselves) and its writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimStatus {
+    /// Every token made with `entrada scim token create`, oldest first.
+    pub tokens: Vec<ScimTokenView>,
+    /// SCIM's writes in the last 30 days, by audit action (only those that happened).
+    pub writes_last_30_days: Vec<ScimWriteCount>,
+}
+
+/// A SCIM token as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimTokenView {
+    /// Its name, e.g. `okta`.
+    pub name: String,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    /// When a SCIM request last came with it.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<time::OffsetDateTime>,
+    /// Whether it was revoked (`entrada scim token revoke`).
+    pub revoked: bool,
+}
+
+/// How many SCIM writes of one kind the audit log holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ScimWriteCount {
+    /// The audit action (`scim.userCreated`, …).
+    pub action: crate::audit::AuditAction,
+    /// How many.
+    pub count: i64,
 }
 
 /// The OpenID provider's settings and how it is doing.

@@ -117,6 +117,16 @@ audit_actions! {
     UserImported => "user.imported", "Person imported from the directory";
     UserLeftDirectory => "user.leftDirectory", "Person left the directory and was blocked";
     UserReturnedToDirectory => "user.returnedToDirectory", "Person back in the directory and unblocked";
+    ScimUserCreated => "scim.userCreated", "Person provisioned by SCIM";
+    ScimUserChanged => "scim.userChanged", "Person changed by SCIM";
+    ScimUserBlocked => "scim.userBlocked", "Person blocked by SCIM";
+    ScimUserUnblocked => "scim.userUnblocked", "Person unblocked by SCIM";
+    ScimUserDeleted => "scim.userDeleted", "Person deleted by SCIM";
+    ScimGroupCreated => "scim.groupCreated", "Group created by SCIM";
+    ScimGroupChanged => "scim.groupChanged", "Group changed by SCIM";
+    ScimGroupDeleted => "scim.groupDeleted", "Group deleted by SCIM";
+    ScimTokenCreated => "scim.tokenCreated", "SCIM token created";
+    ScimTokenRevoked => "scim.tokenRevoked", "SCIM token revoked";
 }
 
 impl AuditAction {
@@ -155,6 +165,16 @@ impl AuditAction {
             A::DemoLoaded => Some("demo loader"),
             // `entrada user add`; a sign-up's account is created by its own person.
             A::UserCreated => Some("command line"),
+            // The identity provider's SCIM client; the event names the token it used.
+            A::ScimUserCreated
+            | A::ScimUserChanged
+            | A::ScimUserBlocked
+            | A::ScimUserUnblocked
+            | A::ScimUserDeleted
+            | A::ScimGroupCreated
+            | A::ScimGroupChanged
+            | A::ScimGroupDeleted => Some("SCIM provisioning"),
+            A::ScimTokenCreated | A::ScimTokenRevoked => Some("command line"),
             _ => None,
         }
     }

@@ -25,6 +25,7 @@ pub mod preview;
 pub mod report;
 pub mod request;
 pub mod request_view;
+pub mod scim;
 pub mod settings;
 pub mod signup;
 pub mod submit;

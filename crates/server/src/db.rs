@@ -304,6 +304,9 @@ const UNCOUNTED_TABLES: &[&str] = &[
     "outbox",
     "link_base",
     "data_versions",
+    // SCIM's tokens and resource meta: read fresh by SCIM and the Integrations page.
+    "scim_tokens",
+    "scim_resources",
     "_sqlx_migrations",
 ];
 

@@ -34,6 +34,7 @@ mod notify;
 pub mod oidc;
 pub mod password;
 pub mod scale;
+pub mod scim;
 mod signups;
 mod store;
 

@@ -71,6 +71,11 @@ enum Command {
     /// Copy a SQLite database to a new file while the server runs: a consistent copy of
     /// one moment (for PostgreSQL use pg_dump; see the README).
     Backup(BackupArgs),
+    /// Manage the bearer tokens of identity providers' SCIM clients (`/scim/v2`).
+    Scim {
+        #[command(subcommand)]
+        command: ScimCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -459,6 +464,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Scim { command } => scim_command(command, clock).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -604,4 +610,85 @@ fn report_demo(outcome: DemoOutcome) {
             println!("The database already has people in it; the demo organisation was not loaded.")
         }
     }
+}
+
+#[derive(Subcommand)]
+enum ScimCommand {
+    /// Manage SCIM tokens.
+    Token {
+        #[command(subcommand)]
+        command: ScimTokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScimTokenCommand {
+    /// Make a token for an identity provider and print it (the only time it is shown).
+    Create {
+        /// What the token is for, e.g. okta: shown in the audit log and on Integrations.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the tokens: name, when made, when last used, whether revoked.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a token: SCIM requests with it are refused from now on.
+    Revoke {
+        /// The token's name.
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// `entrada scim token create|list|revoke`.
+async fn scim_command(command: ScimCommand, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let ScimCommand::Token { command } = command;
+    let url = match &command {
+        ScimTokenCommand::Create { database, .. }
+        | ScimTokenCommand::List { database }
+        | ScimTokenCommand::Revoke { database, .. } => database.database_url.clone(),
+    };
+    let (pool, _) = db::connect(&url).await?;
+    db::migrate(&pool).await?;
+    match command {
+        ScimTokenCommand::Create { name, .. } => {
+            let token = entrada_server::scim::create_token(&pool, &name, clock.now()).await?;
+            println!("{token}");
+            eprintln!(
+                "Made the SCIM token {name:?}. It is shown only now: give it to the identity provider as the bearer token for https://HOST/scim/v2."
+            );
+        }
+        ScimTokenCommand::List { .. } => {
+            let tokens = entrada_server::scim::list_tokens(&pool).await?;
+            if tokens.is_empty() {
+                println!("No SCIM tokens. Make one with `entrada scim token create --name NAME`.");
+            }
+            let moment = |at: time::OffsetDateTime| {
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            };
+            for token in tokens {
+                println!(
+                    "{}\tcreated {}\tlast used {}{}",
+                    token.name,
+                    moment(token.created_at),
+                    token
+                        .last_used_at
+                        .map(moment)
+                        .unwrap_or_else(|| "never".to_owned()),
+                    if token.revoked { "\trevoked" } else { "" }
+                );
+            }
+        }
+        ScimTokenCommand::Revoke { name, .. } => {
+            entrada_server::scim::revoke_token(&pool, &name, clock.now()).await?;
+            println!("Revoked the SCIM token {name:?}.");
+        }
+    }
+    Ok(())
 }

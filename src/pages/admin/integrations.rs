@@ -2,9 +2,11 @@
 //! the OpenID provider people sign in through (its settings, whether it answers now, its
 //! sign-ins and refusals over 30 days) and whether passwords are still accepted; the
 //! LDAP / Active Directory directory Entrada syncs from, its last sync's figures and
-//! errors, and "Sync now".
+//! errors, and "Sync now"; and SCIM provisioning (its tokens and its writes over 30 days).
 
-use entrada_domain::api::{DirectoryStatus, DirectorySync, Integrations, OpenIdProviderStatus};
+use entrada_domain::api::{
+    DirectoryStatus, DirectorySync, Integrations, OpenIdProviderStatus, ScimStatus,
+};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -75,6 +77,7 @@ fn IntegrationCards(integrations: Integrations) -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+        <ScimSection scim=integrations.scim/>
     }
 }
 
@@ -198,5 +201,49 @@ fn Provider(provider: OpenIdProviderStatus) -> impl IntoView {
             <dt>"Refused, last 30 days"</dt><dd>{provider.refused_last_30_days}</dd>
             <dt>"Last sign-in"</dt><dd>{last}</dd>
         </dl>
+    }
+}
+
+/// SCIM provisioning: the identity provider's tokens and what it wrote in 30 days.
+#[component]
+fn ScimSection(scim: ScimStatus) -> impl IntoView {
+    let tokens = match scim.tokens.is_empty() {
+        true => view! {
+            <p>"No tokens yet. Make one on the server with "<code>"entrada scim token create --name okta"</code>
+                " and give the identity provider the address "<code>"https://HOST/scim/v2"</code>" with it."</p>
+        }.into_any(),
+        false => view! {
+            <table>
+                <thead><tr><th scope="col">"Token"</th><th scope="col">"Made"</th><th scope="col">"Last used"</th></tr></thead>
+                <tbody>
+                    {scim.tokens.into_iter().map(|token| view! {
+                        <tr>
+                            <td>{token.name}{token.revoked.then_some(" (revoked)")}</td>
+                            <td>{date_time(token.created_at)}</td>
+                            <td>{token.last_used_at.map(date_time).unwrap_or_else(|| "never".to_owned())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any(),
+    };
+    let writes = match scim.writes_last_30_days.is_empty() {
+        true => view! { <p class="muted">"No SCIM writes in the last 30 days."</p> }.into_any(),
+        false => view! {
+            <dl class="review-list">
+                {scim.writes_last_30_days.into_iter().map(|write| view! {
+                    <dt>{write.action.label()}</dt><dd>{write.count}</dd>
+                }).collect_view()}
+            </dl>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="card integration" aria-labelledby="scim-heading">
+            <h2 id="scim-heading">"Provisioning: SCIM"</h2>
+            {tokens}
+            <h3>"Last 30 days"</h3>
+            {writes}
+        </section>
     }
 }

@@ -64,6 +64,12 @@ pub enum ApiError {
     /// Domain validation failed (422).
     #[error(transparent)]
     Validation(#[from] FieldErrors),
+    /// A SCIM request failed: answered as RFC 7644 §3.12 asks, not as a problem.
+    #[error(transparent)]
+    Scim(#[from] entrada_domain::scim::ScimError),
+    /// No such SCIM path (404, as a SCIM error).
+    #[error("no such SCIM endpoint")]
+    NoRouteInScim,
     /// The database failed (500).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -88,6 +94,10 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Scim(error) => {
+                StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            ApiError::NoRouteInScim => StatusCode::NOT_FOUND,
             ApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +120,15 @@ impl ApiError {
             ApiError::Conflict(_) => ProblemType::Conflict,
             ApiError::PayloadTooLarge => ProblemType::BodyTooLarge,
             ApiError::Validation(_) => ProblemType::Validation,
+            ApiError::Scim(error) => match error.status {
+                400 => ProblemType::BadRequest,
+                401 => ProblemType::BadCredentials,
+                404 => ProblemType::NotFound,
+                409 | 412 => ProblemType::Conflict,
+                413 => ProblemType::BodyTooLarge,
+                _ => ProblemType::ServerError,
+            },
+            ApiError::NoRouteInScim => ProblemType::NotFound,
             ApiError::Database(_) => ProblemType::ServerError,
         }
     }
@@ -130,6 +149,8 @@ impl ApiError {
             ApiError::CrossOrigin => "Cross-origin request refused",
             ApiError::TooManyAttempts { .. } => "Too many sign-in attempts",
             ApiError::Validation(_) => "Some fields need attention",
+            ApiError::Scim(_) => "SCIM request refused",
+            ApiError::NoRouteInScim => "Not found",
             ApiError::Database(_) => "Something went wrong on our side",
         }
     }
@@ -173,6 +194,8 @@ impl ApiError {
                 [only] => only.message.clone(),
                 many => format!("{} fields need attention.", many.len()),
             },
+            ApiError::Scim(error) => error.detail.clone(),
+            ApiError::NoRouteInScim => "There is no SCIM endpoint at this path.".to_owned(),
             ApiError::Database(_) => {
                 "The server could not complete the request. It has been logged; try again."
                     .to_owned()
@@ -191,8 +214,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        if status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED {
             tracing::error!(error = %self, "request failed");
+        }
+        if let ApiError::Scim(_) | ApiError::NoRouteInScim = self {
+            return crate::http::scim::error_response(status, &self);
         }
         let problem = Problem {
             problem_type: self.problem_type().uri().to_owned(),

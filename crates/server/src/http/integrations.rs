@@ -70,10 +70,12 @@ async fn integrations(
             })
         }
     };
+    let since = app.clock.now() - time::Duration::days(30);
     Ok(Json(Integrations {
         password_sign_in: app.config.password_sign_in,
         open_id_provider,
         directory,
+        scim: crate::scim::status(&app.db, since).await?,
     }))
 }
 

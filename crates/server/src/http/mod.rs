@@ -42,6 +42,7 @@ mod packages;
 mod platform;
 mod reports;
 mod requests;
+pub(crate) mod scim;
 pub(crate) mod security;
 mod session;
 mod settings;
@@ -86,7 +87,8 @@ pub(crate) struct AppState {
         (name = "directory", description = "The directory, for pickers"),
         (name = "settings", description = "Organisation-wide settings"),
         (name = "notifications", description = "E-mail: preferences and the outbox"),
-        (name = "platform", description = "Health and this document")
+        (name = "platform", description = "Health and this document"),
+        (name = "scim", description = "SCIM 2.0 provisioning at /scim/v2, with a token from `entrada scim token create`")
     )
 )]
 struct ApiDoc;
@@ -116,10 +118,12 @@ pub(crate) fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
         .merge(platform::router())
+        .merge(scim::router())
         .split_for_parts();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     describe_problems(&mut document);
     describe_metrics_token(&mut document);
+    scim::describe_token(&mut document);
     (router, document)
 }
 
@@ -151,7 +155,8 @@ pub(crate) fn router(state: AppState) -> Router {
     // Unknown paths under /api stay JSON problems; every other unknown path is the SPA's.
     let unknown_api = Router::new()
         .route("/api", any(|| async { ApiError::NoRoute }))
-        .route("/api/{*rest}", any(|| async { ApiError::NoRoute }));
+        .route("/api/{*rest}", any(|| async { ApiError::NoRoute }))
+        .route("/scim/{*rest}", any(|| async { ApiError::NoRouteInScim }));
     let x_request_id = header::HeaderName::from_static("x-request-id");
     let security = Arc::new(security::Security::new(
         state.config.static_dir.as_deref(),

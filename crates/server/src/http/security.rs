@@ -165,7 +165,10 @@ pub(crate) fn is_hashed_asset(path: &str) -> bool {
 
 /// Whether a path is the API's or the operator's (answered with problems, not the web app).
 pub(crate) fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/") || crate::http::platform::PATHS.contains(&path)
+    path == "/api"
+        || path.starts_with("/api/")
+        || path.starts_with("/scim/")
+        || crate::http::platform::PATHS.contains(&path)
 }
 
 /// The middleware: refuses cross-origin writes, then adds the headers to whatever answers.

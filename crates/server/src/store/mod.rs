@@ -14,6 +14,7 @@ pub(crate) mod oidc;
 pub(crate) mod outbox;
 pub(crate) mod reports;
 pub(crate) mod requests;
+pub(crate) mod scim;
 pub(crate) mod sessions;
 pub(crate) mod settings;
 pub(crate) mod signups;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use entrada_domain::audit::AuditAction;
 
-use crate::helpers::TestApp;
+use crate::helpers::{as_person, TestApp};
 use crate::matrix::{call, fixture, policy_body, Fixture};
 use crate::on_both_backends;
 
@@ -24,6 +24,10 @@ struct Scene {
     empty_catalog: String,
     unused_organization: String,
     signup_token: String,
+    /// A SCIM token, and a person and a group SCIM provisioned with it.
+    scim_token: String,
+    scim_user: String,
+    scim_group: String,
 }
 
 type Call = (Method, String, Option<Value>);
@@ -61,6 +65,16 @@ const PRIYA: &str = "priya.shah";
 const AISHA: &str = "aisha.bello";
 const DANIEL: &str = "daniel.kim";
 const NOAH: &str = "noah.williams";
+/// Not a person: the scene's SCIM token (its calls go to `/scim/v2`).
+const SCIM: &str = "scim";
+
+fn scim_user_name(s: &Scene) -> String {
+    format!("provisioned{}@example.com", s.n)
+}
+
+fn scim_patch(operations: Value) -> Value {
+    json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations })
+}
 
 fn id(value: &Value) -> String {
     value["id"].as_str().unwrap_or_default().to_owned()
@@ -963,11 +977,251 @@ fn rows() -> Vec<Row> {
                 &[],
             ),
         },
+        Row {
+            route: ("post", "/scim/v2/Users"),
+            name: "SCIM: provision a person",
+            by: SCIM,
+            call: |s| {
+                (
+                    M::POST,
+                    "/scim/v2/Users".into(),
+                    Some(json!({ "userName": format!("audited{}@example.com", s.n) })),
+                )
+            },
+            status: 201,
+            events: &["entrada:scim.userCreated"],
+            target: |_, response| id(response),
+            in_catalog: false,
+            refused: (
+                "",
+                |s| {
+                    (
+                        M::POST,
+                        "/scim/v2/Users".into(),
+                        Some(json!({ "userName": format!("audited{}@example.com", s.n) })),
+                    )
+                },
+                401,
+                &[],
+            ),
+        },
+        Row {
+            route: ("put", "/scim/v2/Users/{id}"),
+            name: "SCIM: replace a person",
+            by: SCIM,
+            call: |s| {
+                (
+                    M::PUT,
+                    format!("/scim/v2/Users/{}", s.scim_user),
+                    Some(json!({ "userName": scim_user_name(s), "title": "Auditor" })),
+                )
+            },
+            status: 200,
+            events: &["entrada:scim.userChanged"],
+            target: |s, _| s.scim_user.clone(),
+            in_catalog: false,
+            refused: (
+                SCIM,
+                |s| {
+                    (
+                        M::PUT,
+                        format!("/scim/v2/Users/{}", s.scim_user),
+                        Some(json!({ "title": "No userName" })),
+                    )
+                },
+                400,
+                &[],
+            ),
+        },
+        Row {
+            route: ("patch", "/scim/v2/Users/{id}"),
+            name: "SCIM: deactivate a person",
+            by: SCIM,
+            call: |s| {
+                (
+                    M::PATCH,
+                    format!("/scim/v2/Users/{}", s.scim_user),
+                    Some(scim_patch(
+                        json!([{ "op": "replace", "path": "active", "value": false }]),
+                    )),
+                )
+            },
+            status: 200,
+            events: &["entrada:scim.userBlocked"],
+            target: |s, _| s.scim_user.clone(),
+            in_catalog: false,
+            refused: (
+                SCIM,
+                |s| {
+                    (
+                        M::PATCH,
+                        format!("/scim/v2/Users/{}", s.scim_user),
+                        Some(scim_patch(
+                            json!([{ "op": "replace", "path": "shoeSize", "value": 1 }]),
+                        )),
+                    )
+                },
+                400,
+                &[],
+            ),
+        },
+        Row {
+            route: ("delete", "/scim/v2/Users/{id}"),
+            name: "SCIM: delete a person",
+            by: SCIM,
+            call: |s| (M::DELETE, format!("/scim/v2/Users/{}", s.scim_user), None),
+            status: 204,
+            events: &["entrada:scim.userDeleted"],
+            target: |s, _| s.scim_user.clone(),
+            in_catalog: false,
+            refused: (
+                "",
+                |s| (M::DELETE, format!("/scim/v2/Users/{}", s.scim_user), None),
+                401,
+                &[],
+            ),
+        },
+        Row {
+            route: ("post", "/scim/v2/Groups"),
+            name: "SCIM: create a group",
+            by: SCIM,
+            call: |s| {
+                (
+                    M::POST,
+                    "/scim/v2/Groups".into(),
+                    Some(
+                        json!({ "displayName": format!("Audited group {}", s.n), "members": [{ "value": s.scim_user }] }),
+                    ),
+                )
+            },
+            status: 201,
+            events: &["entrada:scim.groupCreated"],
+            target: |_, response| id(response),
+            in_catalog: false,
+            refused: (
+                SCIM,
+                |s| {
+                    (
+                        M::POST,
+                        "/scim/v2/Groups".into(),
+                        Some(json!({ "displayName": format!("SCIM group {}", s.n) })),
+                    )
+                },
+                409,
+                &[],
+            ),
+        },
+        Row {
+            route: ("put", "/scim/v2/Groups/{id}"),
+            name: "SCIM: replace a group",
+            by: SCIM,
+            call: |s| {
+                (
+                    M::PUT,
+                    format!("/scim/v2/Groups/{}", s.scim_group),
+                    Some(
+                        json!({ "displayName": format!("SCIM group {} renamed", s.n), "members": [{ "value": s.scim_user }] }),
+                    ),
+                )
+            },
+            status: 200,
+            events: &["entrada:scim.groupChanged"],
+            target: |s, _| s.scim_group.clone(),
+            in_catalog: false,
+            refused: (
+                SCIM,
+                |s| {
+                    (
+                        M::PUT,
+                        format!("/scim/v2/Groups/{}", s.scim_group),
+                        Some(json!({ "displayName": "x", "members": [{ "value": "nobody" }] })),
+                    )
+                },
+                400,
+                &[],
+            ),
+        },
+        Row {
+            route: ("patch", "/scim/v2/Groups/{id}"),
+            name: "SCIM: add a member to a group",
+            by: SCIM,
+            call: |s| {
+                (
+                    M::PATCH,
+                    format!("/scim/v2/Groups/{}", s.scim_group),
+                    Some(scim_patch(
+                        json!([{ "op": "add", "path": "members", "value": [{ "value": s.scim_user }] }]),
+                    )),
+                )
+            },
+            status: 200,
+            events: &["entrada:scim.groupChanged"],
+            target: |s, _| s.scim_group.clone(),
+            in_catalog: false,
+            refused: (
+                "",
+                |s| {
+                    (
+                        M::PATCH,
+                        format!("/scim/v2/Groups/{}", s.scim_group),
+                        Some(scim_patch(json!([{ "op": "remove", "path": "members" }]))),
+                    )
+                },
+                401,
+                &[],
+            ),
+        },
+        Row {
+            route: ("delete", "/scim/v2/Groups/{id}"),
+            name: "SCIM: delete a group",
+            by: SCIM,
+            call: |s| (M::DELETE, format!("/scim/v2/Groups/{}", s.scim_group), None),
+            status: 204,
+            events: &["entrada:scim.groupDeleted"],
+            target: |s, _| s.scim_group.clone(),
+            in_catalog: false,
+            refused: (
+                SCIM,
+                |_| (M::DELETE, "/scim/v2/Groups/grp-project-falcon".into(), None),
+                409,
+                &[],
+            ),
+        },
+        Row {
+            route: ("post", "/scim/v2/.search"),
+            name: "SCIM: search every resource type (not offered)",
+            by: SCIM,
+            call: |_| {
+                (
+                    M::POST,
+                    "/scim/v2/.search".into(),
+                    Some(
+                        json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"] }),
+                    ),
+                )
+            },
+            status: 501,
+            events: &[],
+            target: |_, _| String::new(),
+            in_catalog: false,
+            refused: (
+                "",
+                |_| (M::POST, "/scim/v2/.search".into(), Some(json!({}))),
+                401,
+                &[],
+            ),
+        },
     ]
 }
 
-/// A client signed in as `person` ("" for nobody).
-async fn client_of(app: &TestApp, person: &str) -> Client {
+/// A client signed in as `person` ("" for nobody), or with the scene's SCIM token.
+async fn client_of(app: &TestApp, person: &str, scene: &Scene) -> Client {
+    if person == SCIM {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let bearer = format!("Bearer {}", scene.scim_token);
+        headers.insert(reqwest::header::AUTHORIZATION, bearer.parse().unwrap());
+        return Client::builder().default_headers(headers).build().unwrap();
+    }
     let client = app.new_client();
     if !person.is_empty() {
         let response = app.sign_in_as(&client, person).await;
@@ -978,7 +1232,7 @@ async fn client_of(app: &TestApp, person: &str) -> Client {
 
 async fn scene(app: &TestApp, admin: &Client, n: usize) -> Scene {
     let f = fixture(app, admin, n).await;
-    let sam = client_of(app, SAM).await;
+    let sam = as_person(app, SAM).await;
     let (status, view) = call(
         &sam,
         Method::POST,
@@ -1021,7 +1275,36 @@ async fn scene(app: &TestApp, admin: &Client, n: usize) -> Scene {
     .fetch_one(&app.db)
     .await
     .unwrap();
+    let now = entrada_server::Clock::now(app.clock.as_ref());
+    let scim_token = entrada_server::scim::create_token(&app.db, &format!("audit-{n}"), now)
+        .await
+        .unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {scim_token}").parse().unwrap(),
+    );
+    let scim = Client::builder().default_headers(headers).build().unwrap();
+    let (status, scim_user) = call(
+        &scim,
+        Method::POST,
+        app.url("/scim/v2/Users"),
+        Some(json!({ "userName": format!("provisioned{n}@example.com") })),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 201, "{scim_user}");
+    let (status, scim_group) = call(
+        &scim,
+        Method::POST,
+        app.url("/scim/v2/Groups"),
+        Some(json!({ "displayName": format!("SCIM group {n}") })),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 201, "{scim_group}");
     Scene {
+        scim_token,
+        scim_user: id(&scim_user),
+        scim_group: id(&scim_group),
         request: view["request"]["id"].as_str().unwrap().to_owned(),
         spare_policy: id(&spare),
         empty_catalog: id(&empty),
@@ -1029,6 +1312,14 @@ async fn scene(app: &TestApp, admin: &Client, n: usize) -> Scene {
         signup_token: link.split_once("token=").unwrap().1.to_owned(),
         f,
         n,
+    }
+}
+
+/// The URL of a row's path: SCIM's own, or the API's.
+fn url(app: &TestApp, path: &str) -> String {
+    match path.starts_with("/scim/") {
+        true => app.url(path),
+        false => app.api(path),
     }
 }
 
@@ -1078,25 +1369,25 @@ on_both_backends! {
             .collect();
         assert!(uncovered.is_empty(), "write operations without a row: {uncovered:?}");
 
-        let admin = client_of(&app, ALEX).await;
+        let admin = as_person(&app, ALEX).await;
         let mut failures = Vec::new();
         for (n, row) in rows.iter().enumerate() {
             let scene = scene(&app, &admin, n).await;
 
             let (who, refused, status, expected) = row.refused;
-            let client = client_of(&app, who).await;
+            let client = client_of(&app, who, &scene).await;
             let (method, path, body) = refused(&scene);
             let before = last_seq(&app).await;
-            let (got, response) = call(&client, method.clone(), app.api(&path), body).await;
+            let (got, response) = call(&client, method.clone(), url(&app, &path), body).await;
             let written: Vec<String> = events_after(&app, before).await.into_iter().map(|event| event.0).collect();
             if got.as_u16() != status || written != expected {
                 failures.push(format!("{} refused ({method} {path} by {who:?}): expected {status} writing {expected:?}, got {got} writing {written:?}: {response}", row.name));
             }
 
-            let client = client_of(&app, row.by).await;
+            let client = client_of(&app, row.by, &scene).await;
             let (method, path, body) = (row.call)(&scene);
             let before = last_seq(&app).await;
-            let (got, response) = call(&client, method.clone(), app.api(&path), body).await;
+            let (got, response) = call(&client, method.clone(), url(&app, &path), body).await;
             let events = events_after(&app, before).await;
             let written: Vec<&str> = events.iter().map(|event| event.0.as_str()).collect();
             let listed: Vec<&str> = row.events.iter().map(|action| action.trim_start_matches("entrada:")).collect();
@@ -1105,7 +1396,7 @@ on_both_backends! {
                 continue;
             }
             // Someone not signed in acts as the person the call signs in, if any.
-            let caller = match row.by.is_empty() {
+            let caller = match row.by.is_empty() || row.by == SCIM {
                 false => Some(format!("user-{}", row.by)),
                 true => ["/me/user/id", "/user/id"]
                     .iter()

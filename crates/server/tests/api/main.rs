@@ -21,6 +21,7 @@ mod platform;
 mod request_rules;
 mod requests;
 mod scale;
+mod scim;
 mod security;
 mod session;
 mod settings;
