@@ -633,12 +633,23 @@ async fn apply(
             && store::directory_sync::block_person(tx, &link.local_id, now).await?
         {
             let sessions = store::guests::end_sessions(tx, &user).await?;
+            // Their access ends with them: grants taken back, each end audited.
+            let ended = crate::lifecycle::end_all_of(tx, &user, now)
+                .await
+                .map_err(|error| match error {
+                    crate::lifecycle::LifecycleError::Database(error) => SyncError::Db(error),
+                    other => SyncError::Refused(format!(
+                        "ending the access of {} who left: {other}",
+                        link.dn
+                    )),
+                })?;
             store::directory_sync::set_left(tx, PERSON, &link.directory_id, Some(now)).await?;
             store::audit::append(
                 tx,
                 &event(now, AuditAction::UserLeftDirectory, "user", &link.local_id)
                     .with_detail("dn", &link.dn)
-                    .with_detail("sessionsEnded", sessions.to_string()),
+                    .with_detail("sessionsEnded", sessions.to_string())
+                    .with_detail("assignmentsEnded", ended.to_string()),
             )
             .await?;
             figures.people_blocked += 1;

@@ -550,6 +550,34 @@ async fn end_one_audited(
         .ok_or(LifecycleError::Raced)
 }
 
+/// Removes every live assignment of a person (their grants taken back, each end audited
+/// and told), as when the person is deleted or leaves the directory. Returns how many
+/// ended. Assignments whose package is gone are left alone.
+pub(crate) async fn end_all_of(
+    conn: &mut AnyConnection,
+    user: &UserId,
+    now: OffsetDateTime,
+) -> Result<usize, LifecycleError> {
+    let live = store::assignments::live_by_package(conn, user).await?;
+    let mut packages = Vec::new();
+    for assignment in live.values() {
+        if let Some(package) =
+            store::catalogs::get_package(conn, &assignment.access_package_id).await?
+        {
+            packages.push((assignment, package));
+        }
+    }
+    let ending: Vec<(&Assignment, &AccessPackage)> = packages
+        .iter()
+        .map(|(assignment, package)| (*assignment, package))
+        .collect();
+    Ok(
+        end_assignments(conn, &ending, &AssignmentEvent::Remove, None, now)
+            .await?
+            .len(),
+    )
+}
+
 /// [`end_assignment`] for many at once, in a handful of statements however many there
 /// are (the expiry job ends thousands): each moves to its next state if nobody changed it
 /// meanwhile, its grants are taken back, its end audited and its holder told. One the

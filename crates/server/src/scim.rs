@@ -11,7 +11,6 @@
 //! assignments through the lifecycle (their grants are taken back) and leaves a tombstone
 //! as the guest lifecycle does, so the audit trail still names them.
 
-use entrada_domain::assignment::AssignmentEvent;
 use entrada_domain::audit::{AuditAction, AuditEvent};
 use entrada_domain::directory::{User, UserKind, UserState};
 use entrada_domain::ids::{AuditEventId, UserId};
@@ -337,26 +336,12 @@ pub(crate) async fn delete_user(
     let user = UserId(current.id.clone());
     store::guests::lock(conn, &user).await?;
     let canceled = cancel_open_requests(conn, &user, now).await?;
-    let live = store::assignments::live_by_package(conn, &user).await?;
-    let mut packages = Vec::new();
-    for assignment in live.values() {
-        if let Some(package) =
-            store::catalogs::get_package(conn, &assignment.access_package_id).await?
-        {
-            packages.push((assignment, package));
-        }
-    }
-    let ending: Vec<_> = packages
-        .iter()
-        .map(|(assignment, package)| (*assignment, package))
-        .collect();
-    let ended =
-        crate::lifecycle::end_assignments(conn, &ending, &AssignmentEvent::Remove, None, now)
-            .await
-            .map_err(|error| match error {
-                crate::lifecycle::LifecycleError::Database(error) => ApiError::Database(error),
-                other => ApiError::Conflict(other.to_string()),
-            })?;
+    let ended = crate::lifecycle::end_all_of(conn, &user, now)
+        .await
+        .map_err(|error| match error {
+            crate::lifecycle::LifecycleError::Database(error) => ApiError::Database(error),
+            other => ApiError::Conflict(other.to_string()),
+        })?;
     let email = entrada_domain::guest::tombstone_email(&user);
     if !store::scim::tombstone(conn, &current.id, &email, now).await? {
         return Err(ScimError::not_found("User", &current.id).into());
@@ -373,7 +358,7 @@ pub(crate) async fn delete_user(
     )
     .with_detail("displayName", &current.fields.display_name)
     .with_detail("requestsCanceled", canceled.to_string())
-    .with_detail("assignmentsEnded", ended.len().to_string())
+    .with_detail("assignmentsEnded", ended.to_string())
     .with_detail("sessionsEnded", sessions.to_string())
     .with_detail("membershipsRemoved", holdings.to_string());
     store::audit::append(conn, &event).await?;

@@ -446,12 +446,13 @@ with_directory! {
         // p100 is not in platform; p000 is, from the directory.
         let (newcomer, _, _) = user_by_email(&app, &Org::email(100)).await.unwrap();
         let (insider, _, _) = user_by_email(&app, &Org::email(0)).await.unwrap();
-        for user in [&newcomer, &insider] {
+        let (leaver, _, _) = user_by_email(&app, &Org::email(101)).await.unwrap();
+        for user in [&newcomer, &insider, &leaver] {
             let (status, assigned) = post(&app, "/assignments", json!({ "userId": user, "accessPackageId": package, "policyId": policy["id"] })).await;
             assert_eq!(status, StatusCode::CREATED, "{assigned}");
         }
         let written = sync(&app, false).await;
-        assert_eq!(written["figures"]["writtenBack"], 1, "only the new membership is written: {written}");
+        assert_eq!(written["figures"]["writtenBack"], 2, "only the new memberships are written: {written}");
         let members = org.members("platform").await;
         assert!(members.contains(&org.person_dn(100).to_lowercase()), "written to the directory group");
         assert!(members.contains(&org.person_dn(0).to_lowercase()));
@@ -459,6 +460,20 @@ with_directory! {
         let source: String = sqlx::query_scalar("SELECT source FROM group_members WHERE group_id = $1 AND user_id = $2")
             .bind(&platform).bind(&newcomer).fetch_one(&app.db).await.unwrap();
         assert_eq!(source, "entrada");
+
+        // p101 leaves the directory: blocked, their access removed, the membership Entrada
+        // wrote for them taken back.
+        assert!(org.members("platform").await.contains(&org.person_dn(101).to_lowercase()));
+        let dn = org.person_dn(101);
+        org.ldap.delete(&dn).await.unwrap().success().expect("deleted");
+        let left = sync(&app, false).await;
+        assert_eq!(left["figures"]["peopleBlocked"], 1, "{left}");
+        let state: String = sqlx::query_scalar("SELECT state FROM assignments WHERE user_id = $1").bind(&leaver).fetch_one(&app.db).await.unwrap();
+        assert_eq!(state, "removed", "who leaves the directory loses their access");
+        assert!(!members_of(&app, "platform").await.contains(&Org::email(101)));
+        let again = sync(&app, false).await;
+        assert_eq!(again["figures"]["takenBack"], 1, "{again}");
+        assert!(!org.members("platform").await.contains(&org.person_dn(101).to_lowercase()));
 
         // Thirty-one days on the access expires; the next sync takes back only what Entrada wrote.
         app.clock.advance(Duration::days(31));
@@ -475,7 +490,7 @@ with_directory! {
         assert!(!platform_members.contains(&Org::email(100)) && platform_members.contains(&Org::email(0)));
         let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_events WHERE action IN ('directory.writtenBack', 'directory.takenBack') ORDER BY seq")
             .fetch_all(&app.db).await.unwrap();
-        assert_eq!(actions, ["directory.writtenBack", "directory.takenBack"]);
+        assert_eq!(actions, ["directory.writtenBack", "directory.writtenBack", "directory.takenBack", "directory.takenBack"]);
     };
 
     a_directory_that_answers_nobody_blocks_nobody_and_an_unreachable_one_is_reported =>
