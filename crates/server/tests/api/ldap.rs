@@ -164,8 +164,6 @@ impl Org {
             .expect("bound");
         let name = format!("t{}", uuid::Uuid::new_v4().simple());
         let base = format!("ou={name},{suffix}");
-        let password_file = std::env::temp_dir().join(format!("entrada-ldap-{name}"));
-        std::fs::write(&password_file, &password).expect("password file");
         let config = LdapConfig {
             url,
             bind_dn,
