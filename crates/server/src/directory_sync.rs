@@ -501,7 +501,7 @@ async fn apply(
                 {
                     let old = link_of_local[existing];
                     store::directory_sync::delete_link(tx, PERSON, &old.directory_id).await?;
-                    if old.left && store::directory_sync::unblock_person(tx, existing).await? {
+                    if old.left && store::users::unblock(tx, existing).await? {
                         store::audit::append(
                             tx,
                             &event(now, AuditAction::UserReturnedToDirectory, "user", existing)
@@ -628,10 +628,7 @@ async fn apply(
     for link in person_links.values() {
         let user = UserId(link.local_id.clone());
         let here = present.contains(&link.directory_id);
-        if !here
-            && !link.left
-            && store::directory_sync::block_person(tx, &link.local_id, now).await?
-        {
+        if !here && !link.left && store::users::block(tx, &link.local_id, now).await? {
             let sessions = store::guests::end_sessions(tx, &user).await?;
             // Their access ends with them: grants taken back, each end audited.
             let ended = crate::lifecycle::end_all_of(tx, &user, now)
@@ -655,7 +652,7 @@ async fn apply(
             figures.people_blocked += 1;
         } else if here && link.left {
             store::directory_sync::set_left(tx, PERSON, &link.directory_id, None).await?;
-            if store::directory_sync::unblock_person(tx, &link.local_id).await? {
+            if store::users::unblock(tx, &link.local_id).await? {
                 store::audit::append(
                     tx,
                     &event(

@@ -198,7 +198,7 @@ pub(crate) async fn create_user(
         .map_err(|error| unique_as_conflict(error, &fields.user_name))?;
     let id = user.id.as_str();
     if !fields.active {
-        store::scim::block(conn, id, now).await?;
+        store::users::block(conn, id, now).await?;
     }
     store::scim::touch(
         conn,
@@ -289,14 +289,14 @@ pub(crate) async fn replace_user(
                 .with_detail("changed", changed.join(", ")),
         );
     }
-    if before.active && !fields.active && store::scim::block(conn, id, now).await? {
+    if before.active && !fields.active && store::users::block(conn, id, now).await? {
         let sessions = store::guests::end_sessions(conn, &UserId(current.id.clone())).await?;
         events.push(
             event(now, AuditAction::ScimUserBlocked, "user", id, token)
                 .with_detail("sessionsEnded", sessions.to_string()),
         );
     }
-    if !before.active && fields.active && store::scim::unblock(conn, id).await? {
+    if !before.active && fields.active && store::users::unblock(conn, id).await? {
         events.push(event(
             now,
             AuditAction::ScimUserUnblocked,

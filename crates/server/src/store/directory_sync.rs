@@ -407,36 +407,6 @@ pub(crate) async fn update_person(
     Ok(())
 }
 
-/// Blocks an active person who left the directory; false when they were not active.
-pub(crate) async fn block_person(
-    conn: &mut AnyConnection,
-    id: &str,
-    now: OffsetDateTime,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE users SET state = 'blocked', blocked_at = $2 WHERE id = $1 AND state = 'active'",
-    )
-    .bind(id)
-    .bind(to_millis(now))
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Unblocks a person the sync blocked, who came back; false when they were not blocked.
-pub(crate) async fn unblock_person(
-    conn: &mut AnyConnection,
-    id: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE users SET state = 'active', blocked_at = NULL WHERE id = $1 AND state = 'blocked'",
-    )
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Every group's (name, description), by id.
 pub(crate) async fn group_fields(
     conn: &mut AnyConnection,

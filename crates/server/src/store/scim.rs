@@ -208,33 +208,6 @@ pub(crate) async fn update_user(
     Ok(())
 }
 
-/// Blocks an active person (whatever their kind); false when they were not active.
-pub(crate) async fn block(
-    conn: &mut AnyConnection,
-    id: &str,
-    now: OffsetDateTime,
-) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE users SET state = 'blocked', blocked_at = $2 WHERE id = $1 AND state = 'active'",
-    )
-    .bind(id)
-    .bind(to_millis(now))
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
-}
-
-/// Makes a blocked person active again; false when they were not blocked.
-pub(crate) async fn unblock(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE users SET state = 'active', blocked_at = NULL WHERE id = $1 AND state = 'blocked'",
-    )
-    .bind(id)
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
-}
-
 /// Turns a person into a tombstone as the guest lifecycle does (`store::guests::tombstone`):
 /// state deleted, the address replaced, no password. False when already deleted.
 pub(crate) async fn tombstone(

@@ -233,3 +233,30 @@ fn state_name(state: UserState) -> &'static str {
         UserState::Deleted => "deleted",
     }
 }
+
+/// Blocks an active person (whatever their kind); false when they were not active.
+pub(crate) async fn block(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET state = 'blocked', blocked_at = $2 WHERE id = $1 AND state = 'active'",
+    )
+    .bind(id)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Makes a blocked person active again; false when they were not blocked.
+pub(crate) async fn unblock(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET state = 'active', blocked_at = NULL WHERE id = $1 AND state = 'blocked'",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
