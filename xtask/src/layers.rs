@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use crate::ldap::LdapServer;
 use crate::oidc::OidcProvider;
@@ -21,6 +21,38 @@ struct Counts {
     passed: u64,
     failed: u64,
     skipped: u64,
+}
+
+/// What each failing test said when it panicked, picked out of `cargo test`'s output so
+/// the end of a long run shows why it failed (a CI log shows its head and tail).
+#[derive(Debug, Default)]
+struct Panics {
+    lines: Vec<String>,
+    current: Option<usize>,
+}
+
+impl Panics {
+    /// Lines kept of one failing test's message.
+    const PER_TEST: usize = 12;
+
+    fn read(&mut self, line: &str) {
+        if line.starts_with("---- ") && line.ends_with(" ----") {
+            self.lines.push(line.to_owned());
+            self.current = Some(0);
+            return;
+        }
+        let Some(kept) = self.current else { return };
+        let ends = line.is_empty() && kept > 0
+            || line.starts_with("stack backtrace:")
+            || line.starts_with("note: run with")
+            || line == "failures:";
+        if ends {
+            self.current = None;
+        } else if !line.is_empty() && kept < Self::PER_TEST {
+            self.lines.push(format!("    {line}"));
+            self.current = Some(kept + 1);
+        }
+    }
 }
 
 impl std::ops::AddAssign for Counts {
@@ -92,12 +124,13 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
     };
 
     let mut results: Vec<(&str, Counts)> = Vec::new();
+    let mut panics = Panics::default();
     for layer in chosen {
         step(&format!("Test layer: {layer}"));
         let counts = match layer {
             "lint" => lint(root),
-            "domain" => cargo_test(root, &["--package", "entrada-domain"], &[]),
-            "xtask" => cargo_test(root, &["--package", "xtask"], &[]),
+            "domain" => cargo_test(root, &["--package", "entrada-domain"], &[], &mut panics),
+            "xtask" => cargo_test(root, &["--package", "xtask"], &[], &mut panics),
             "api" => {
                 let url = cluster
                     .as_ref()
@@ -106,9 +139,14 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
                 let mut env = vec![("ENTRADA_TEST_POSTGRES_URL", url)];
                 env.extend(services_env.iter().cloned());
                 env.extend(scim_env.iter().cloned());
-                cargo_test(root, &["--package", "entrada-server"], &env)
+                cargo_test(root, &["--package", "entrada-server"], &env, &mut panics)
             }
-            "browser" => cargo_test(root, &["--package", "entrada-e2e"], &services_env),
+            "browser" => cargo_test(
+                root,
+                &["--package", "entrada-e2e"],
+                &services_env,
+                &mut panics,
+            ),
             _ => unreachable!("layers were checked above"),
         };
         results.push((layer, counts));
@@ -132,7 +170,16 @@ pub(crate) fn run_all(root: &Path, args: &[String]) -> Result<()> {
         total.passed, total.failed, total.skipped
     );
     if total.failed > 0 {
-        bail!("{} test(s) failed", total.failed);
+        if !panics.lines.is_empty() {
+            println!("\nWhy they failed:");
+            for line in &panics.lines {
+                println!("{line}");
+            }
+        }
+        // Exit here rather than return an error: with RUST_BACKTRACE set, an error from
+        // main prints xtask's own backtrace, which would bury the lines above.
+        println!("{} test(s) failed", total.failed);
+        std::process::exit(1);
     }
     Ok(())
 }
@@ -191,7 +238,7 @@ fn lint(root: &Path) -> Counts {
 
 /// Runs `cargo test` with `args`, echoing its output and adding up its result lines. A run
 /// that fails without a failing test (it did not build, or crashed) counts as one failure.
-fn cargo_test(root: &Path, args: &[&str], env: &[(&str, String)]) -> Counts {
+fn cargo_test(root: &Path, args: &[&str], env: &[(&str, String)], panics: &mut Panics) -> Counts {
     let mut command = Command::new(cargo());
     command
         .current_dir(root)
@@ -215,6 +262,7 @@ fn cargo_test(root: &Path, args: &[&str], env: &[(&str, String)]) -> Counts {
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             println!("{line}");
+            panics.read(&line);
             if let Some(result) = parse_result_line(&line) {
                 counts += result;
             }
@@ -281,5 +329,24 @@ mod tests {
             })
         );
         assert_eq!(parse_result_line("running 5 tests"), None);
+    }
+
+    #[test]
+    fn the_panic_of_each_failing_test_is_kept_without_its_backtrace() {
+        let output = "test a::b ... FAILED\n\nfailures:\n\n---- a::b::postgres stdout ----\n\n\
+            thread 'a::b::postgres' (12) panicked at tests/a.rs:9:5:\nassertion `left == right` failed: Sam's start fails\n  \
+            left: 0\n right: 1\nstack backtrace:\n   0: std::panicking::begin_panic\n\nfailures:\n    a::b::postgres\n";
+        let mut panics = Panics::default();
+        output.lines().for_each(|line| panics.read(line));
+        assert_eq!(
+            panics.lines,
+            [
+                "---- a::b::postgres stdout ----",
+                "    thread 'a::b::postgres' (12) panicked at tests/a.rs:9:5:",
+                "    assertion `left == right` failed: Sam's start fails",
+                "      left: 0",
+                "     right: 1",
+            ]
+        );
     }
 }

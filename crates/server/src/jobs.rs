@@ -272,7 +272,18 @@ async fn scheduled_start(
     else {
         return Ok(None);
     };
-    let delivered = lifecycle::deliver(&mut tx, stored, &policy, &package, now).await?;
+    let delivered = match lifecycle::deliver(&mut tx, stored, &policy, &package, now).await {
+        Ok(delivered) => delivered,
+        Err(error) => {
+            // Roll back here, not when the dropped transaction's rollback is flushed by the
+            // pool: marking the request failed claims the same row, and must not wait on
+            // this transaction's lock for as long as the pool takes.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(%rollback, request = %stored.request.id, "a failed scheduled start could not be rolled back");
+            }
+            return Err(error);
+        }
+    };
     tx.commit().await?;
     Ok(Some(delivered))
 }
