@@ -35,6 +35,7 @@ pub mod oidc;
 pub mod password;
 pub mod scale;
 pub mod scim;
+mod session_checks;
 mod signups;
 mod store;
 
@@ -207,6 +208,7 @@ impl App {
             None => None,
         };
         let state = http::AppState {
+            sessions: Arc::new(session_checks::SessionChecks::start(db.clone())),
             db,
             oidc,
             config: Arc::new(config),

@@ -230,13 +230,15 @@ impl FromRequestParts<AppState> for SignedIn {
         let cookie_name = session_cookie_name(app.config.secure_cookies);
         let token = session_token(&parts.headers, cookie_name).ok_or(ApiError::NotSignedIn)?;
         let now = app.clock.now();
-        let mut conn = app.db.acquire().await?;
-        let session = store::sessions::touch(&mut conn, &token, now, &app.config.sessions).await?;
+        let session =
+            store::sessions::touch(&app.sessions, &app.db, &token, now, &app.config.sessions)
+                .await?;
         let touched = session.ok_or(ApiError::SessionExpired)?;
         let versions = touched.versions;
         let person = match app.cache.person(versions, &touched.user_id) {
             Some(person) => person,
             None => {
+                let mut conn = app.db.acquire().await?;
                 let user = store::users::get(&mut conn, &touched.user_id)
                     .await?
                     .ok_or(ApiError::SessionExpired)?;

@@ -64,6 +64,8 @@ pub(crate) struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Answers kept in memory, current by the database's data versions.
     pub cache: Arc<crate::cache::Cache>,
+    /// Session checks, read together under load.
+    pub sessions: Arc<crate::session_checks::SessionChecks>,
     /// This instance's metrics (`GET /metrics`).
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Set once shutdown began: readiness answers 503 while requests drain.

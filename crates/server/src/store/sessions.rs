@@ -3,7 +3,7 @@
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AnyPool};
 use time::{Duration, OffsetDateTime};
 
 use entrada_domain::ids::UserId;
@@ -61,47 +61,41 @@ pub(crate) struct Touched {
 }
 
 /// The person a live session belongs to, extending its idle deadline, with the data
-/// versions (one query for both, so a request whose answers are cached costs one
-/// round trip); `None` when the token is unknown or its session has ended (an ended
+/// versions read in the same query (see `session_checks`: under load one query reads the
+/// sessions of many requests, so a request whose answers are cached costs a share of one
+/// round trip). `None` when the token is unknown or its session has ended (an ended
 /// session is deleted).
 pub(crate) async fn touch(
-    conn: &mut AnyConnection,
+    checks: &crate::session_checks::SessionChecks,
+    db: &AnyPool,
     token: &str,
     now: OffsetDateTime,
     policy: &SessionPolicy,
 ) -> Result<Option<Touched>, sqlx::Error> {
     let token_hash = hash_token(token);
-    let row = sqlx::query(
-        "SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, v.data, v.catalog \
-         FROM sessions s CROSS JOIN data_versions v WHERE s.token_hash = $1 AND v.id = 1",
-    )
-    .bind(&token_hash)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let expires_at = from_millis(row.try_get("expires_at")?);
+    let Some(stored) = checks.look_up(&token_hash).await? else {
+        return Ok(None);
+    };
+    let expires_at = from_millis(stored.expires_at);
     if expires_at <= now {
-        delete(conn, &token_hash).await?;
+        delete(&mut *db.acquire().await?, &token_hash).await?;
         return Ok(None);
     }
-    let last_seen_at = from_millis(row.try_get("last_seen_at")?);
+    let last_seen_at = from_millis(stored.last_seen_at);
     // Extend at most once a minute, so reads do not all become writes.
     if now - last_seen_at >= Duration::minutes(1) {
-        let created_at = from_millis(row.try_get("created_at")?);
+        let created_at = from_millis(stored.created_at);
         let new_expiry = (now + policy.idle).min(created_at + policy.absolute);
         sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
             .bind(to_millis(now))
             .bind(to_millis(new_expiry))
             .bind(&token_hash)
-            .execute(conn)
+            .execute(db)
             .await?;
     }
     Ok(Some(Touched {
-        user_id: UserId(row.try_get("user_id")?),
-        versions: crate::cache::Versions {
-            data: row.try_get("data")?,
-            catalog: row.try_get("catalog")?,
-        },
+        user_id: UserId(stored.user_id),
+        versions: stored.versions,
     }))
 }
 

@@ -117,6 +117,53 @@ on_both_backends! {
         assert_eq!(app.get_json("/me").await.0, StatusCode::UNAUTHORIZED);
     };
 
+    a_burst_of_requests_each_gets_its_own_person_and_an_ended_session_none => |app: TestApp| async move {
+        // Sessions are read together under load (one query for many requests): each
+        // answer must still be its own person's, and a session ended a moment before the
+        // burst must be refused in every request of it.
+        let names = ["sam.taylor", "lena.fischer", "omar.haddad", "daniel.kim", "alex.morgan", "priya.shah"];
+        let mut cookies = Vec::new();
+        for name in names {
+            let response = app.sign_in_as(&app.new_client(), name).await;
+            assert_eq!(response.status(), StatusCode::OK, "{name} signs in");
+            let set = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let cookie = set.split(';').next().unwrap_or("").to_owned();
+            assert!(cookie.starts_with("entrada_session="), "{set}");
+            cookies.push((name, cookie));
+        }
+        let plain = reqwest::Client::new();
+        let (omar, omars_cookie) = &cookies[2];
+        let out = plain.delete(app.api("/session")).header("cookie", omars_cookie).send().await.unwrap();
+        assert_eq!(out.status(), StatusCode::NO_CONTENT, "{omar} signs out");
+
+        let mut burst = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            for (name, cookie) in &cookies {
+                let request = plain.get(app.api("/me")).header("cookie", cookie.clone());
+                let name = name.to_string();
+                burst.spawn(async move {
+                    let response = request.send().await.unwrap();
+                    let status = response.status();
+                    let body: serde_json::Value = response.json().await.unwrap();
+                    (name, status, body)
+                });
+            }
+        }
+        let (mut answered, mut refused) = (0, 0);
+        while let Some(joined) = burst.join_next().await {
+            let (name, status, body) = joined.unwrap();
+            if name == *omar {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+                refused += 1;
+            } else {
+                assert_eq!(status, StatusCode::OK, "{name}: {body}");
+                assert_eq!(body["user"]["email"], format!("{name}@lakeshore.example"), "{name} gets their own person");
+                answered += 1;
+            }
+        }
+        assert_eq!((answered, refused), (40, 8));
+    };
+
     sign_in_and_out_are_audited => |app: TestApp| async move {
         app.sign_in("sam.taylor").await;
         app.client.delete(app.api("/session")).send().await.unwrap();
