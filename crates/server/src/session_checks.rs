@@ -12,31 +12,13 @@
 //! queued, so it sees every commit that came before the request (a session ended a moment
 //! ago is refused, on any instance).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use sqlx::AnyPool;
+use tokio::sync::{mpsc, oneshot};
 
-use sqlx::{AnyPool, Row};
-use tokio::sync::{mpsc, oneshot, Mutex};
+use crate::store::sessions::{read_many, Stored};
 
-use crate::cache::Versions;
-
-/// How many batches may be read at once (each holds a pooled connection while it runs).
-/// One: while it reads, the next batch gathers.
-const READERS: usize = 1;
-
-/// The most checks one query reads. Batches are padded to a power of two up to this, so a
-/// connection prepares at most seven statements for them.
-const MOST: usize = 64;
-
-/// A session as stored, with the data versions read in the same query.
-#[derive(Debug, Clone)]
-pub(crate) struct Stored {
-    pub user_id: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
-    pub versions: Versions,
-}
+/// The most checks one query reads (see [`read_many`]).
+const MOST: usize = crate::store::sessions::READ_AT_MOST;
 
 type Reply = oneshot::Sender<Result<Option<Stored>, String>>;
 
@@ -46,13 +28,11 @@ pub(crate) struct SessionChecks {
 }
 
 impl SessionChecks {
-    /// Starts the readers on `db`. They stop once the last handle to this is dropped.
+    /// Starts the reader on `db`: one, so that while it reads the next batch gathers. It
+    /// stops once the last handle to this is dropped.
     pub(crate) fn start(db: AnyPool) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
-        let waiting = Arc::new(Mutex::new(waiting));
-        for _ in 0..READERS {
-            tokio::spawn(read_forever(db.clone(), waiting.clone()));
-        }
+        tokio::spawn(read_forever(db, waiting));
         Self { queue }
     }
 
@@ -73,24 +53,17 @@ impl SessionChecks {
 
 /// Takes whatever checks are waiting (at least one, at most [`MOST`]) and answers them with
 /// one query, until the queue closes.
-async fn read_forever(db: AnyPool, waiting: Arc<Mutex<mpsc::UnboundedReceiver<(String, Reply)>>>) {
-    loop {
-        let mut batch = Vec::new();
-        {
-            let mut waiting = waiting.lock().await;
-            match waiting.recv().await {
-                Some(first) => batch.push(first),
-                None => return,
-            }
-            while batch.len() < MOST {
-                match waiting.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
+async fn read_forever(db: AnyPool, mut waiting: mpsc::UnboundedReceiver<(String, Reply)>) {
+    while let Some(first) = waiting.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MOST {
+            match waiting.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
             }
         }
         let hashes: Vec<&str> = batch.iter().map(|(hash, _)| hash.as_str()).collect();
-        match read(&db, &hashes).await {
+        match read_many(&db, &hashes).await {
             Ok(found) => {
                 // One session may be checked by several requests at once.
                 for (hash, reply) in batch {
@@ -105,38 +78,4 @@ async fn read_forever(db: AnyPool, waiting: Arc<Mutex<mpsc::UnboundedReceiver<(S
             }
         }
     }
-}
-
-/// The sessions stored under `hashes`, by hash.
-async fn read(db: &AnyPool, hashes: &[&str]) -> Result<HashMap<String, Stored>, sqlx::Error> {
-    let size = hashes.len().next_power_of_two().min(MOST);
-    let placeholders: Vec<String> = (1..=size).map(|n| format!("${n}")).collect();
-    let sql = format!(
-        "SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, v.data, v.catalog \
-         FROM sessions s CROSS JOIN data_versions v WHERE v.id = 1 AND s.token_hash IN ({})",
-        placeholders.join(", ")
-    );
-    let mut query = sqlx::query(&sql);
-    // Padding: no session is stored under the empty hash.
-    for n in 0..size {
-        query = query.bind(hashes.get(n).copied().unwrap_or(""));
-    }
-    let rows = query.fetch_all(db).await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("token_hash")?,
-                Stored {
-                    user_id: row.try_get("user_id")?,
-                    created_at: row.try_get("created_at")?,
-                    last_seen_at: row.try_get("last_seen_at")?,
-                    expires_at: row.try_get("expires_at")?,
-                    versions: Versions {
-                        data: row.try_get("data")?,
-                        catalog: row.try_get("catalog")?,
-                    },
-                },
-            ))
-        })
-        .collect()
 }

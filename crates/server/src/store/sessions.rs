@@ -3,7 +3,9 @@
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::{AnyConnection, AnyPool};
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, AnyPool, Row};
 use time::{Duration, OffsetDateTime};
 
 use entrada_domain::ids::UserId;
@@ -97,6 +99,58 @@ pub(crate) async fn touch(
         user_id: UserId(stored.user_id),
         versions: stored.versions,
     }))
+}
+
+/// A session as stored, with the data versions read in the same query.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    pub user_id: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub versions: crate::cache::Versions,
+}
+
+/// The most sessions [`read_many`] reads at once. Reads are padded to a power of two up to
+/// this, so a connection prepares at most seven statements for them.
+pub(crate) const READ_AT_MOST: usize = 64;
+
+/// The sessions stored under `hashes` (at most [`READ_AT_MOST`]), by hash, each with the
+/// data versions, in one query.
+pub(crate) async fn read_many(
+    db: &AnyPool,
+    hashes: &[&str],
+) -> Result<HashMap<String, Stored>, sqlx::Error> {
+    let size = hashes.len().next_power_of_two().min(READ_AT_MOST);
+    let placeholders: Vec<String> = (1..=size).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "SELECT s.token_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at, v.data, v.catalog \
+         FROM sessions s CROSS JOIN data_versions v WHERE v.id = 1 AND s.token_hash IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    // Padding: no session is stored under the empty hash.
+    for n in 0..size {
+        query = query.bind(hashes.get(n).copied().unwrap_or(""));
+    }
+    let rows = query.fetch_all(db).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("token_hash")?,
+                Stored {
+                    user_id: row.try_get("user_id")?,
+                    created_at: row.try_get("created_at")?,
+                    last_seen_at: row.try_get("last_seen_at")?,
+                    expires_at: row.try_get("expires_at")?,
+                    versions: crate::cache::Versions {
+                        data: row.try_get("data")?,
+                        catalog: row.try_get("catalog")?,
+                    },
+                },
+            ))
+        })
+        .collect()
 }
 
 /// Ends a session.

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, in_group, TestApp};
 use crate::on_both_backends;
 
 async fn send(
@@ -26,18 +26,6 @@ async fn send(
 
 async fn post(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
     send(app, reqwest::Method::POST, path, body).await
-}
-
-async fn in_group(app: &TestApp, group: &str, user: &str) -> bool {
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
-    )
-    .bind(group)
-    .bind(user)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    count > 0
 }
 
 fn manager_policy() -> Value {

@@ -335,3 +335,16 @@ pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
     );
     body
 }
+
+/// Whether `user` is a member of `group` in the database, however they came to be.
+pub async fn in_group(app: &TestApp, group: &str, user: &str) -> bool {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
+    )
+    .bind(group)
+    .bind(user)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    count > 0
+}

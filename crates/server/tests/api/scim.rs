@@ -8,7 +8,7 @@ use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{in_group, TestApp};
 use crate::on_both_backends;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -129,18 +129,6 @@ fn assert_scim_error(
     if let Some(scim_type) = scim_type {
         assert_eq!(body["scimType"], scim_type, "{body}");
     }
-}
-
-async fn in_group(app: &TestApp, group: &str, user: &str) -> bool {
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND user_id = $2",
-    )
-    .bind(group)
-    .bind(user)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    count == 1
 }
 
 /// The SCIM audit events so far: (action, actor, target, details).
