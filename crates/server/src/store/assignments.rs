@@ -524,13 +524,12 @@ pub(crate) async fn claim_due_for_expiry(
     };
     let sql = format!(
         "SELECT {COLUMNS} FROM assignments WHERE state = 'delivered' AND end_at IS NOT NULL \
-         AND end_at <= $1 AND (end_at > $2 OR (end_at = $3 AND id > $4)) \
-         ORDER BY end_at, id LIMIT $5{}",
+         AND end_at <= $1 AND (end_at, id) > ($2, $3) \
+         ORDER BY end_at, id LIMIT $4{}",
         super::skip_locked(conn)
     );
     let rows = sqlx::query(&sql)
         .bind(to_millis(now))
-        .bind(after_end)
         .bind(after_end)
         .bind(after_id)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
