@@ -6,6 +6,8 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use entrada_domain::api::{Me, PackageOffer, Problem, ProblemType, SignInBody};
@@ -236,6 +238,25 @@ impl Call {
 /// Sends a call and reads its JSON answer. An empty answer (204) reads as JSON `null`, so
 /// `T = ()` serves calls that return nothing.
 async fn request<T: DeserializeOwned>(call: Call) -> Result<T, ApiError> {
+    let (status, text) = send(call).await?;
+    let text = match text.trim().is_empty() {
+        true => "null",
+        false => text.as_str(),
+    };
+    serde_json::from_str(text).map_err(|_| ApiError::unexpected(status))
+}
+
+/// Sends a call and returns the status and body of a 2xx answer; anything else is an
+/// [`ApiError`]. Not generic and boxed, so the web app holds one copy of it rather than
+/// one inlined into every answer type's future (issue 12: the first load's size).
+fn send(call: Call) -> Pin<Box<dyn Future<Output = Sent>>> {
+    Box::pin(send_now(call))
+}
+
+/// The status and body of a 2xx answer, or what went wrong.
+type Sent = Result<(u16, String), ApiError>;
+
+async fn send_now(call: Call) -> Sent {
     let mut builder = RequestBuilder::new(&format!("{BASE}{}", call.path))
         .method(call.method)
         .header("Accept", "application/json, application/problem+json");
@@ -267,11 +288,7 @@ async fn request<T: DeserializeOwned>(call: Call) -> Result<T, ApiError> {
         }
         return Err(error);
     }
-    let text = match text.trim().is_empty() {
-        true => "null",
-        false => text.as_str(),
-    };
-    serde_json::from_str(text).map_err(|_| ApiError::unexpected(status))
+    Ok((status, text))
 }
 
 /// Sends the person to sign in, remembering where they were (path and query).
