@@ -304,6 +304,7 @@ const UNCOUNTED_TABLES: &[&str] = &[
     "outbox",
     "link_base",
     "data_versions",
+    "data_version_changes",
     // SCIM's tokens and resource meta: read fresh by SCIM and the Integrations page.
     "scim_tokens",
     "scim_resources",
@@ -312,9 +313,10 @@ const UNCOUNTED_TABLES: &[&str] = &[
 
 /// Triggers that bump `data_versions` in the writing transaction: on SQLite one per table
 /// and statement kind (SQLite has one writer, so the row is never contended); on
-/// PostgreSQL one deferred constraint trigger per table, which bumps the row once per
-/// transaction at commit, so the row's lock is always the last one a transaction takes
-/// (no deadlock with the audit chain's head) and is held only while it commits.
+/// PostgreSQL statement-level triggers that note a change in `data_version_changes` once
+/// per transaction, whose deferred trigger bumps the row at commit, so the row's lock is
+/// always the last one a transaction takes (no deadlock with the audit chain's head) and
+/// is held only while it commits.
 fn version_triggers(backend: Backend) -> String {
     let tables = CATALOG_TABLES
         .iter()
@@ -338,30 +340,57 @@ fn version_triggers(backend: Backend) -> String {
             }
         }
         Backend::Postgres => {
+            // A statement-level trigger per table and operation notes the change once per
+            // transaction (when its statement changed a row: the transition table says);
+            // the note's deferred trigger bumps the counters at commit.
             sql.push_str(
-                "CREATE OR REPLACE FUNCTION entrada_bump_version() RETURNS trigger AS $$ \
+                "CREATE OR REPLACE FUNCTION entrada_note_change() RETURNS trigger AS $$ \
                  BEGIN \
-                   IF current_setting('entrada.bumped_' || TG_ARGV[0], true) = 'yes' THEN RETURN NULL; END IF; \
-                   PERFORM set_config('entrada.bumped_' || TG_ARGV[0], 'yes', true); \
-                   IF TG_ARGV[0] = 'catalog' THEN \
+                   IF current_setting('entrada.noted_' || TG_ARGV[0], true) = 'yes' THEN RETURN NULL; END IF; \
+                   IF NOT EXISTS (SELECT 1 FROM changed) THEN RETURN NULL; END IF; \
+                   PERFORM set_config('entrada.noted_' || TG_ARGV[0], 'yes', true); \
+                   INSERT INTO data_version_changes (txid, kind) VALUES (txid_current(), TG_ARGV[0]); \
+                   RETURN NULL; \
+                 END $$ LANGUAGE plpgsql;\n\
+                 CREATE OR REPLACE FUNCTION entrada_bump_versions() RETURNS trigger AS $$ \
+                 BEGIN \
+                   IF NEW.kind = 'catalog' THEN \
                      UPDATE data_versions SET data = data + 1, catalog = catalog + 1 WHERE id = 1; \
                    ELSE \
                      UPDATE data_versions SET data = data + 1 WHERE id = 1; \
                    END IF; \
+                   DELETE FROM data_version_changes WHERE txid = NEW.txid AND kind = NEW.kind; \
                    RETURN NULL; \
-                 END $$ LANGUAGE plpgsql;\n",
+                 END $$ LANGUAGE plpgsql;\n\
+                 DO $$ BEGIN \
+                   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'data_version_changes_bump') THEN \
+                     CREATE CONSTRAINT TRIGGER data_version_changes_bump AFTER INSERT ON data_version_changes \
+                     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION entrada_bump_versions(); \
+                   END IF; \
+                 END $$;\n",
             );
             for (table, kind) in tables {
-                let name = format!("{table}_version");
+                // Before migration 0019 each table had one deferred trigger per row.
+                let old = format!("{table}_version");
                 sql.push_str(&format!(
                     "DO $$ BEGIN \
-                       IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}') THEN \
-                         CREATE CONSTRAINT TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table} \
-                         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW \
-                         EXECUTE FUNCTION entrada_bump_version('{kind}'); \
+                       IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{old}') THEN \
+                         DROP TRIGGER {old} ON {table}; \
                        END IF; \
                      END $$;\n"
                 ));
+                for (operation, rows) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+                    let name = format!("{table}_noted_{}", operation.to_ascii_lowercase());
+                    sql.push_str(&format!(
+                        "DO $$ BEGIN \
+                           IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}') THEN \
+                             CREATE TRIGGER {name} AFTER {operation} ON {table} \
+                             REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT \
+                             EXECUTE FUNCTION entrada_note_change('{kind}'); \
+                           END IF; \
+                         END $$;\n"
+                    ));
+                }
             }
         }
     }
