@@ -392,6 +392,7 @@ fn version_triggers(backend: Backend) -> String {
                     ));
                 }
             }
+            sql.push_str("DROP FUNCTION IF EXISTS entrada_bump_version();\n");
         }
     }
     sql

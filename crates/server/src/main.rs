@@ -322,8 +322,31 @@ enum UserCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    limit_malloc_arenas();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+/// glibc gives threads that allocate at the same time arenas of their own (up to eight per
+/// core), and each arena keeps what was freed in it. Under the benchmarks' load (issue 12:
+/// a first paint, then the My Access list and the approvals inbox at 64 connections and
+/// the audit log), the server's peak RSS on SQLite reached 111.9 MiB; with two arenas it
+/// stayed at 69.3 MiB, at the same throughput.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets a parameter of the allocator, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "entrada_server=info,tower_http=warn,sqlx=warn".into());
