@@ -120,6 +120,37 @@ on_both_backends! {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     };
 
+    a_write_that_changes_no_row_keeps_the_304_and_a_bulk_change_is_seen_at_once => |app: TestApp| async move {
+        let sam = as_person(&app, "sam.taylor").await;
+        let (_, etag, _) = fetch(&app, &sam, "/my/access-packages", None).await;
+
+        // Statements that match nothing (a job with nothing due, a script's no-op) change
+        // nothing any answer shows, so the kept answer stays current.
+        sqlx::query("UPDATE access_packages SET description = 'Nobody' WHERE id = 'no-such-package'")
+            .execute(&app.db).await.unwrap();
+        sqlx::query("DELETE FROM assignments WHERE id = 'no-such-assignment'")
+            .execute(&app.db).await.unwrap();
+        assert_eq!(fetch(&app, &sam, "/my/access-packages", Some(&etag)).await.0, StatusCode::NOT_MODIFIED);
+
+        // Every package changed in one transaction, in one statement and then one more.
+        let mut tx = app.db.begin().await.unwrap();
+        sqlx::query("UPDATE access_packages SET description = 'Edited in bulk'")
+            .execute(&mut *tx).await.unwrap();
+        sqlx::query("UPDATE access_packages SET name = name || '.' WHERE id = 'ap-finance-reporting'")
+            .execute(&mut *tx).await.unwrap();
+        tx.commit().await.unwrap();
+        let (status, _, list) = fetch(&app, &sam, "/my/access-packages", Some(&etag)).await;
+        assert_eq!(status, StatusCode::OK, "the bulk change is seen by the next request");
+        let offers = list.as_array().unwrap();
+        assert!(offers.len() > 1, "{list}");
+        assert!(offers.iter().all(|offer| offer["package"]["description"] == "Edited in bulk"), "{list}");
+        assert!(names(&list).contains(&"Finance Reporting.".to_owned()), "{list}");
+        // No note of a change outlives its transaction (PostgreSQL notes them there).
+        let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM data_version_changes")
+            .fetch_one(&app.db).await.unwrap();
+        assert_eq!(notes, 0);
+    };
+
     the_approvals_inbox_is_current_on_every_instance => |app: TestApp| async move {
         let daniel = as_person(&app, "daniel.kim").await;
         let (status, etag, inbox) = fetch(&app, &daniel, "/approvals", None).await;
