@@ -361,14 +361,13 @@ fn version_triggers(backend: Backend) -> String {
                    END IF; \
                    DELETE FROM data_version_changes WHERE txid = NEW.txid AND kind = NEW.kind; \
                    RETURN NULL; \
-                 END $$ LANGUAGE plpgsql;\n\
-                 DO $$ BEGIN \
-                   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'data_version_changes_bump') THEN \
-                     CREATE CONSTRAINT TRIGGER data_version_changes_bump AFTER INSERT ON data_version_changes \
-                     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION entrada_bump_versions(); \
-                   END IF; \
-                 END $$;\n",
+                 END $$ LANGUAGE plpgsql;\n",
             );
+            sql.push_str(&pg_trigger_once(
+                "data_version_changes_bump",
+                "CREATE CONSTRAINT TRIGGER data_version_changes_bump AFTER INSERT ON data_version_changes \
+                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION entrada_bump_versions()",
+            ));
             for (table, kind) in tables {
                 // Before migration 0019 each table had one deferred trigger per row.
                 let old = format!("{table}_version");
@@ -381,14 +380,13 @@ fn version_triggers(backend: Backend) -> String {
                 ));
                 for (operation, rows) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
                     let name = format!("{table}_noted_{}", operation.to_ascii_lowercase());
-                    sql.push_str(&format!(
-                        "DO $$ BEGIN \
-                           IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}') THEN \
-                             CREATE TRIGGER {name} AFTER {operation} ON {table} \
+                    sql.push_str(&pg_trigger_once(
+                        &name,
+                        &format!(
+                            "CREATE TRIGGER {name} AFTER {operation} ON {table} \
                              REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT \
-                             EXECUTE FUNCTION entrada_note_change('{kind}'); \
-                           END IF; \
-                         END $$;\n"
+                             EXECUTE FUNCTION entrada_note_change('{kind}')"
+                        ),
                     ));
                 }
             }
@@ -396,6 +394,16 @@ fn version_triggers(backend: Backend) -> String {
         }
     }
     sql
+}
+
+/// PostgreSQL: runs `create` (a CREATE TRIGGER) unless a trigger `name` exists, so that
+/// instances starting against a migrated database take no table lock for it.
+fn pg_trigger_once(name: &str, create: &str) -> String {
+    format!(
+        "DO $$ BEGIN \
+           IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}') THEN {create}; END IF; \
+         END $$;\n"
+    )
 }
 
 /// The file path and the query of a `sqlite:` URL.
