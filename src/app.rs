@@ -1,4 +1,5 @@
-//! The whole route table of the SPA (api.md, "SPA routes"), read in one place.
+//! The whole route table of the SPA (api.md, "SPA routes"), read in one place, and which
+//! of the three builds (src/lib.rs) holds which page.
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
@@ -6,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::{path, NavigateOptions};
 
 use crate::api;
-use crate::components::{set_page_title, Loading, MeResource, SignedInLayout};
+use crate::components::{set_page_title, Loading, MeResource, PublicLayout, SignedInLayout};
 use crate::pages::access::AccessPage;
 use crate::pages::access_package::AccessPackagePage;
 use crate::pages::admin::{
@@ -23,26 +24,20 @@ use crate::pages::requests::RequestsPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::sign_up::{SignUpPage, VerifySignUpPage};
 
-/// The route table, written once for both builds: `$admin` is what the signed-in frame
-/// holds under `/admin`.
+/// The route table, written once for the three builds: `$fallback` answers a path the
+/// build does not hold, `$public` are the pages outside the signed-in frame beside
+/// `/sign-in`, and `$signed_in` the pages inside it beside My Access.
 macro_rules! app {
-    ($($admin:tt)*) => {
+    (fallback: $fallback:ident, public: { $($public:tt)* }, signed_in: { $($signed_in:tt)* }) => {
         view! {
             <Router>
                 <NavigatorBridge/>
-                <Routes fallback=NotFoundPage>
+                <Routes fallback=$fallback>
                     <Route path=path!("/sign-in") view=SignInPage/>
-                    <Route path=path!("/sign-up") view=SignUpPage/>
-                    <Route path=path!("/sign-up/verify") view=VerifySignUpPage/>
+                    $($public)*
                     <ParentRoute path=path!("") view=SignedInLayout>
                         <Route path=path!("/") view=MyAccessPage/>
-                        <Route path=path!("/access-packages/:id") view=AccessPackagePage/>
-                        <Route path=path!("/access") view=AccessPage/>
-                        <Route path=path!("/requests") view=RequestsPage/>
-                        <Route path=path!("/approvals") view=ApprovalsPage/>
-                        <Route path=path!("/approvals/:id") view=ApprovalPage/>
-                        <Route path=path!("/notifications") view=NotificationsPage/>
-                        $($admin)*
+                        $($signed_in)*
                     </ParentRoute>
                 </Routes>
             </Router>
@@ -50,31 +45,87 @@ macro_rules! app {
     };
 }
 
-/// Which build is running: whether it holds the admin area, or must load it from the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct HoldsAdmin(pub(crate) bool);
+/// The portal's pages beside sign-in and My Access: requests, approvals, sign-up, your
+/// access, e-mail settings (the `public` and `signed_in` halves of [`app!`]).
+macro_rules! portal_routes {
+    ($($admin:tt)*) => {
+        app! {
+            fallback: NotFoundPage,
+            public: {
+                <Route path=path!("/sign-up") view=SignUpPage/>
+                <Route path=path!("/sign-up/verify") view=VerifySignUpPage/>
+            },
+            signed_in: {
+                <Route path=path!("/access-packages/:id") view=AccessPackagePage/>
+                <Route path=path!("/access") view=AccessPage/>
+                <Route path=path!("/requests") view=RequestsPage/>
+                <Route path=path!("/approvals") view=ApprovalsPage/>
+                <Route path=path!("/approvals/:id") view=ApprovalPage/>
+                <Route path=path!("/notifications") view=NotificationsPage/>
+                $($admin)*
+            }
+        }
+    };
+}
 
-/// The first-load app: every page but the admin area. Every page except sign-in, sign-up
-/// and "not found" sits inside [`SignedInLayout`], which makes sure someone is signed in.
+/// Which build is running (src/lib.rs): what it holds decides whether a link is followed
+/// inside the app or loads the page, which the server answers with the build that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Build {
+    /// `/` and `/sign-in`: what everyone opens first.
+    FirstLoad,
+    /// Every page but the admin area.
+    Portal,
+    /// Everything.
+    Admin,
+}
+
+impl Build {
+    /// Whether this build has the page at `path` (query and fragment ignored).
+    pub(crate) fn holds(self, path: &str) -> bool {
+        let path = path.split(['?', '#']).next().unwrap_or_default();
+        let admin = path == "/admin" || path.starts_with("/admin/");
+        match self {
+            Build::FirstLoad => matches!(path, "/" | "" | "/sign-in"),
+            Build::Portal => !admin,
+            Build::Admin => true,
+        }
+    }
+}
+
+/// `rel="external"` for a link to a page the running build does not hold, so that
+/// following it loads the page from the server (which sends the build that holds it)
+/// instead of the router answering it here.
+pub(crate) fn rel_for(path: &str) -> Option<&'static str> {
+    let build = use_context::<Build>().unwrap_or(Build::Admin);
+    (!build.holds(path)).then_some("external")
+}
+
+/// The first-load app: sign-in and My Access, which every visit opens first. Any other
+/// page loads again from the server, which sends the build that holds it.
+#[component]
+pub(crate) fn FirstLoadApp() -> impl IntoView {
+    provide_context(Build::FirstLoad);
+    app! { fallback: LoadOtherBuild, public: {}, signed_in: {} }
+}
+
+/// The portal: every page but the admin area.
 #[component]
 pub(crate) fn PortalApp() -> impl IntoView {
-    provide_context(HoldsAdmin(false));
-    app! {
-        <Route path=path!("/admin/*rest") view=LoadAdminArea/>
-        <Route path=path!("/admin") view=LoadAdminArea/>
+    provide_context(Build::Portal);
+    forget_reload();
+    portal_routes! {
+        <Route path=path!("/admin/*rest") view=LoadOtherBuild/>
+        <Route path=path!("/admin") view=LoadOtherBuild/>
     }
 }
 
 /// The whole app: the portal's routes and the admin area.
 #[component]
 pub(crate) fn AdminApp() -> impl IntoView {
-    provide_context(HoldsAdmin(true));
-    // The admin build did load: a later link to /admin from the first-load build reloads
-    // again instead of taking it for a loop.
-    if let Some(storage) = window().session_storage().ok().flatten() {
-        let _ = storage.remove_item(ADMIN_RELOAD);
-    }
-    app! {
+    provide_context(Build::Admin);
+    forget_reload();
+    portal_routes! {
         <ParentRoute path=path!("/admin") view=AdminGate>
             <Route path=path!("") view=AdminHome/>
             <Route path=path!("/catalogs/:id") view=CatalogPage/>
@@ -97,42 +148,56 @@ pub(crate) fn AdminApp() -> impl IntoView {
     }
 }
 
-/// The path the first-load build last reloaded to reach the admin build (session storage).
-const ADMIN_RELOAD: &str = "entrada-admin-reload";
+/// The path a build last reloaded to reach another build (session storage).
+const BUILD_RELOAD: &str = "entrada-build-reload";
 
-/// `/admin/…` reached inside the first-load app (a link followed without a page load):
-/// loads the page again, which the server answers with the build that holds the admin
-/// area. Should the server answer with this build again (an app built without its admin
-/// half), it says so instead of reloading forever.
+/// A build that holds more did load: a later link from a smaller build reloads again
+/// instead of taking it for a loop.
+fn forget_reload() {
+    if let Some(storage) = window().session_storage().ok().flatten() {
+        let _ = storage.remove_item(BUILD_RELOAD);
+    }
+}
+
+/// A page this build does not hold, reached without a page load (a link followed inside
+/// the app, or a navigation after signing in): loads the page again, which the server
+/// answers with the build that holds it. Should the server answer with this build again
+/// (a `dist/` without the other builds), it says so instead of reloading forever.
 #[component]
-fn LoadAdminArea() -> impl IntoView {
+fn LoadOtherBuild() -> impl IntoView {
     let location = window().location();
     let here = location.pathname().unwrap_or_default();
     let storage = window().session_storage().ok().flatten();
     let tried = storage
         .as_ref()
-        .and_then(|storage| storage.get_item(ADMIN_RELOAD).ok().flatten())
+        .and_then(|storage| storage.get_item(BUILD_RELOAD).ok().flatten())
         .is_some_and(|tried| tried == here);
     if !tried {
         if let Some(storage) = &storage {
-            let _ = storage.set_item(ADMIN_RELOAD, &here);
+            let _ = storage.set_item(BUILD_RELOAD, &here);
         }
         let _ = location.reload();
-        return view! { <Loading text="Opening the admin area…"/> }.into_any();
+        return view! { <Loading text="Opening the page…"/> }.into_any();
     }
     if let Some(storage) = &storage {
-        let _ = storage.remove_item(ADMIN_RELOAD);
+        let _ = storage.remove_item(BUILD_RELOAD);
     }
-    set_page_title("Admin");
-    view! {
-        <h1>"Admin"</h1>
+    set_page_title("Page not available");
+    let page = view! {
+        <h1>"Page not available"</h1>
         <p class="lead">
-            "This server was built without the admin area. Build the web app with "
+            "This server was built without the part of the web app that holds this page. Build the web app with "
             <code>"cargo xtask build"</code>
-            ", which makes both halves."
+            ", which makes every part. "
+            <a href="/">"Go to My Access"</a>
         </p>
+    };
+    // Inside the signed-in frame (the portal's `/admin`) the frame is already there; as the
+    // first load's fallback it needs its own.
+    match use_context::<MeResource>() {
+        Some(_) => page.into_any(),
+        None => view! { <PublicLayout><div class="narrow">{page}</div></PublicLayout> }.into_any(),
     }
-    .into_any()
 }
 
 /// Hands the router's navigate function to the API client, so that an ended session

@@ -1,5 +1,5 @@
-//! The first load: My Access, requests, approvals, sign-in and sign-up (see `lib.rs`).
+//! The first load: sign-in and My Access (see `lib.rs`).
 
 fn main() {
-    entrada::start_portal();
+    entrada::start_first_load();
 }

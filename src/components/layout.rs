@@ -5,7 +5,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, ApiError};
-use crate::app::HoldsAdmin;
+use crate::app::rel_for;
 use crate::components::focus::focus_now;
 use crate::components::{Loading, ProblemPanel};
 
@@ -23,9 +23,6 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
     let person = move || me.get().and_then(Result::ok);
     let name = move || person().map(|me| me.user.display_name);
     let sees_admin = move || person().is_some_and(|me| me.actor().sees_admin());
-    // The first-load build does not hold the admin area: its link loads the page, which the
-    // server answers with the build that does.
-    let admin_rel = (use_context::<HoldsAdmin>() != Some(HoldsAdmin(true))).then_some("external");
 
     let sign_out = Action::new_local(|_: &()| api::sign_out());
     let navigate = use_navigate();
@@ -41,11 +38,17 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
 
     // After a navigation to another page, move keyboard focus to the start of the new
     // page's content, so that screen readers announce it instead of staying on the link.
+    // A link to a page another build holds loads the page (src/app.rs): that too is a
+    // navigation inside the app, and focus goes to the same place.
     let location = use_location();
     let menu_open = RwSignal::new(false);
     Effect::new(move |previous: Option<String>| {
         let path = location.pathname.get();
-        if previous.is_some_and(|previous| previous != path) {
+        let arrived = match &previous {
+            Some(previous) => *previous != path,
+            None => loaded_from_another_page_of_the_app(&path),
+        };
+        if arrived {
             menu_open.set(false);
             focus_main();
         }
@@ -110,11 +113,11 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
                 >
                     <ul>
                         <li><A href="/">"Access packages"</A></li>
-                        <li><A href="/access">"Your access"</A></li>
-                        <li><A href="/requests">"Requests"</A></li>
+                        <li><A href="/access" attr:rel=rel_for("/access")>"Your access"</A></li>
+                        <li><A href="/requests" attr:rel=rel_for("/requests")>"Requests"</A></li>
                         <Show when=shows_approvals>
                             <li>
-                                <A href="/approvals" attr:aria-label=approvals_label>
+                                <A href="/approvals" attr:rel=rel_for("/approvals") attr:aria-label=approvals_label>
                                     "Approvals"
                                     {move || (waiting.get() > 0).then(|| view! {
                                         " " <span class="nav-badge">{waiting.get()}</span>
@@ -123,14 +126,14 @@ pub(crate) fn SignedInLayout() -> impl IntoView {
                             </li>
                         </Show>
                         <Show when=sees_admin>
-                            <li><A href="/admin" attr:rel=admin_rel>"Admin"</A></li>
+                            <li><A href="/admin" attr:rel=rel_for("/admin")>"Admin"</A></li>
                         </Show>
-                        <li class="menu-only"><A href="/notifications">"E-mail settings"</A></li>
+                        <li class="menu-only"><A href="/notifications" attr:rel=rel_for("/notifications")>"E-mail settings"</A></li>
                     </ul>
                 </nav>
                 <div class="account">
                     <span class="person">{name}</span>
-                    <A href="/notifications" attr:class="account-link">"E-mail settings"</A>
+                    <A href="/notifications" attr:rel=rel_for("/notifications") attr:class="account-link">"E-mail settings"</A>
                     <button
                         type="button"
                         class="button secondary small"
@@ -172,6 +175,18 @@ fn SkipLink() -> impl IntoView {
         focus_main();
     };
     view! { <a class="skip-link" href="#main" on:click=skip>"Skip to main content"</a> }
+}
+
+/// Whether this page load came from following a link on another page of the app (the
+/// server's `Referrer-Policy: same-origin` gives the page it came from), rather than from
+/// an e-mail, a bookmark or the address bar.
+fn loaded_from_another_page_of_the_app(path: &str) -> bool {
+    let origin = window().location().origin().unwrap_or_default();
+    let referrer = document().referrer();
+    referrer
+        .strip_prefix(&origin)
+        .and_then(|rest| rest.split(['?', '#']).next())
+        .is_some_and(|from| from.starts_with('/') && from != path)
 }
 
 /// Moves keyboard focus to the start of the page's content, `<main>`:

@@ -645,3 +645,65 @@ async fn phone_header_is_one_row_and_approvals_say_how_many_wait() -> Result<()>
     })
     .await
 }
+
+/// Issue 12, the first load's size: `/` and `/sign-in` come with the small first-load build;
+/// once it has loaded it prefetches the portal, so following a package's link loads the
+/// portal's page without downloading it again; inside the portal, My Access is a link
+/// followed without a page load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn my_access_is_the_small_first_load_and_a_package_opens_in_the_prefetched_portal(
+) -> Result<()> {
+    at_each_size(test_name!(), async |s: &Session| {
+        let browser = &s.browser;
+        // The JS file the running page started from: which build it is.
+        let build = async || -> Result<String> {
+            let script = "return document.querySelector('link[rel=modulepreload]').getAttribute('href');";
+            Ok(browser.script(script).await?.as_str().unwrap_or_default().to_owned())
+        };
+        browser.goto("/").await?;
+        browser.wait_for_path("/sign-in").await?;
+        browser.sign_in(SAM, DEMO_PASSWORD).await?;
+        browser.wait_for_heading("My Access").await?;
+        browser.wait_for_packages(&[WIKI, ONBOARDING, FINANCE]).await?;
+        let first = build().await?;
+        ensure!(first.starts_with("/entrada-"), "My Access runs the first load, not {first}");
+
+        // The portal's wasm and JS were fetched after the first load had loaded.
+        let fetched = "return performance.getEntriesByType('resource').map(e => e.name)\
+                       .filter(n => n.includes('/portal/entrada-portal-')).length;";
+        eventually("the portal's wasm and JS prefetched", async || {
+            let fetched = browser.script(fetched).await?.as_i64().unwrap_or_default();
+            ensure!(fetched == 2, "{fetched} of the portal's files fetched");
+            Ok(())
+        })
+        .await?;
+
+        browser.click_link(WIKI).await?;
+        browser.wait_for_heading(WIKI).await?;
+        ensure!(
+            browser.location().await?.starts_with("/access-packages/"),
+            "{WIKI}'s link leads to its page"
+        );
+        let portal = build().await?;
+        ensure!(portal.starts_with("/portal/entrada-portal-"), "a package's page runs the portal, not {portal}");
+        browser.wait_for_text("Request access").await?;
+        // Nothing of the portal crossed the network again: both came from the cache.
+        let downloaded = "return performance.getEntriesByType('resource')\
+                          .filter(e => e.name.includes('/portal/entrada-portal-') && e.transferSize > 0)\
+                          .map(e => e.name);";
+        let downloaded = browser.script(downloaded).await?;
+        ensure!(downloaded == json!([]), "the portal was downloaded again: {downloaded}");
+        browser.screenshot("package-in-portal").await?;
+
+        // Inside the portal, My Access is followed without loading the page again.
+        browser.script("window.entradaStayed = true; return null;").await?;
+        open_menu(browser).await?;
+        browser.click_link("Access packages").await?;
+        browser.wait_for_heading("My Access").await?;
+        browser.wait_for_packages(&[WIKI, ONBOARDING, FINANCE]).await?;
+        let stayed = browser.script("return window.entradaStayed === true;").await?;
+        ensure!(stayed == json!(true), "going back to My Access reloaded the page");
+        Ok(())
+    })
+    .await
+}

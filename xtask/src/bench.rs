@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::postgres::Cluster;
-use crate::{cargo, run, step, tools};
+use crate::{run, step, tools};
 
 /// The benchmarks, by name.
 const NAMES: &[&str] = &[
@@ -110,15 +110,7 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&out)?;
     let mut figures = Vec::new();
 
-    if wants("wasm-size") || wants("first-paint") {
-        // Always from the current sources: an older dist/ would measure an older app.
-        tools::ensure_spa_tools()?;
-        crate::build_spa(root)?;
-    }
-    if wants("wasm-size") {
-        figures.extend(wasm_size(root)?);
-    }
-    if [
+    let needs_server = [
         "my-access",
         "approvals",
         "audit",
@@ -128,46 +120,64 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
         "first-paint",
     ]
     .iter()
-    .any(|name| wants(name))
-    {
+    .any(|name| wants(name));
+    let build_spa = || -> Result<()> {
+        if wants("wasm-size") || wants("first-paint") {
+            // Always from the current sources: an older dist/ would measure an older app.
+            tools::ensure_spa_tools()?;
+            crate::build_spa(root)?;
+        }
+        Ok(())
+    };
+    match needs_server {
+        true => crate::beside_the_server_build(root, build_spa)?,
+        false => build_spa()?,
+    }
+    if wants("wasm-size") {
+        figures.extend(wasm_size(root)?);
+    }
+    if needs_server {
         ensure_wrk()?;
-        step("Building the server and the baseline (release)");
-        run(Command::new(cargo()).current_dir(root).args([
-            "build",
-            "--release",
-            "--package",
-            "entrada-server",
-            "--bins",
-        ]))?;
         let bin = root.join("target/release");
-        for backend in ["sqlite", "postgres"] {
-            // The first paint is the browser's: measured once, against SQLite.
-            let server_side = wanted
-                .iter()
-                .any(|name| !["first-paint", "wasm-size"].contains(&name.as_str()));
-            if backend == "postgres" && !server_side {
-                continue;
+        // The first paint is the browser's: measured once, against SQLite.
+        let server_side = wanted
+            .iter()
+            .any(|name| !["first-paint", "wasm-size"].contains(&name.as_str()));
+        let backends: Vec<&str> = ["sqlite", "postgres"]
+            .into_iter()
+            .filter(|backend| *backend == "sqlite" || server_side)
+            .filter(|backend| only_backend.as_deref().is_none_or(|only| only == *backend))
+            .collect();
+        // Both organisations are grown before any benchmark, side by side: each growth
+        // leaves a core mostly idle (SQLite has one writer; PostgreSQL's is split between
+        // two processes), and nothing is measured while they run.
+        let sqlite_file = out.join(format!("scale-{scale}.db"));
+        let cluster = match backends.contains(&"postgres") {
+            true => Some(Cluster::start()?),
+            false => None,
+        };
+        let postgres_growth = match &cluster {
+            Some(cluster) => Some(Running(start_growth(&bin, &cluster.url, &scale)?)),
+            None => None,
+        };
+        if backends.contains(&"sqlite") && !sqlite_file.is_file() {
+            grow(&bin, &format!("sqlite://{}", sqlite_file.display()), &scale)?;
+        }
+        if let Some(mut growth) = postgres_growth {
+            let status = growth.0.wait().context("waiting for PostgreSQL's growth")?;
+            if !status.success() {
+                bail!("growing the demo on PostgreSQL failed with {status}");
             }
-            if only_backend.as_deref().is_some_and(|only| only != backend) {
-                continue;
-            }
-            let cluster;
-            let url = match backend {
-                "sqlite" => {
-                    let file = out.join(format!("scale-{scale}.db"));
-                    if !file.is_file() {
-                        grow(&bin, &format!("sqlite://{}", file.display()), &scale)?;
-                    }
+        }
+        for backend in backends {
+            let url = match (backend, &cluster) {
+                ("postgres", Some(cluster)) => cluster.url.clone(),
+                _ => {
                     // Delivery and expiry change the data: they work on a copy, so the
                     // grown organisation is kept for the next run.
                     let work = out.join(format!("scale-{scale}-run.db"));
-                    copy_sqlite(&file, &work)?;
+                    copy_sqlite(&sqlite_file, &work)?;
                     format!("sqlite://{}", work.display())
-                }
-                _ => {
-                    cluster = Cluster::start()?;
-                    grow(&bin, &cluster.url, &scale)?;
-                    cluster.url.clone()
                 }
             };
             let server = Server::start(&bin, &url, root)?;
@@ -245,10 +255,25 @@ fn ensure_wrk() -> Result<()> {
 }
 
 fn grow(bin: &Path, url: &str, scale: &str) -> Result<()> {
+    let status = start_growth(bin, url, scale)?
+        .wait()
+        .context("waiting for the demo's growth")?;
+    if !status.success() {
+        bail!("growing the demo failed with {status}");
+    }
+    Ok(())
+}
+
+/// Starts growing the demo at `url` to `scale` (`entrada demo --scale`).
+fn start_growth(bin: &Path, url: &str, scale: &str) -> Result<Child> {
+    let backend = url.split(':').next().unwrap_or_default();
     step(&format!(
-        "Growing the demo to scale {scale} (the reference size takes minutes)"
+        "Growing the demo to scale {scale} on {backend} (the reference size takes minutes)"
     ));
-    run(Command::new(bin.join("entrada")).args(["demo", "--scale", scale, "--database-url", url]))
+    Command::new(bin.join("entrada"))
+        .args(["demo", "--scale", scale, "--database-url", url])
+        .spawn()
+        .context("starting entrada demo --scale")
 }
 
 /// Copies a SQLite database (with its write-ahead log, when there is one) that no process
@@ -867,18 +892,22 @@ fn webdriver(method: &str, url: &str, body: serde_json::Value) -> Result<serde_j
 
 /// The web app's first load for My Access: every wasm, JS, CSS and HTML file at the top of
 /// `dist/` (the styles are inlined in index.html), raw and brotli (best), as served; and,
-/// reported beside it, the admin area's build in `dist/admin/`, loaded only by those who
-/// open it.
+/// reported beside it, the two builds loaded later (src/lib.rs): the portal in
+/// `dist/portal/`, prefetched once the first load has loaded and run on following a link
+/// to a package, a request or an approval, and the admin area in `dist/admin/`, loaded only
+/// by those who open it.
 fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
     let dist = root.join("dist");
-    step("Web app first load (dist/) and the admin area (dist/admin/)");
+    step("Web app first load (dist/), the portal (dist/portal/) and the admin area (dist/admin/)");
     let (raw, brotli) = served_size(&dist)?;
+    let (_, portal_brotli) = served_size(&dist.join("portal"))?;
     let (admin_raw, admin_brotli) = served_size(&dist.join("admin"))?;
     println!(
         "    first load: {} KB raw, {} KB brotli",
         raw / 1024,
         brotli / 1024
     );
+    println!("    portal: {} KB brotli", portal_brotli / 1024);
     println!(
         "    admin area: {} KB raw, {} KB brotli",
         admin_raw / 1024,
@@ -903,6 +932,11 @@ fn wasm_size(root: &Path) -> Result<Vec<Figure>> {
             "web app first load, wasm + JS + HTML with its CSS, brotli",
             brotli,
             Budget::AtMost(250.0),
+        ),
+        figure(
+            "portal (a package's page, requests, approvals), prefetched after the first load, brotli",
+            portal_brotli,
+            Budget::Report,
         ),
         figure(
             "admin area, loaded on opening it, brotli",

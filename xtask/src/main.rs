@@ -71,14 +71,7 @@ fn print_help() {
 
 fn serve(root: &Path, extra: &[String]) -> Result<()> {
     tools::ensure_spa_tools()?;
-    build_spa(root)?;
-    step("Building the server (release; the first build takes a few minutes)");
-    run(Command::new(cargo()).current_dir(root).args([
-        "build",
-        "--release",
-        "--package",
-        "entrada-server",
-    ]))?;
+    beside_the_server_build(root, || build_spa(root))?;
     step("Starting Entrada (loads the demo organisation into an empty database)");
     let binary = root.join("target/release/entrada");
     let mut command = Command::new(binary);
@@ -91,17 +84,23 @@ fn serve(root: &Path, extra: &[String]) -> Result<()> {
 
 /// Builds the SPA into `dist/` with Trunk, offline, with the pinned wasm-bindgen and wasm-opt.
 pub(crate) fn build_spa(root: &Path) -> Result<()> {
-    // Two builds of one library (src/lib.rs): the first load into dist/, then the whole
-    // app with the admin area into dist/admin/ (after, since Trunk empties its dist folder),
-    // which the server sends for /admin/….
-    for (what, target, extra) in [
-        ("first load", "index.html", &[][..]),
-        (
-            "admin area",
-            "admin.html",
-            &["--dist", "dist/admin", "--public-url", "/admin/"][..],
-        ),
-    ] {
+    // Three builds of one library (src/lib.rs): the first load into dist/, then the portal
+    // into dist/portal/ and the whole app with the admin area into dist/admin/ (after, since
+    // Trunk empties its dist folder); the server sends each page the build that holds it.
+    // Cargo links the three binaries side by side first, on every core, so that each Trunk
+    // run finds its binary built.
+    step("Compiling the web app's three builds (release, for wasm)");
+    run(Command::new(cargo()).current_dir(root).args([
+        "build",
+        "--package",
+        "entrada",
+        "--bins",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
+    for (what, target, folder) in SPA_BUILDS {
         step(&format!(
             "Building the web app ({what}) with Trunk (release, offline)"
         ));
@@ -109,19 +108,99 @@ pub(crate) fn build_spa(root: &Path) -> Result<()> {
         command
             .current_dir(root)
             .args(["build", target, "--release", "--offline"])
-            .args(extra)
             .env("PATH", tools::path_with_tools());
+        if !folder.is_empty() {
+            command.args([
+                "--dist",
+                &format!("dist/{folder}"),
+                "--public-url",
+                &format!("/{folder}/"),
+            ]);
+        }
         run(&mut command).with_context(|| format!("building the web app ({what})"))?;
-    }
-    for index in ["dist/index.html", "dist/admin/index.html"] {
-        if !root.join(index).is_file() {
-            bail!("trunk finished but {index} is missing");
+        let index = root.join("dist").join(folder).join("index.html");
+        if !index.is_file() {
+            bail!("trunk finished but {} is missing", index.display());
         }
     }
+    prefetch_portal(&root.join("dist"))?;
     step("Compressing the web app's files (.br and .gz next to each)");
     let written = precompress(&root.join("dist"))?;
     println!("    {written} files compressed");
     Ok(())
+}
+
+/// The web app's builds (src/lib.rs): what each is, its Trunk page, and its folder in `dist/`.
+const SPA_BUILDS: [(&str, &str, &str); 3] = [
+    ("first load", "index.html", ""),
+    ("portal", "portal.html", "portal"),
+    ("admin area", "admin.html", "admin"),
+];
+
+/// Has the first load's page prefetch the portal's wasm and JS, at the browser's idle
+/// priority after the page has loaded, so that following a link from My Access to a
+/// package's page (which the portal holds) costs no download.
+fn prefetch_portal(dist: &Path) -> Result<()> {
+    let first = dist.join("index.html");
+    let page =
+        std::fs::read_to_string(&first).with_context(|| format!("reading {}", first.display()))?;
+    let portal = std::fs::read_to_string(dist.join("portal/index.html"))?;
+    let links = prefetch_links(&portal);
+    if links.is_empty() {
+        bail!("dist/portal/index.html preloads no wasm or JS to prefetch");
+    }
+    let Some(head_end) = page.find("</head>") else {
+        bail!("{} has no </head>", first.display());
+    };
+    let page = format!("{}{links}{}", &page[..head_end], &page[head_end..]);
+    std::fs::write(&first, page).with_context(|| format!("writing {}", first.display()))?;
+    Ok(())
+}
+
+/// `<link rel="prefetch">` for each file a Trunk page preloads (its JS and its wasm).
+fn prefetch_links(page: &str) -> String {
+    page.match_indices("<link ")
+        .filter_map(|(start, _)| {
+            let tag = &page[start..start + page[start..].find('>')?];
+            let preloads =
+                tag.contains(r#"rel="modulepreload""#) || tag.contains(r#"rel="preload""#);
+            let href = tag.split(r#"href=""#).nth(1)?.split('"').next()?;
+            preloads
+                .then(|| format!(r#"<link rel="prefetch" href="{href}" crossorigin="anonymous">"#))
+        })
+        .collect()
+}
+
+/// Builds the release server (`target/release/entrada` and the bench baseline) while `work`
+/// runs, and returns once both are done. The web app's wasm builds spend minutes linking on
+/// one core (link-time optimisation); the server's build takes the other, which on a fresh
+/// clone saves minutes. The two builds lock different folders of `target/`, so neither waits.
+pub(crate) fn beside_the_server_build<T>(
+    root: &Path,
+    work: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    step("Building the server (release; the first build takes a few minutes), beside the rest");
+    let mut build = Command::new(cargo())
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--package",
+            "entrada-server",
+            "--bins",
+        ])
+        .spawn()
+        .context("starting cargo to build the server")?;
+    let done = work();
+    if done.is_err() {
+        let _ = build.kill();
+    }
+    let status = build.wait().context("waiting for the server's build")?;
+    let done = done?;
+    if !status.success() {
+        bail!("building the server failed with {status}");
+    }
+    Ok(done)
 }
 
 /// File types worth compressing; images and fonts are compressed already.
@@ -216,7 +295,22 @@ fn project_root() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::chosen;
+    use super::{chosen, prefetch_links};
+
+    #[test]
+    fn the_first_load_prefetches_what_the_portal_preloads_and_nothing_else() {
+        let portal = r#"<head><link rel="modulepreload" href="/portal/entrada-portal-ab.js" crossorigin="anonymous" integrity="sha384-x">
+<link rel="preload" href="/portal/entrada-portal-ab_bg.wasm" crossorigin="anonymous" as="fetch" type="application/wasm">
+<link rel="icon" href="/favicon.ico"><style>a{}</style></head>"#;
+        assert_eq!(
+            prefetch_links(portal),
+            concat!(
+                r#"<link rel="prefetch" href="/portal/entrada-portal-ab.js" crossorigin="anonymous">"#,
+                r#"<link rel="prefetch" href="/portal/entrada-portal-ab_bg.wasm" crossorigin="anonymous">"#,
+            )
+        );
+        assert_eq!(prefetch_links("<head><title>x</title></head>"), "");
+    }
 
     #[test]
     fn names_are_picked_in_the_order_given_and_unknown_ones_are_refused() {

@@ -7,6 +7,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::api;
+use crate::app::rel_for;
 use crate::components::request_time;
 use crate::components::{set_page_title, Grants, Loading, PolicySummary, ProblemPanel};
 use crate::url::my_access_path;
@@ -185,14 +186,14 @@ fn OfferCard(offer: PackageOffer, pending: Option<RequestView>) -> impl IntoView
                 None => "You have this, with no end date".to_owned(),
             };
             let note = offer.pending_request.is_some().then(|| {
-                view! { <p class="holding-note">"A request about it is pending. " <A href="/requests">"View request"</A></p> }
+                view! { <p class="holding-note">"A request about it is pending. " <A href="/requests" attr:rel=rel_for("/requests")>"View request"</A></p> }
             });
             Some(view! {
                 <div class="holding holding-active">
                     <p class="holding-text"><span class="holding-mark" aria-hidden="true">"✓"</span> {text}</p>
                     {note}
                     <p class="holding-actions">
-                        <A href="/access">{if may_extend { "Request more time" } else { "See your access" }}</A>
+                        <A href="/access" attr:rel=rel_for("/access")>{if may_extend { "Request more time" } else { "See your access" }}</A>
                     </p>
                 </div>
             }
@@ -209,7 +210,7 @@ fn OfferCard(offer: PackageOffer, pending: Option<RequestView>) -> impl IntoView
             Some(view! {
                 <div class="holding holding-pending">
                     <p class="holding-text"><span class="holding-mark" aria-hidden="true">"…"</span> {text}</p>
-                    <p class="holding-actions"><A href="/requests">"View request"</A></p>
+                    <p class="holding-actions"><A href="/requests" attr:rel=rel_for("/requests")>"View request"</A></p>
                 </div>
             }
             .into_any())
@@ -219,7 +220,7 @@ fn OfferCard(offer: PackageOffer, pending: Option<RequestView>) -> impl IntoView
     let held = offer.assignment.is_some() || offer.pending_request.is_some();
     view! {
         <article class="card package-card" class:held=held aria-labelledby=labelled_by>
-            <h2 id=heading_id><A href=href>{package.name}</A></h2>
+            <h2 id=heading_id><A href=href.clone() attr:rel=rel_for(&href)>{package.name}</A></h2>
             <p class="catalog">"Catalog: " {offer.catalog_name}</p>
             {status}
             {(!package.description.is_empty()).then(|| view! { <p>{package.description.clone()}</p> })}

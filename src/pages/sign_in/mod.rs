@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiError};
+use crate::app::rel_for;
 use crate::components::focus::focus_outcome;
 use crate::components::{focus_main, set_page_title, Field, PublicLayout};
 use crate::url::safe_next;
@@ -193,7 +194,7 @@ pub(crate) fn SignInPage() -> impl IntoView {
                 </form>
                 <p class="muted">
                     "New here? "
-                    <A href=move || sign_up_link(&next.get())>"Sign up"</A>
+                    <A href=move || sign_up_link(&next.get()) attr:rel=rel_for("/sign-up")>"Sign up"</A>
                     " with your e-mail address."
                 </p>
                 </Show>

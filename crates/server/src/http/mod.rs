@@ -204,35 +204,56 @@ async fn openapi_json(
     Json(document.as_ref().clone())
 }
 
-/// Serves the built SPA; unknown paths get `index.html` so deep links work. The `.br` and
-/// `.gz` siblings `cargo xtask build` writes are sent to browsers that accept them, so the
-/// wasm is not compressed again on every load.
+/// Serves the built SPA; unknown paths get an `index.html` so deep links work. The `.br`
+/// and `.gz` siblings `cargo xtask build` writes are sent to browsers that accept them, so
+/// the wasm is not compressed again on every load.
 ///
-/// The web app comes in two builds (src/lib.rs): the first load in `dist/`, and the whole
-/// app with the admin area in `dist/admin/`, whose own `index.html` answers every path under
-/// `/admin`. A `dist/` without the second build serves its one `index.html` everywhere.
+/// The web app comes in three builds (src/lib.rs), and each page gets the build that holds
+/// it: `/` and `/sign-in` the first load in `dist/`; every path under `/admin` the whole app
+/// in `dist/admin/`; every other page the portal in `dist/portal/`. Each build's hashed
+/// files are served from its folder. A `dist/` without the other builds serves its one
+/// `index.html` everywhere.
 fn spa(static_dir: Option<&Path>) -> Router {
     let Some(dir) = static_dir.filter(|dir| dir.join("index.html").is_file()) else {
         return Router::new()
             .fallback(|| async { (StatusCode::SERVICE_UNAVAILABLE, Html(SPA_MISSING)) });
     };
-    let app = |dir: &Path| {
-        let index = ServeFile::new(dir.join("index.html"))
-            .precompressed_br()
-            .precompressed_gzip();
-        ServeDir::new(dir)
+    let index = |dir: &Path| {
+        ServeFile::new(dir.join("index.html"))
             .precompressed_br()
             .precompressed_gzip()
-            .fallback(index)
     };
-    let router = Router::new().fallback_service(app(dir));
-    let admin = dir.join(ADMIN_BUILD);
-    if admin.join("index.html").is_file() {
-        router.nest_service("/admin", app(&admin))
-    } else {
-        router
+    let files = |dir: &Path| ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    let built =
+        |name: &str| Some(dir.join(name)).filter(|build| build.join("index.html").is_file());
+    let mut router = match built(PORTAL_BUILD) {
+        Some(portal) => FIRST_LOAD_PAGES
+            .iter()
+            .fold(Router::new(), |router, page| {
+                router.route_service(page, index(dir))
+            })
+            .nest_service(
+                &format!("/{PORTAL_BUILD}"),
+                files(&portal).fallback(index(&portal)),
+            )
+            .fallback_service(files(dir).fallback(index(&portal))),
+        None => Router::new().fallback_service(files(dir).fallback(index(dir))),
+    };
+    if let Some(admin) = built(ADMIN_BUILD) {
+        router = router.nest_service(
+            &format!("/{ADMIN_BUILD}"),
+            files(&admin).fallback(index(&admin)),
+        );
     }
+    router
 }
+
+/// The pages beside `/` (which is `dist/index.html` itself) that the first-load build
+/// holds (src/app.rs, `Build::holds`).
+const FIRST_LOAD_PAGES: &[&str] = &["/sign-in"];
+
+/// The folder of `dist/` that holds the portal: every page but the admin area.
+pub(crate) const PORTAL_BUILD: &str = "portal";
 
 /// The folder of `dist/` that holds the build with the admin area.
 pub(crate) const ADMIN_BUILD: &str = "admin";

@@ -53,10 +53,17 @@ impl Security {
         secure_cookies: bool,
         public_origin: Option<&str>,
     ) -> Security {
-        // Both builds' pages: the first load's, and the admin area's (`http::spa`).
+        // Every build's page: the first load's, the portal's and the admin area's
+        // (`http::spa`).
         let hashes: Vec<String> = static_dir
             .into_iter()
-            .flat_map(|dir| [dir.to_path_buf(), dir.join(crate::http::ADMIN_BUILD)])
+            .flat_map(|dir| {
+                [
+                    dir.to_path_buf(),
+                    dir.join(crate::http::PORTAL_BUILD),
+                    dir.join(crate::http::ADMIN_BUILD),
+                ]
+            })
             .filter_map(|dir| std::fs::read_to_string(dir.join("index.html")).ok())
             .flat_map(|index| inline_script_hashes(&index))
             .collect();

@@ -401,6 +401,7 @@ macro_rules! on_both_configured {
 
 const INLINE_LOADER: &str = "\nimport init, * as bindings from '/entrada-0123456789abcdef.js';\nconst wasm = await init({ module_or_path: '/entrada-0123456789abcdef_bg.wasm' });\nwindow.wasmBindings = bindings;\n";
 const ADMIN_LOADER: &str = "\nimport init, * as bindings from '/admin/entrada-admin-fedcba9876543210.js';\nconst wasm = await init({ module_or_path: '/admin/entrada-admin-fedcba9876543210_bg.wasm' });\nwindow.wasmBindings = bindings;\n";
+const PORTAL_LOADER: &str = "\nimport init, * as bindings from '/portal/entrada-portal-00112233aabbccdd.js';\nconst wasm = await init({ module_or_path: '/portal/entrada-portal-00112233aabbccdd_bg.wasm' });\nwindow.wasmBindings = bindings;\n";
 const WASM: &[u8] = b"\0asm\x01\0\0\0 pretend this is a large module";
 const WASM_BR: &[u8] = b"pretend these are the brotli bytes";
 
@@ -416,15 +417,30 @@ fn write_spa(config: &mut Config, dir: &std::path::Path) {
     std::fs::write(dist.join("entrada-0123456789abcdef_bg.wasm"), WASM).expect("wasm");
     std::fs::write(dist.join("entrada-0123456789abcdef_bg.wasm.br"), WASM_BR).expect("wasm.br");
     std::fs::write(dist.join("robots.txt"), "User-agent: *\n").expect("robots.txt");
-    // The second build, with the admin area (src/lib.rs).
-    let admin = dist.join("admin");
-    std::fs::create_dir_all(&admin).expect("dist/admin");
-    let index = format!(
-        "<!doctype html><html><head><title>Entrada admin build</title>\
-         <script type=\"module\">{ADMIN_LOADER}</script></head><body></body></html>"
-    );
-    std::fs::write(admin.join("index.html"), index).expect("admin/index.html");
-    std::fs::write(admin.join("entrada-admin-fedcba9876543210_bg.wasm"), WASM).expect("wasm");
+    // The other two builds (src/lib.rs): the portal, and the whole app with the admin area.
+    for (folder, title, loader, wasm) in [
+        (
+            "portal",
+            "Entrada portal build",
+            PORTAL_LOADER,
+            "entrada-portal-00112233aabbccdd_bg.wasm",
+        ),
+        (
+            "admin",
+            "Entrada admin build",
+            ADMIN_LOADER,
+            "entrada-admin-fedcba9876543210_bg.wasm",
+        ),
+    ] {
+        let build = dist.join(folder);
+        std::fs::create_dir_all(&build).expect("dist/{folder}");
+        let index = format!(
+            "<!doctype html><html><head><title>{title}</title>\
+             <script type=\"module\">{loader}</script></head><body></body></html>"
+        );
+        std::fs::write(build.join("index.html"), index).expect("index.html");
+        std::fs::write(build.join(wasm), WASM).expect("wasm");
+    }
     config.static_dir = Some(dist);
 }
 
@@ -489,7 +505,7 @@ on_both_configured! {
         assert_eq!(header(&response, "strict-transport-security"), "");
     };
 
-    the_admin_area_is_its_own_build_and_everything_else_gets_the_first_load (write_spa) => |server: Server| async move {
+    each_page_gets_the_build_that_holds_it_and_only_my_access_and_sign_in_the_first_load (write_spa) => |server: Server| async move {
         let page = |path: &'static str| {
             let request = server.client.get(server.url(path)).send();
             async move {
@@ -497,8 +513,8 @@ on_both_configured! {
                 assert_eq!(response.status(), StatusCode::OK, "{path}");
                 assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
                 let policy = header(&response, "content-security-policy");
-                // One policy allows both builds' loaders, whichever page is asked for.
-                for hash in [expected_hash(), sha256_base64(ADMIN_LOADER)] {
+                // One policy allows every build's loader, whichever page is asked for.
+                for hash in [expected_hash(), sha256_base64(PORTAL_LOADER), sha256_base64(ADMIN_LOADER)] {
                     assert!(script_src(&policy).contains(&format!("'sha256-{hash}'")), "{path}: {policy}");
                 }
                 response.text().await.unwrap()
@@ -507,16 +523,37 @@ on_both_configured! {
         for path in ["/admin", "/admin/", "/admin/catalogs/cat-1", "/admin/wizards/any-partner"] {
             assert!(page(path).await.contains("Entrada admin build"), "{path} gets the admin build");
         }
-        for path in ["/", "/requests", "/approvals/req-1", "/administrators", "/access-packages/admin"] {
+        for path in ["/", "/index.html", "/sign-in", "/sign-in?next=%2Frequests"] {
             let body = page(path).await;
             assert!(body.contains("<title>Entrada</title>"), "{path} gets the first load: {body}");
         }
-        // The admin build's hashed files are served from its folder, immutable.
-        let response = server.client.get(server.url("/admin/entrada-admin-fedcba9876543210_bg.wasm")).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(header(&response, "content-type"), "application/wasm");
-        assert_eq!(header(&response, "cache-control"), "public, max-age=31536000, immutable");
-        assert_eq!(response.bytes().await.unwrap().as_ref(), WASM);
+        for path in [
+            "/requests",
+            "/approvals",
+            "/approvals/req-1",
+            "/access",
+            "/access-packages/pkg-1",
+            "/access-packages/admin",
+            "/notifications",
+            "/sign-up",
+            "/sign-up/verify?token=t",
+            "/administrators",
+            "/sign-in/elsewhere",
+        ] {
+            let body = page(path).await;
+            assert!(body.contains("Entrada portal build"), "{path} gets the portal: {body}");
+        }
+        // Each build's hashed files are served from its folder, immutable.
+        for wasm in [
+            "/admin/entrada-admin-fedcba9876543210_bg.wasm",
+            "/portal/entrada-portal-00112233aabbccdd_bg.wasm",
+        ] {
+            let response = server.client.get(server.url(wasm)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{wasm}");
+            assert_eq!(header(&response, "content-type"), "application/wasm", "{wasm}");
+            assert_eq!(header(&response, "cache-control"), "public, max-age=31536000, immutable", "{wasm}");
+            assert_eq!(response.bytes().await.unwrap().as_ref(), WASM, "{wasm}");
+        }
     };
 
     with_secure_cookies_the_session_cookie_is_host_prefixed_and_hsts_is_sent (|config: &mut Config, _dir: &std::path::Path| config.secure_cookies = true) => |server: Server| async move {
