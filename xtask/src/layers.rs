@@ -243,6 +243,8 @@ fn cargo_test(root: &Path, args: &[&str], env: &[(&str, String)], panics: &mut P
     command
         .current_dir(root)
         .arg("test")
+        // Every test binary runs even after one fails, so a run reports every failure.
+        .arg("--no-fail-fast")
         .args(args)
         .stdout(Stdio::piped());
     for (key, value) in env {
