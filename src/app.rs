@@ -101,6 +101,31 @@ pub(crate) fn rel_for(path: &str) -> Option<&'static str> {
     (!build.holds(path)).then_some("external")
 }
 
+/// Once My Access has shown its list: asks the browser to fetch, at its idle priority, the
+/// portal's wasm and JS, which the first load's page names (`<meta name="entrada-prefetch">`,
+/// written by `cargo xtask build`), so that following a link to a package's page costs no
+/// download. Waiting for the list keeps the download from slowing it on a slow network.
+/// Once per page load; the other builds' pages name nothing.
+pub(crate) fn prefetch_the_portal() {
+    let document = document();
+    let Ok(Some(meta)) = document.query_selector("meta[name=entrada-prefetch]") else {
+        return;
+    };
+    let files = meta.get_attribute("content").unwrap_or_default();
+    meta.remove();
+    let Ok(Some(head)) = document.query_selector("head") else {
+        return;
+    };
+    for file in files.split_whitespace() {
+        if let Ok(link) = document.create_element("link") {
+            let _ = link.set_attribute("rel", "prefetch");
+            let _ = link.set_attribute("href", file);
+            let _ = link.set_attribute("crossorigin", "anonymous");
+            let _ = head.append_child(&link);
+        }
+    }
+}
+
 /// The first-load app: sign-in and My Access, which every visit opens first. Any other
 /// page loads again from the server, which sends the build that holds it.
 #[component]

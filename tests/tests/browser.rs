@@ -647,9 +647,9 @@ async fn phone_header_is_one_row_and_approvals_say_how_many_wait() -> Result<()>
 }
 
 /// Issue 12, the first load's size: `/` and `/sign-in` come with the small first-load build;
-/// once it has loaded it prefetches the portal, so following a package's link loads the
-/// portal's page without downloading it again; inside the portal, My Access is a link
-/// followed without a page load.
+/// once My Access has shown its list it prefetches the portal, so following a package's
+/// link loads the portal's page without downloading it again; inside the portal, My Access
+/// is a link followed without a page load.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn my_access_is_the_small_first_load_and_a_package_opens_in_the_prefetched_portal(
 ) -> Result<()> {
@@ -668,7 +668,7 @@ async fn my_access_is_the_small_first_load_and_a_package_opens_in_the_prefetched
         let first = build().await?;
         ensure!(first.starts_with("/entrada-"), "My Access runs the first load, not {first}");
 
-        // The portal's wasm and JS were fetched after the first load had loaded.
+        // The portal's wasm and JS are fetched once the list is shown.
         let fetched = "return performance.getEntriesByType('resource').map(e => e.name)\
                        .filter(n => n.includes('/portal/entrada-portal-')).length;";
         eventually("the portal's wasm and JS prefetched", async || {

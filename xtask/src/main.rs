@@ -137,36 +137,41 @@ const SPA_BUILDS: [(&str, &str, &str); 3] = [
     ("admin area", "admin.html", "admin"),
 ];
 
-/// Has the first load's page prefetch the portal's wasm and JS, at the browser's idle
-/// priority after the page has loaded, so that following a link from My Access to a
-/// package's page (which the portal holds) costs no download.
+/// Names, in the first load's page, the portal's wasm and JS for the web app to prefetch
+/// (`<meta name="entrada-prefetch">`): once My Access has shown its list, it asks the
+/// browser to fetch them at idle priority (src/app.rs, `prefetch_the_portal`), so that
+/// following a link from My Access to a package's page (which the portal holds) costs no
+/// download, and the download does not slow the list on a slow network.
 fn prefetch_portal(dist: &Path) -> Result<()> {
     let first = dist.join("index.html");
     let page =
         std::fs::read_to_string(&first).with_context(|| format!("reading {}", first.display()))?;
     let portal = std::fs::read_to_string(dist.join("portal/index.html"))?;
-    let links = prefetch_links(&portal);
-    if links.is_empty() {
+    let files = preloaded(&portal);
+    if files.is_empty() {
         bail!("dist/portal/index.html preloads no wasm or JS to prefetch");
     }
     let Some(head_end) = page.find("</head>") else {
         bail!("{} has no </head>", first.display());
     };
-    let page = format!("{}{links}{}", &page[..head_end], &page[head_end..]);
+    let meta = format!(
+        r#"<meta name="entrada-prefetch" content="{}">"#,
+        files.join(" ")
+    );
+    let page = format!("{}{meta}{}", &page[..head_end], &page[head_end..]);
     std::fs::write(&first, page).with_context(|| format!("writing {}", first.display()))?;
     Ok(())
 }
 
-/// `<link rel="prefetch">` for each file a Trunk page preloads (its JS and its wasm).
-fn prefetch_links(page: &str) -> String {
+/// The files a Trunk page preloads (its JS and its wasm).
+fn preloaded(page: &str) -> Vec<&str> {
     page.match_indices("<link ")
         .filter_map(|(start, _)| {
             let tag = &page[start..start + page[start..].find('>')?];
             let preloads =
                 tag.contains(r#"rel="modulepreload""#) || tag.contains(r#"rel="preload""#);
             let href = tag.split(r#"href=""#).nth(1)?.split('"').next()?;
-            preloads
-                .then(|| format!(r#"<link rel="prefetch" href="{href}" crossorigin="anonymous">"#))
+            preloads.then_some(href)
         })
         .collect()
 }
@@ -295,7 +300,7 @@ fn project_root() -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::{chosen, prefetch_links};
+    use super::{chosen, preloaded};
 
     #[test]
     fn the_first_load_prefetches_what_the_portal_preloads_and_nothing_else() {
@@ -303,13 +308,13 @@ mod tests {
 <link rel="preload" href="/portal/entrada-portal-ab_bg.wasm" crossorigin="anonymous" as="fetch" type="application/wasm">
 <link rel="icon" href="/favicon.ico"><style>a{}</style></head>"#;
         assert_eq!(
-            prefetch_links(portal),
-            concat!(
-                r#"<link rel="prefetch" href="/portal/entrada-portal-ab.js" crossorigin="anonymous">"#,
-                r#"<link rel="prefetch" href="/portal/entrada-portal-ab_bg.wasm" crossorigin="anonymous">"#,
-            )
+            preloaded(portal),
+            [
+                "/portal/entrada-portal-ab.js",
+                "/portal/entrada-portal-ab_bg.wasm"
+            ]
         );
-        assert_eq!(prefetch_links("<head><title>x</title></head>"), "");
+        assert!(preloaded("<head><title>x</title></head>").is_empty());
     }
 
     #[test]

@@ -84,7 +84,9 @@ pub(crate) fn MyAccessPage() -> impl IntoView {
         Suspend::new(async move {
             // Without the requests the cards still say a request is pending, only not since when.
             let requests = requests.await.unwrap_or_default();
-            match offers.await {
+            let answer = offers.await;
+            crate::app::prefetch_the_portal();
+            match answer {
                 Ok(offers) => {
                     view! { <OfferList offers requests search=search.get_untracked()/> }.into_any()
                 }
