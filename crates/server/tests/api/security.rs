@@ -444,6 +444,14 @@ fn write_spa(config: &mut Config, dir: &std::path::Path) {
     config.static_dir = Some(dist);
 }
 
+/// A `dist/` with the first load only (Trunk run on index.html alone).
+fn write_first_load_only(config: &mut Config, dir: &std::path::Path) {
+    write_spa(config, dir);
+    for folder in ["portal", "admin"] {
+        std::fs::remove_dir_all(dir.join("dist").join(folder)).expect("removing a build");
+    }
+}
+
 fn sha256_base64(text: &str) -> String {
     use sha2::Digest;
     base64_of(&sha2::Sha256::digest(text.as_bytes()))
@@ -553,6 +561,17 @@ on_both_configured! {
             assert_eq!(header(&response, "content-type"), "application/wasm", "{wasm}");
             assert_eq!(header(&response, "cache-control"), "public, max-age=31536000, immutable", "{wasm}");
             assert_eq!(response.bytes().await.unwrap().as_ref(), WASM, "{wasm}");
+        }
+    };
+
+    a_dist_with_the_first_load_only_serves_it_for_every_page (write_first_load_only) => |server: Server| async move {
+        // The web app then says the page's build is missing instead of reloading forever
+        // (src/app.rs, LoadOtherBuild); the server must not answer 404 or another file.
+        for path in ["/", "/sign-in", "/requests", "/approvals/req-1", "/admin", "/admin/audit", "/portal/"] {
+            let response = server.client.get(server.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let body = response.text().await.unwrap();
+            assert!(body.contains("<title>Entrada</title>"), "{path} gets the first load: {body}");
         }
     };
 
