@@ -137,6 +137,39 @@ async fn deep_link_opened_cold_returns_to_package_after_sign_in() -> Result<()> 
     .await
 }
 
+/// Signing in on the first load's page with a later page to go to (one the portal holds):
+/// the first load cannot show it, so it loads the page, which the server answers with the
+/// portal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_on_the_first_load_goes_on_to_a_page_the_portal_holds() -> Result<()> {
+    at_each_size(test_name!(), async |s: &Session| {
+        let browser = &s.browser;
+        browser.goto("/sign-in?next=/requests").await?;
+        browser.wait_for_heading("Sign in").await?;
+        let build =
+            "return document.querySelector('link[rel=modulepreload]').getAttribute('href');";
+        let first = browser.script(build).await?;
+        ensure!(
+            first
+                .as_str()
+                .is_some_and(|href| href.starts_with("/entrada-")),
+            "/sign-in runs the first load, not {first}"
+        );
+        browser.sign_in(SAM, DEMO_PASSWORD).await?;
+        browser.wait_for_path("/requests").await?;
+        browser.wait_for_heading("Requests").await?;
+        let portal = browser.script(build).await?;
+        ensure!(
+            portal
+                .as_str()
+                .is_some_and(|href| href.starts_with("/portal/entrada-portal-")),
+            "/requests runs the portal, not {portal}"
+        );
+        Ok(())
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_shows_a_clear_error() -> Result<()> {
     at_each_size(test_name!(), async |s: &Session| {
