@@ -1,6 +1,7 @@
-//! The whole route table of the SPA (api.md, "SPA routes"), read in one place, and which
-//! of the three builds (src/lib.rs) holds which page.
+//! The whole route table of the SPA (api.md, "SPA routes"), read in one place, for each of
+//! the three builds (src/lib.rs; which holds which page is `entrada_domain::web_build`).
 
+use entrada_domain::web_build::WebBuild;
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
 use leptos_router::hooks::use_navigate;
@@ -68,36 +69,12 @@ macro_rules! portal_routes {
     };
 }
 
-/// Which build is running (src/lib.rs): what it holds decides whether a link is followed
-/// inside the app or loads the page, which the server answers with the build that holds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Build {
-    /// `/` and `/sign-in`: what everyone opens first.
-    FirstLoad,
-    /// Every page but the admin area.
-    Portal,
-    /// Everything.
-    Admin,
-}
-
-impl Build {
-    /// Whether this build has the page at `path` (query and fragment ignored).
-    pub(crate) fn holds(self, path: &str) -> bool {
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        let admin = path == "/admin" || path.starts_with("/admin/");
-        match self {
-            Build::FirstLoad => matches!(path, "/" | "" | "/sign-in"),
-            Build::Portal => !admin,
-            Build::Admin => true,
-        }
-    }
-}
-
 /// `rel="external"` for a link to a page the running build does not hold, so that
 /// following it loads the page from the server (which sends the build that holds it)
 /// instead of the router answering it here.
 pub(crate) fn rel_for(path: &str) -> Option<&'static str> {
-    let build = use_context::<Build>().unwrap_or(Build::Admin);
+    // Which build is running: each app provides it; without one, the whole app.
+    let build = use_context::<WebBuild>().unwrap_or(WebBuild::Admin);
     (!build.holds(path)).then_some("external")
 }
 
@@ -130,14 +107,14 @@ pub(crate) fn prefetch_the_portal() {
 /// page loads again from the server, which sends the build that holds it.
 #[component]
 pub(crate) fn FirstLoadApp() -> impl IntoView {
-    provide_context(Build::FirstLoad);
+    provide_context(WebBuild::FirstLoad);
     app! { fallback: LoadOtherBuild, public: {}, signed_in: {} }
 }
 
 /// The portal: every page but the admin area.
 #[component]
 pub(crate) fn PortalApp() -> impl IntoView {
-    provide_context(Build::Portal);
+    provide_context(WebBuild::Portal);
     forget_reload();
     portal_routes! {
         <Route path=path!("/admin/*rest") view=LoadOtherBuild/>
@@ -148,7 +125,7 @@ pub(crate) fn PortalApp() -> impl IntoView {
 /// The whole app: the portal's routes and the admin area.
 #[component]
 pub(crate) fn AdminApp() -> impl IntoView {
-    provide_context(Build::Admin);
+    provide_context(WebBuild::Admin);
     forget_reload();
     portal_routes! {
         <ParentRoute path=path!("/admin") view=AdminGate>

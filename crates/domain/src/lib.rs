@@ -29,6 +29,7 @@ pub mod scim;
 pub mod settings;
 pub mod signup;
 pub mod submit;
+pub mod web_build;
 
 #[cfg(test)]
 mod testkit;

@@ -12,7 +12,9 @@ use axum::response::Html;
 use axum::routing::any;
 use axum::{Extension, Json, Router};
 use entrada_domain::api::{Problem, ProblemType};
+use entrada_domain::web_build::WebBuild;
 use sqlx::AnyPool;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
@@ -208,55 +210,57 @@ async fn openapi_json(
 /// and `.gz` siblings `cargo xtask build` writes are sent to browsers that accept them, so
 /// the wasm is not compressed again on every load.
 ///
-/// The web app comes in three builds (src/lib.rs), and each page gets the build that holds
-/// it: `/` and `/sign-in` the first load in `dist/`; every path under `/admin` the whole app
-/// in `dist/admin/`; every other page the portal in `dist/portal/`. Each build's hashed
-/// files are served from its folder. A `dist/` without the other builds serves its one
-/// `index.html` everywhere.
+/// The web app comes in three builds (`entrada_domain::web_build`), and each page gets the
+/// smallest build this `dist/` has that holds it (the largest it has, when none does):
+/// `/` and `/sign-in` the first load in `dist/`, every other page the portal in
+/// `dist/portal/`, and every path under `/admin` the whole app in `dist/admin/`. Each
+/// build's hashed files are served from its folder.
 fn spa(static_dir: Option<&Path>) -> Router {
     let Some(dir) = static_dir.filter(|dir| dir.join("index.html").is_file()) else {
         return Router::new()
             .fallback(|| async { (StatusCode::SERVICE_UNAVAILABLE, Html(SPA_MISSING)) });
     };
-    let index = |dir: &Path| {
-        ServeFile::new(dir.join("index.html"))
+    let index = |folder: &Path| {
+        ServeFile::new(folder.join("index.html"))
             .precompressed_br()
             .precompressed_gzip()
     };
-    let files = |dir: &Path| ServeDir::new(dir).precompressed_br().precompressed_gzip();
-    let built =
-        |name: &str| Some(dir.join(name)).filter(|build| build.join("index.html").is_file());
-    let mut router = match built(PORTAL_BUILD) {
-        Some(portal) => FIRST_LOAD_PAGES
-            .iter()
-            .fold(Router::new(), |router, page| {
-                router.route_service(page, index(dir))
-            })
-            .nest_service(
-                &format!("/{PORTAL_BUILD}"),
-                files(&portal).fallback(index(&portal)),
-            )
-            .fallback_service(files(dir).fallback(index(&portal))),
-        None => Router::new().fallback_service(files(dir).fallback(index(dir))),
+    let files = |folder: &Path| {
+        ServeDir::new(folder)
+            .precompressed_br()
+            .precompressed_gzip()
     };
-    if let Some(admin) = built(ADMIN_BUILD) {
-        router = router.nest_service(
-            &format!("/{ADMIN_BUILD}"),
-            files(&admin).fallback(index(&admin)),
-        );
-    }
-    router
+    let built: Vec<WebBuild> = WebBuild::ALL
+        .into_iter()
+        .filter(|build| dir.join(build.folder()).join("index.html").is_file())
+        .collect();
+    let pages = {
+        let dir = dir.to_path_buf();
+        let built = built.clone();
+        tower::service_fn(move |request: axum::extract::Request| {
+            let path = request.uri().path();
+            let build = built
+                .iter()
+                .find(|build| build.holds(path))
+                .or(built.last())
+                .copied()
+                .unwrap_or(WebBuild::FirstLoad);
+            index(&dir.join(build.folder())).oneshot(request)
+        })
+    };
+    // The other builds' files, and their pages under their folder's path.
+    built
+        .iter()
+        .filter(|build| **build != WebBuild::FirstLoad)
+        .fold(Router::new(), |router, build| {
+            let folder = dir.join(build.folder());
+            router.nest_service(
+                &format!("/{}", build.folder()),
+                files(&folder).fallback(index(&folder)),
+            )
+        })
+        .fallback_service(files(dir).fallback(pages))
 }
-
-/// The pages beside `/` (which is `dist/index.html` itself) that the first-load build
-/// holds (src/app.rs, `Build::holds`).
-const FIRST_LOAD_PAGES: &[&str] = &["/sign-in"];
-
-/// The folder of `dist/` that holds the portal: every page but the admin area.
-pub(crate) const PORTAL_BUILD: &str = "portal";
-
-/// The folder of `dist/` that holds the build with the admin area.
-pub(crate) const ADMIN_BUILD: &str = "admin";
 
 const SPA_MISSING: &str = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Entrada</title>\
 <main><h1>Entrada</h1><p>The web app has not been built. Run <code>cargo xtask serve</code>, or pass \

@@ -20,6 +20,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use entrada_domain::web_build::WebBuild;
 use sha2::{Digest, Sha256};
 
 use crate::http::ApiError;
@@ -53,17 +54,10 @@ impl Security {
         secure_cookies: bool,
         public_origin: Option<&str>,
     ) -> Security {
-        // Every build's page: the first load's, the portal's and the admin area's
-        // (`http::spa`).
+        // Every build's page (`http::spa`).
         let hashes: Vec<String> = static_dir
             .into_iter()
-            .flat_map(|dir| {
-                [
-                    dir.to_path_buf(),
-                    dir.join(crate::http::PORTAL_BUILD),
-                    dir.join(crate::http::ADMIN_BUILD),
-                ]
-            })
+            .flat_map(|dir| WebBuild::ALL.map(|build| dir.join(build.folder())))
             .filter_map(|dir| std::fs::read_to_string(dir.join("index.html")).ok())
             .flat_map(|index| inline_script_hashes(&index))
             .collect();
