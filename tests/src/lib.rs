@@ -735,6 +735,18 @@ impl Browser {
             .ok_or_else(|| anyhow!("location is not text: {value}"))
     }
 
+    /// The JS file the running page started from (`/entrada-….js`,
+    /// `/portal/entrada-portal-….js`, …): which build of the web app it is.
+    pub async fn running_build(&self) -> Result<String> {
+        let script =
+            "return document.querySelector('link[rel=modulepreload]').getAttribute('href');";
+        let value = self.script(script).await?;
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("the page preloads no JS: {value}"))
+    }
+
     /// Waits until the path (without the query) is `path`.
     pub async fn wait_for_path(&self, path: &str) -> Result<String> {
         eventually(&format!("the path {path}"), async || {

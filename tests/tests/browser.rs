@@ -146,23 +146,17 @@ async fn sign_in_on_the_first_load_goes_on_to_a_page_the_portal_holds() -> Resul
         let browser = &s.browser;
         browser.goto("/sign-in?next=/requests").await?;
         browser.wait_for_heading("Sign in").await?;
-        let build =
-            "return document.querySelector('link[rel=modulepreload]').getAttribute('href');";
-        let first = browser.script(build).await?;
+        let first = browser.running_build().await?;
         ensure!(
-            first
-                .as_str()
-                .is_some_and(|href| href.starts_with("/entrada-")),
+            first.starts_with("/entrada-"),
             "/sign-in runs the first load, not {first}"
         );
         browser.sign_in(SAM, DEMO_PASSWORD).await?;
         browser.wait_for_path("/requests").await?;
         browser.wait_for_heading("Requests").await?;
-        let portal = browser.script(build).await?;
+        let portal = browser.running_build().await?;
         ensure!(
-            portal
-                .as_str()
-                .is_some_and(|href| href.starts_with("/portal/entrada-portal-")),
+            portal.starts_with("/portal/entrada-portal-"),
             "/requests runs the portal, not {portal}"
         );
         Ok(())
@@ -688,17 +682,12 @@ async fn my_access_is_the_small_first_load_and_a_package_opens_in_the_prefetched
 ) -> Result<()> {
     at_each_size(test_name!(), async |s: &Session| {
         let browser = &s.browser;
-        // The JS file the running page started from: which build it is.
-        let build = async || -> Result<String> {
-            let script = "return document.querySelector('link[rel=modulepreload]').getAttribute('href');";
-            Ok(browser.script(script).await?.as_str().unwrap_or_default().to_owned())
-        };
         browser.goto("/").await?;
         browser.wait_for_path("/sign-in").await?;
         browser.sign_in(SAM, DEMO_PASSWORD).await?;
         browser.wait_for_heading("My Access").await?;
         browser.wait_for_packages(&[WIKI, ONBOARDING, FINANCE]).await?;
-        let first = build().await?;
+        let first = browser.running_build().await?;
         ensure!(first.starts_with("/entrada-"), "My Access runs the first load, not {first}");
 
         // The portal's wasm and JS are fetched once the list is shown.
@@ -717,7 +706,7 @@ async fn my_access_is_the_small_first_load_and_a_package_opens_in_the_prefetched
             browser.location().await?.starts_with("/access-packages/"),
             "{WIKI}'s link leads to its page"
         );
-        let portal = build().await?;
+        let portal = browser.running_build().await?;
         ensure!(portal.starts_with("/portal/entrada-portal-"), "a package's page runs the portal, not {portal}");
         browser.wait_for_text("Request access").await?;
         // Nothing of the portal crossed the network again: both came from the cache.

@@ -164,10 +164,7 @@ pub(crate) fn run_benches(root: &Path, args: &[String]) -> Result<()> {
             grow(&bin, &format!("sqlite://{}", sqlite_file.display()), &scale)?;
         }
         if let Some(mut growth) = postgres_growth {
-            let status = growth.0.wait().context("waiting for PostgreSQL's growth")?;
-            if !status.success() {
-                bail!("growing the demo on PostgreSQL failed with {status}");
-            }
+            crate::finished(&mut growth.0, "growing the demo on PostgreSQL")?;
         }
         for backend in backends {
             let url = match (backend, &cluster) {
@@ -255,13 +252,7 @@ fn ensure_wrk() -> Result<()> {
 }
 
 fn grow(bin: &Path, url: &str, scale: &str) -> Result<()> {
-    let status = start_growth(bin, url, scale)?
-        .wait()
-        .context("waiting for the demo's growth")?;
-    if !status.success() {
-        bail!("growing the demo failed with {status}");
-    }
-    Ok(())
+    crate::finished(&mut start_growth(bin, url, scale)?, "growing the demo")
 }
 
 /// Starts growing the demo at `url` to `scale` (`entrada demo --scale`).

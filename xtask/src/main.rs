@@ -200,12 +200,21 @@ pub(crate) fn beside_the_server_build<T>(
     if done.is_err() {
         let _ = build.kill();
     }
-    let status = build.wait().context("waiting for the server's build")?;
+    let built = finished(&mut build, "building the server");
     let done = done?;
-    if !status.success() {
-        bail!("building the server failed with {status}");
-    }
+    built?;
     Ok(done)
+}
+
+/// Waits for a process started with `spawn`, failing with `what` when it fails.
+pub(crate) fn finished(child: &mut std::process::Child, what: &str) -> Result<()> {
+    let status = child
+        .wait()
+        .with_context(|| format!("waiting for {what}"))?;
+    if !status.success() {
+        bail!("{what} failed with {status}");
+    }
+    Ok(())
 }
 
 /// File types worth compressing; images and fonts are compressed already.
